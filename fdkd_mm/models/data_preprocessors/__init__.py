@@ -1,0 +1,4 @@
+"""Data preprocessors for multi-modal batches."""
+from .multimodal import MultiModalDataPreprocessor
+
+__all__ = ['MultiModalDataPreprocessor']

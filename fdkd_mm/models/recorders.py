@@ -1,0 +1,113 @@
+"""Forward-hook feature recorders addressed by ``named_modules()`` path."""
+import difflib
+from typing import Any, Literal, Optional
+
+from torch import Tensor, nn
+
+
+class FeatureRecorder:
+    """Record the input or output of one submodule during a forward pass.
+
+    Use as a context manager: hooks are registered on ``__enter__`` and removed on ``__exit__``,
+    so nothing is left behind on the model. A module that runs several times per forward (e.g. the
+    ReLU of an mmpretrain ``BasicBlock``, called after ``bn1`` and again after the residual sum)
+    is addressed by ``call_index``: ``path='backbone.layer4.1.relu', source='input',
+    call_index=1`` is the pre-activation output of the last block.
+
+    Inputs are captured with a forward *pre*-hook and cloned when the module works in place
+    (``inplace=True``), because an in-place ReLU would otherwise overwrite the recorded tensor.
+    Any other tensor modified in place after it was recorded (an output fed to an in-place
+    ReLU, say) is detected through its version counter and reported instead of being returned
+    silently wrong; ``clone=True`` fixes that case.
+
+    Args:
+        model: The model to record from.
+        path: Module path as in ``model.named_modules()``; ``''`` is the model itself.
+        source: ``'output'`` or ``'input'``.
+        call_index: Which call of the module within one forward to keep (0-based).
+        data_index: Position in the module's positional inputs, or in its output when that is a
+            tuple/list.
+        clone: Copy the recorded tensor. ``None`` (default) copies only the input of an
+            in-place module.
+
+    Raises:
+        ValueError: If ``path`` names no module (the message lists the closest valid paths) or
+            ``source`` is invalid.
+    """
+
+    def __init__(self, model: nn.Module, path: str,
+                 source: Literal['output', 'input'] = 'output', call_index: int = 0,
+                 data_index: int = 0, clone: Optional[bool] = None) -> None:
+        if source not in ('output', 'input'):
+            raise ValueError(f"recorder source must be 'output' or 'input', got {source!r}")
+        modules = dict(model.named_modules())
+        if path not in modules:
+            close = difflib.get_close_matches(path, list(modules), n=8, cutoff=0.5)
+            hint = ', '.join(repr(p) for p in close) if close else (
+                'top-level modules: ' + ', '.join(repr(n) for n, _ in model.named_children()))
+            raise ValueError(f'recorder path {path!r} is not a module of '
+                             f'{type(model).__name__}; closest valid paths: {hint}')
+        self.path = path
+        self.source = source
+        self.call_index = call_index
+        self.data_index = data_index
+        self.module = modules[path]
+        if clone is None:
+            clone = source == 'input' and bool(getattr(self.module, 'inplace', False))
+        self._clone = clone
+        self._version = 0
+        self._handle = None
+        self._calls = 0
+        self._feature: Optional[Tensor] = None
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(path={self.path!r}, source={self.source!r}, '
+                f'call_index={self.call_index})')
+
+    def _pick(self, data: Any) -> Tensor:
+        if isinstance(data, (tuple, list)):
+            data = data[self.data_index]
+        if not isinstance(data, Tensor):
+            raise TypeError(f'{self!r} expected a tensor, got {type(data).__name__}; set '
+                            f'data_index to pick one from a tuple/list')
+        return data
+
+    def _keep(self, data: Any) -> None:
+        if self._calls == self.call_index:
+            feature = self._pick(data)
+            self._feature = feature.clone() if self._clone else feature
+            self._version = self._feature._version
+        self._calls += 1
+
+    def __enter__(self) -> 'FeatureRecorder':
+        self._calls = 0
+        self._feature = None
+        if self.source == 'input':
+            self._handle = self.module.register_forward_pre_hook(
+                lambda _module, args: self._keep(args))
+        else:
+            self._handle = self.module.register_forward_hook(
+                lambda _module, _args, output: self._keep(output))
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+    @property
+    def feature(self) -> Tensor:
+        """The recorded tensor of the last forward pass.
+
+        Raises:
+            RuntimeError: If the module did not run, or ran fewer than ``call_index + 1`` times.
+        """
+        if self._feature is None:
+            raise RuntimeError(
+                f'{self!r} recorded nothing: the module ran {self._calls} time(s) in the last '
+                f'forward, so call_index={self.call_index} was never reached')
+        if self._feature._version != self._version:
+            raise RuntimeError(
+                f'{self!r}: the recorded tensor was modified in place after it was recorded '
+                '(e.g. by a following in-place ReLU); record with clone=True')
+        return self._feature

@@ -1,0 +1,73 @@
+"""Registries of fdkd_mm: children of MMEngine's root registries under the scope ``fdkd_mm``.
+
+Every registry names the modules that fill it in ``locations``, so a config that only says
+``default_scope='fdkd_mm'`` (or ``custom_imports=dict(imports=['fdkd_mm'])``) can build our types
+without importing the package first. Types of other toolboxes build from the same config with a
+scope prefix, e.g. ``type='mmseg.EncoderDecoder'`` or ``type='mmpretrain.ImageClassifier'``.
+
+A registry exists for every root so that MMEngine, which switches to the registry of the default
+scope before building, finds one for ours instead of warning and falling back.
+"""
+from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
+from mmengine.registry import DATASETS as MMENGINE_DATASETS
+from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
+from mmengine.registry import LOOPS as MMENGINE_LOOPS
+from mmengine.registry import METRICS as MMENGINE_METRICS
+from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import RUNNER_CONSTRUCTORS as MMENGINE_RUNNER_CONSTRUCTORS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import TASK_UTILS as MMENGINE_TASK_UTILS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
+from mmengine.registry import Registry
+
+SCOPE = 'fdkd_mm'
+
+
+def _child(name: str, parent: Registry, *locations: str) -> Registry:
+    """Create a child registry of ``parent`` in our scope, filled from ``locations``."""
+    return Registry(name, parent=parent, scope=SCOPE, locations=list(locations))
+
+
+# Models: distillers, decouplers, losses, heads, connectors, backbones, data preprocessors.
+MODELS = _child('model', MMENGINE_MODELS, 'fdkd_mm.models')
+MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, 'fdkd_mm.models')
+WEIGHT_INITIALIZERS = _child('weight initializer', MMENGINE_WEIGHT_INITIALIZERS,
+                             'fdkd_mm.models')
+TASK_UTILS = _child('task util', MMENGINE_TASK_UTILS, 'fdkd_mm.models')
+
+# Data.
+DATASETS = _child('dataset', MMENGINE_DATASETS, 'fdkd_mm.datasets')
+DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, 'fdkd_mm.datasets')
+TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'fdkd_mm.datasets.transforms')
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'fdkd_mm.datasets')
+
+# Evaluation.
+METRICS = _child('metric', MMENGINE_METRICS, 'fdkd_mm.evaluation')
+EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'fdkd_mm.evaluation')
+
+# Training engine.
+RUNNERS = _child('runner', MMENGINE_RUNNERS)
+RUNNER_CONSTRUCTORS = _child('runner constructor', MMENGINE_RUNNER_CONSTRUCTORS)
+LOOPS = _child('loop', MMENGINE_LOOPS)
+HOOKS = _child('hook', MMENGINE_HOOKS, 'fdkd_mm.engine')
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS)
+OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS)
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS)
+
+# Visualization and logging.
+VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
+LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)

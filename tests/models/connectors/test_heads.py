@@ -1,0 +1,64 @@
+"""SharedHead and ProjectionConnector: one weight set for vectors and per-pixel maps."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fdkd_mm.models.connectors import ProjectionConnector, SharedHead, resize_labels
+
+
+def test_shared_head_is_relu_then_linear_and_1x1_conv_per_pixel():
+    head = SharedHead(in_channels=6, num_classes=3)
+    x = torch.randn(4, 6)
+    torch.testing.assert_close(head(x), F.linear(torch.relu(x), head.fc.weight, head.fc.bias))
+    maps = torch.randn(2, 6, 3, 5)
+    dense = head(maps)
+    assert dense.shape == (2, 3, 3, 5)
+    torch.testing.assert_close(dense[1, :, 2, 4], head(maps[1, :, 2, 4][None])[0])
+    assert torch.equal(maps, maps.clone())  # input not modified by an in-place ReLU
+
+
+def test_vector_loss_is_cross_entropy():
+    head = SharedHead(4, 3, loss_weight=0.5)
+    x, y = torch.randn(5, 4), torch.tensor([0, 2, 1, 1, 0])
+    expected = 0.5 * F.cross_entropy(head(x), y)
+    torch.testing.assert_close(head.loss(x, y), expected)
+
+
+def test_dense_loss_resizes_labels_nearest_and_ignores_255():
+    head = SharedHead(4, 3)
+    x = torch.randn(1, 4, 2, 2)
+    labels = torch.tensor([[[0, 0, 1, 1],
+                            [0, 0, 1, 1],
+                            [2, 2, 255, 255],
+                            [2, 2, 255, 255]]])
+    assert resize_labels(labels, (2, 2)).tolist() == [[[0, 1], [2, 255]]]
+    logits = head(x)[0]  # (3, 2, 2)
+    log_p = torch.log_softmax(logits, dim=0)
+    expected = -(log_p[0, 0, 0] + log_p[1, 0, 1] + log_p[2, 1, 0]) / 3
+    torch.testing.assert_close(head.loss(x, labels), expected)
+
+
+def test_all_ignored_gives_zero_not_nan():
+    head = SharedHead(4, 3)
+    loss = head.loss(torch.randn(1, 4, 2, 2), torch.full((1, 2, 2), 255))
+    assert loss.item() == 0.0
+
+
+def test_projection_connector_vectors_and_maps_share_weights():
+    proj = ProjectionConnector(6, 4).eval()
+    x = torch.randn(3, 6)
+    maps = torch.randn(2, 6, 3, 3)
+    bn = proj.norm
+    expected = (F.linear(x, proj.fc.weight) - bn.running_mean) / torch.sqrt(
+        bn.running_var + bn.eps) * bn.weight + bn.bias
+    torch.testing.assert_close(proj(x), expected)
+    dense = proj(maps)
+    assert dense.shape == (2, 4, 3, 3)
+    torch.testing.assert_close(dense[0, :, 1, 2], proj(maps[0, :, 1, 2][None])[0])
+
+
+def test_width_mismatch_errors_name_the_shape():
+    with pytest.raises(ValueError, match=r'expects 6 channels.*\(2, 5\)'):
+        SharedHead(6, 3)(torch.randn(2, 5))
+    with pytest.raises(ValueError, match='expects 6 channels'):
+        ProjectionConnector(6, 4)(torch.randn(2, 5))

@@ -1,0 +1,94 @@
+"""FeatureRecorder: paths, input vs output, call index, in-place safety, hook removal."""
+import pytest
+import torch
+from torch import nn
+
+from fdkd_mm.models.recorders import FeatureRecorder
+
+
+class TwiceReLU(nn.Module):
+    """Uses one in-place ReLU twice, like mmpretrain's BasicBlock."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(4, 4)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        out = self.relu(self.lin(x))
+        return self.relu(out - 1.0)
+
+
+def test_input_of_second_call_is_kept_despite_inplace_relu():
+    model = TwiceReLU()
+    x = torch.randn(3, 4)
+    with FeatureRecorder(model, 'relu', source='input', call_index=1) as recorder:
+        out = model(x)
+    expected = torch.relu(model.lin(x)) - 1.0
+    torch.testing.assert_close(recorder.feature, expected)
+    assert (recorder.feature < 0).any()
+    torch.testing.assert_close(out, torch.relu(expected))
+
+
+def test_output_and_hook_removal():
+    model = TwiceReLU()
+    recorder = FeatureRecorder(model, 'relu', source='output', call_index=1)
+    x = torch.randn(2, 4)
+    with recorder:
+        out = model(x)
+    torch.testing.assert_close(recorder.feature, out)
+    assert not model.relu._forward_hooks and not model.relu._forward_pre_hooks
+
+
+def test_output_modified_in_place_later_is_detected_and_clone_fixes_it():
+    model = TwiceReLU()
+    x = torch.randn(2, 4)
+    # lin's output goes through the in-place ReLU right after it is recorded.
+    with FeatureRecorder(model, 'lin', source='output') as recorder:
+        model(x)
+    with pytest.raises(RuntimeError, match='modified in place.*clone=True'):
+        recorder.feature
+    with FeatureRecorder(model, 'lin', source='output', clone=True) as recorder:
+        model(x)
+    torch.testing.assert_close(recorder.feature, model.lin(x))
+
+
+def test_hooks_removed_even_on_error():
+    model = TwiceReLU()
+    with pytest.raises(RuntimeError):
+        with FeatureRecorder(model, 'relu', source='input'):
+            raise RuntimeError('boom')
+    assert not model.relu._forward_pre_hooks
+
+
+def test_gradient_flows_through_recorded_input():
+    model = TwiceReLU()
+    with FeatureRecorder(model, 'relu', source='input', call_index=1) as recorder:
+        model(torch.randn(2, 4))
+    recorder.feature.sum().backward()
+    assert model.lin.weight.grad is not None
+
+
+def test_unknown_path_lists_close_names():
+    with pytest.raises(ValueError, match=r"'rleu'.*'relu'"):
+        FeatureRecorder(TwiceReLU(), 'rleu')
+
+
+def test_call_index_never_reached_is_explained():
+    model = TwiceReLU()
+    with FeatureRecorder(model, 'lin', call_index=1) as recorder:
+        model(torch.randn(1, 4))
+    with pytest.raises(RuntimeError, match='ran 1 time'):
+        recorder.feature
+
+
+def test_tuple_output_needs_and_uses_data_index():
+    class Pair(nn.Module):
+        def forward(self, x):
+            return x + 1, x * 2
+
+    wrapper = nn.Sequential(Pair())
+    x = torch.ones(2)
+    with FeatureRecorder(wrapper, '0', data_index=1) as recorder:
+        wrapper(x)
+    torch.testing.assert_close(recorder.feature, x * 2)

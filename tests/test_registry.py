@@ -1,0 +1,45 @@
+"""Registry: our types build under default_scope='fdkd_mm' and beside mmseg/mmpretrain types."""
+import subprocess
+import sys
+import textwrap
+
+
+def run_isolated(code: str) -> subprocess.CompletedProcess:
+    """Run in a fresh interpreter: lazy registration only shows without prior imports."""
+    return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
+                          capture_output=True, text=True)
+
+
+def test_default_scope_alone_builds_our_types_lazily():
+    result = run_isolated("""
+        from mmengine.registry import MODELS, init_default_scope
+        init_default_scope('fdkd_mm')
+        dec = MODELS.build(dict(type='FrequencyDecoupler', cutoff=0.25))
+        print(type(dec).__module__, dec.cutoff)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert 'fdkd_mm.models.frequency 0.25' in result.stdout
+
+
+def test_custom_imports_and_scoped_foreign_types_build_from_one_config(tmp_path):
+    config = tmp_path / 'cfg.py'
+    config.write_text(textwrap.dedent("""
+        custom_imports = dict(imports=['fdkd_mm'], allow_failed_imports=False)
+        default_scope = 'fdkd_mm'
+        head = dict(type='SharedHead', in_channels=8, num_classes=3)
+        backbone = dict(type='mmpretrain.ResNet', depth=18, base_channels=8, stem_channels=8)
+        seg = dict(type='mmseg.ResNetV1c', depth=18, base_channels=8, stem_channels=8)
+    """))
+    result = run_isolated(f"""
+        from mmengine.config import Config
+        from mmengine.registry import init_default_scope
+        from fdkd_mm.models.builder import build_scoped
+        cfg = Config.fromfile({str(config)!r})
+        init_default_scope(cfg.default_scope)
+        for key in ('head', 'backbone', 'seg'):
+            print(key, type(build_scoped(cfg[key])).__module__)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert 'head fdkd_mm.models.connectors.shared_head' in result.stdout
+    assert 'backbone mmpretrain.models.backbones.resnet' in result.stdout
+    assert 'seg mmseg.models.backbones.resnet' in result.stdout
