@@ -1,4 +1,18 @@
 """Distillation losses, one method per file."""
+from .afd import AFDLoss
+from .c2kd import C2KDLoss, C2KDProxyHead
+from .dist import DISTLoss
+from .dkd import DKDLoss
+from .dml import DMLLoss
+from .fitnet import FitNetLoss
 from .frequency_align import FrequencyAlignLoss, signed_log, standardize
+from .kd import KDLoss
+from .kendall import kendall_tau
+from .nkd import NKDLoss
+from .ofd import OFDConnector, OFDLoss, ofd_margin, ofd_margin_from_bn
+from .pkd import PKDLoss
 
-__all__ = ['FrequencyAlignLoss', 'signed_log', 'standardize']
+__all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
+           'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'NKDLoss', 'OFDConnector', 'OFDLoss',
+           'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log',
+           'standardize']

@@ -1,0 +1,158 @@
+"""C2KD: bridging the modality gap for cross-modal knowledge distillation.
+
+Paper: F. Huo, W. Xu, J. Guo, H. Wang, S. Guo, "C2KD: Bridging the Modality Gap for
+Cross-Modal Knowledge Distillation", CVPR 2024. Official code: ``huofushuo/C2KD``.
+
+Both networks train together (the teacher is *not* frozen: it runs in train mode with
+gradients). Each network gets a proxy head on its feature (pool → 1×1 conv + BN +
+LeakyReLU(0.1) → linear); with p the softmax of a network's logits, q of its proxy's, and
+KL(a ‖ b) with a detached::
+
+    L_student_proxy = KL(pˢ ‖ qˢ) + KL(qˢ ‖ pˢ)        bidirectional, each side detached once
+    L_teacher_proxy = KL(pᵀ ‖ qᵀ) + KL(qᵀ ‖ pᵀ)
+    keep_n          = [τ_Kendall(proxyᵀ_n, proxyˢ_n) > threshold]     on-the-fly selection
+    L_proxy_distill = 1/N Σ_n keep_n · (KL(q̃ᵀ_n ‖ q̃ˢ_n) + KL(q̃ˢ_n ‖ q̃ᵀ_n))
+
+q̃ is the non-target distribution of a proxy (softmax over the C − 1 non-target logits). The
+CE terms of both networks come from their own heads, outside this module. Every KL is summed
+over classes and averaged over the batch; temperature 1.
+
+Defaults: Kendall threshold 0.0 (strict ``>``), proxy hidden width = input channels (256 for
+the official ResNet-18 stage), all weights 1, loss_weight = 1.
+
+Where the official code differs from the paper / this default:
+
+* It "removes" the target by multiplying the logits by the non-target mask, i.e. it sets the
+  target *logit to 0*, which leaves the target in the softmax with weight e⁰. That is
+  available as ``non_target='zero_logit'``; the default ``'remove'`` drops the target class
+  as the paper describes.
+* It averages the selected non-target KL over the whole batch N (unselected samples count as
+  0), not over the selected ones; this module does the same.
+* Kendall's τ is computed with scipy on the host, sample by sample; here
+  :func:`~fdkd_mm.models.losses.kendall.kendall_tau` computes the same τ-b batched on the
+  device, and no ``if mask.sum() == 0`` branch is needed (the masked mean is then 0).
+
+Features of any shape (N, C, ...) are accepted: they are averaged over all dims after the
+channel dim (a pooled (N, C) vector is used as is). Classification only: logits are (N, K).
+"""
+from typing import Literal, Optional
+
+import torch
+from torch import Tensor, nn
+
+from fdkd_mm.registry import MODELS
+
+from .kd import kl_rows
+from .kendall import kendall_tau
+from .nkd import non_target_indices
+
+
+@MODELS.register_module()
+class C2KDProxyHead(nn.Module):
+    """C2KD proxy classifier: global pool → 1×1 conv (no bias) + BN + LeakyReLU(0.1) → linear.
+
+    Initialised as the official code: conv Kaiming-normal (fan_out, ReLU gain), BN γ = 1,
+    β = 0; the linear layer keeps PyTorch's default initialisation.
+
+    Args:
+        in_channels: Channels of the input feature.
+        num_classes: Output classes K.
+        hidden_channels: Width of the 1×1 conv; defaults to ``in_channels``.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int,
+                 hidden_channels: Optional[int] = None) -> None:
+        super().__init__()
+        hidden_channels = hidden_channels or in_channels
+        self.conv = nn.Conv2d(in_channels, hidden_channels, kernel_size=1, bias=False)
+        self.bn = nn.BatchNorm2d(hidden_channels)
+        self.act = nn.LeakyReLU(0.1)
+        self.fc = nn.Linear(hidden_channels, num_classes)
+        nn.init.kaiming_normal_(self.conv.weight, mode='fan_out', nonlinearity='relu')
+        nn.init.ones_(self.bn.weight)
+        nn.init.zeros_(self.bn.bias)
+
+    def forward(self, feat: Tensor) -> Tensor:
+        """Map a (N, C, ...) feature to (N, K) proxy logits."""
+        pooled = feat.flatten(2).mean(dim=2) if feat.dim() > 2 else feat
+        hidden = self.act(self.bn(self.conv(pooled[:, :, None, None])))
+        return self.fc(hidden.flatten(1))
+
+
+@MODELS.register_module()
+class C2KDLoss(nn.Module):
+    """C2KD's proxy and on-the-fly-selected bidirectional distillation terms.
+
+    Args:
+        student_channels: Channels of the student feature.
+        teacher_channels: Channels of the teacher feature.
+        num_classes: Number of classes K.
+        proxy_channels: Hidden width of both proxy heads; defaults to each input's channels.
+        kendall_threshold: Keep a sample when τ(proxyᵀ, proxyˢ) exceeds this. Defaults to 0.0.
+        non_target: ``'remove'`` (paper) or ``'zero_logit'`` (official code), see the module
+            docstring. Defaults to ``'remove'``.
+        loss_weight: Multiplier of all three terms. Defaults to 1.0.
+    """
+
+    def __init__(self, student_channels: int, teacher_channels: int, num_classes: int,
+                 proxy_channels: Optional[int] = None, kendall_threshold: float = 0.0,
+                 non_target: Literal['remove', 'zero_logit'] = 'remove',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if non_target not in ('remove', 'zero_logit'):
+            raise ValueError(f"non_target must be 'remove' or 'zero_logit', got {non_target!r}")
+        self.student_proxy = C2KDProxyHead(student_channels, num_classes, proxy_channels)
+        self.teacher_proxy = C2KDProxyHead(teacher_channels, num_classes, proxy_channels)
+        self.kendall_threshold = kendall_threshold
+        self.non_target = non_target
+        self.loss_weight = loss_weight
+
+    def _non_target_logits(self, logits: Tensor, target: Tensor) -> Tensor:
+        """Logits whose softmax is the non-target distribution (see ``non_target``)."""
+        if self.non_target == 'remove':
+            return logits.gather(1, non_target_indices(target, logits.shape[1]))
+        gt_mask = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, target[:, None], True)
+        return logits.masked_fill(gt_mask, 0.0)
+
+    def forward(self, student_feat: Tensor, teacher_feat: Tensor, student_logits: Tensor,
+                teacher_logits: Tensor, target: Tensor) -> dict[str, Tensor]:
+        """Compute the C2KD terms.
+
+        Args:
+            student_feat: Student feature (N, C_s, ...) fed to the student proxy.
+            teacher_feat: Teacher feature (N, C_t, ...) fed to the teacher proxy; not detached
+                (the teacher is trained in C2KD).
+            student_logits: (N, K) logits of the student's own head.
+            teacher_logits: (N, K) logits of the teacher's own head; not detached.
+            target: (N,) class ids.
+
+        Returns:
+            ``loss_student_proxy``, ``loss_teacher_proxy`` and ``loss_proxy_distill``
+            (see the module docstring), each scalar.
+        """
+        if student_logits.dim() != 2 or student_logits.shape != teacher_logits.shape:
+            raise ValueError(f'expected (N, K) student and teacher logits of the same shape, '
+                             f'got {tuple(student_logits.shape)} and '
+                             f'{tuple(teacher_logits.shape)}')
+        student_logits, teacher_logits = student_logits.float(), teacher_logits.float()
+        proxy_student = self.student_proxy(student_feat).float()
+        proxy_teacher = self.teacher_proxy(teacher_feat).float()
+        target = target.reshape(-1).long()
+
+        def mutual_kl(a: Tensor, b: Tensor) -> Tensor:
+            # KL(b ‖ a) trains a, KL(a ‖ b) trains b; batch mean.
+            return kl_rows(a, b.detach()).mean() + kl_rows(b, a.detach()).mean()
+
+        keep = (kendall_tau(proxy_teacher, proxy_student) > self.kendall_threshold).float()
+        nt_student = self._non_target_logits(proxy_student, target)
+        nt_teacher = self._non_target_logits(proxy_teacher, target)
+        proxy_distill = (keep * (kl_rows(nt_student, nt_teacher.detach()) +
+                                 kl_rows(nt_teacher, nt_student.detach()))).mean()
+        return dict(
+            loss_student_proxy=self.loss_weight * mutual_kl(proxy_student, student_logits),
+            loss_teacher_proxy=self.loss_weight * mutual_kl(proxy_teacher, teacher_logits),
+            loss_proxy_distill=self.loss_weight * proxy_distill)
+
+    def extra_repr(self) -> str:
+        return (f'kendall_threshold={self.kendall_threshold}, '
+                f'non_target={self.non_target!r}, loss_weight={self.loss_weight}')
