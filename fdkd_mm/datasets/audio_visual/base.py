@@ -1,0 +1,200 @@
+"""Shared loading logic of the audio-visual classification datasets (CREMA-D, AVE, VGGSound).
+
+All three read the layout of the public audio-visual learning code (OGM-GE, PMR, MMPareto, C2KD):
+a split file lists clips with their class, every clip has one audio file (a wav, or for AVE a
+precomputed spectrogram) named after the clip, and one folder of JPEG frames extracted at 1 fps.
+A data info holds paths only; the pipeline (``fdkd_mm.datasets.transforms``) loads and
+transforms both modalities, so each sample carries the audio and the frames of the same clip.
+"""
+import os.path as osp
+from typing import NamedTuple, Optional, Sequence
+
+from mmengine.logging import MMLogger
+from mmpretrain.datasets import BaseDataset
+
+
+class ClipRow(NamedTuple):
+    """One parsed row of a split file.
+
+    Attributes:
+        clip_id: Clip name; audio file and frame folder are named after it.
+        class_name: Class name as written in the split file.
+        line_no: 1-based line of the row in ``source`` (for error messages).
+        source: Path of the split file the row came from.
+        split: Split column of the row, for files that hold every split (else ``None``).
+    """
+    clip_id: str
+    class_name: str
+    line_no: int
+    source: str
+    split: Optional[str] = None
+
+
+class AudioVisualDataset(BaseDataset):
+    """A split file of clips → data infos with the audio path, the frame folder and the label.
+
+    Every data info holds ``clip_id``, ``audio_path``, ``frame_dir`` (folder of the clip's
+    frames; :class:`~fdkd_mm.datasets.transforms.SampleFrames` lists it), ``gt_label`` (class
+    index) and ``label_name``. Subclasses say how to read their split file
+    (:meth:`parse_split_file`) and may turn a clip id into file names differently.
+
+    Args:
+        ann_file: Split file, relative to ``data_root`` or absolute.
+        data_root: Dataset root.
+        data_prefix: ``dict(audio=..., visual=...)``: folders of the audio files and of the
+            frame folders, relative to ``data_root``; missing keys take the subclass default.
+        audio_suffix: Suffix of the audio file of a clip (``'.wav'``; ``'.pkl'`` or ``'.npy'``
+            for precomputed spectrograms).
+        frame_dir_suffix: Suffix of a clip's frame folder name (the public VGGSound frames
+            live in folders named ``<clip>.mp4``).
+        class_files: Further split files, relative to ``data_root``, whose classes together
+            with ``ann_file``'s define the class list when ``metainfo`` gives none, so that an
+            index means the same class in every split. Missing files are ignored.
+        check_files: Verify at load time that every clip's audio file and frame folder exist,
+            so a missing file fails at start-up with its split-file row, not mid-epoch.
+        metainfo: ``dict(classes=...)`` fixes the class order; otherwise it is fixed by the
+            subclass or inferred (sorted class names).
+        **kwargs: Passed to :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
+            ``test_mode``, ``indices``, ...).
+    """
+
+    DEFAULT_PREFIX: dict = dict(audio='', visual='')
+    DEFAULT_AUDIO_SUFFIX = '.wav'
+
+    def __init__(self,
+                 ann_file: str,
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 audio_suffix: Optional[str] = None,
+                 frame_dir_suffix: str = '',
+                 class_files: Sequence[str] = (),
+                 check_files: bool = True,
+                 metainfo: Optional[dict] = None,
+                 **kwargs) -> None:
+        prefix = dict(self.DEFAULT_PREFIX)
+        prefix.update(data_prefix or {})
+        unknown = set(prefix) - {'audio', 'visual'}
+        if unknown:
+            raise ValueError(
+                f'data_prefix takes the keys "audio" and "visual", got {sorted(unknown)}')
+        self.audio_suffix = self.DEFAULT_AUDIO_SUFFIX if audio_suffix is None else audio_suffix
+        self.frame_dir_suffix = frame_dir_suffix
+        self.class_files = tuple(class_files)
+        self.check_files = check_files
+        super().__init__(
+            ann_file=ann_file, data_root=data_root, data_prefix=prefix, metainfo=metainfo,
+            **kwargs)
+
+    # ------------------------------------------------------------------ to override
+    def parse_split_file(self, path: str) -> list[ClipRow]:
+        """Parse one split file into rows, raising on a malformed row.
+
+        Args:
+            path: The split file.
+
+        Returns:
+            All rows of the file, in file order (no split filtering).
+        """
+        raise NotImplementedError
+
+    def keep_row(self, row: ClipRow) -> bool:
+        """Whether ``row`` of ``ann_file`` belongs to this dataset (files listing all splits)."""
+        return True
+
+    def audio_name(self, clip_id: str) -> str:
+        """File name of a clip's audio."""
+        return clip_id + self.audio_suffix
+
+    def frame_dir_name(self, clip_id: str) -> str:
+        """Folder name of a clip's frames."""
+        return clip_id + self.frame_dir_suffix
+
+    # ------------------------------------------------------------------ shared logic
+    def load_data_list(self) -> list[dict]:
+        """Parse ``ann_file`` into data infos, validating rows, labels and files.
+
+        Returns:
+            One dict per clip kept.
+
+        Raises:
+            FileNotFoundError: The split file, or a clip's audio file or frame folder, does
+                not exist (the message names the path and the split-file row).
+            ValueError: A row is malformed or names a class outside the class list.
+        """
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{type(self).__name__} split file not found: {self.ann_file}')
+        rows = self.parse_split_file(self.ann_file)
+        classes = self._metainfo.get('classes')
+        if classes is None:
+            classes = self._infer_classes(rows)
+            self._metainfo['classes'] = classes
+        class_to_idx = {name: idx for idx, name in enumerate(classes)}
+
+        data_list, seen = [], set()
+        for row in rows:
+            if not self.keep_row(row):
+                continue
+            if row.clip_id in seen:
+                # AVE lists a few videos twice; like the public loaders, keep the first row so
+                # each clip is one sample.
+                continue
+            seen.add(row.clip_id)
+            data_list.append(self._data_info(row, class_to_idx))
+        dropped = sum(1 for row in rows if self.keep_row(row)) - len(data_list)
+        if dropped:
+            MMLogger.get_current_instance().warning(
+                f'{self.ann_file}: {dropped} repeated clip rows ignored (first row kept)')
+        return data_list
+
+    def _infer_classes(self, rows: list[ClipRow]) -> tuple:
+        """Sorted class names of ``rows`` and of the existing ``class_files``."""
+        names = {row.class_name for row in rows}
+        for name in self.class_files:
+            path = name if osp.isabs(name) else osp.join(self.data_root, name)
+            if osp.isfile(path) and osp.abspath(path) != osp.abspath(self.ann_file):
+                names.update(row.class_name for row in self.parse_split_file(path))
+        return tuple(sorted(names))
+
+    def _data_info(self, row: ClipRow, class_to_idx: dict) -> dict:
+        """Turn one row into a data info, checking its label and files."""
+        where = f'{row.source}:{row.line_no}'
+        if row.class_name not in class_to_idx:
+            raise ValueError(f'{where}: class {row.class_name!r} of clip {row.clip_id!r} is not '
+                             f'one of the {len(class_to_idx)} classes {tuple(class_to_idx)}')
+        audio_path = osp.join(self.data_prefix['audio'], self.audio_name(row.clip_id))
+        frame_dir = osp.join(self.data_prefix['visual'], self.frame_dir_name(row.clip_id))
+        if self.check_files:
+            if not osp.isfile(audio_path):
+                raise FileNotFoundError(f'{where}: audio file of clip {row.clip_id!r} not found: '
+                                        f'{audio_path}')
+            if not osp.isdir(frame_dir):
+                raise FileNotFoundError(f'{where}: frame folder of clip {row.clip_id!r} not '
+                                        f'found: {frame_dir}')
+        return dict(
+            clip_id=row.clip_id,
+            audio_path=audio_path,
+            frame_dir=frame_dir,
+            gt_label=class_to_idx[row.class_name],
+            label_name=row.class_name)
+
+
+    def extra_repr(self) -> list[str]:
+        """Lines added to ``repr(dataset)`` (mmpretrain's default assumes an image prefix)."""
+        return [f'Split file: \t{self.ann_file}',
+                f'Audio: \t{self.data_prefix["audio"]}/<clip>{self.audio_suffix}',
+                f'Frames: \t{self.data_prefix["visual"]}/<clip>{self.frame_dir_suffix}/']
+
+
+def malformed(source: str, line_no: int, line: str, expected: str) -> ValueError:
+    """The error for a split-file row that does not have the expected form.
+
+    Args:
+        source: Split file path.
+        line_no: 1-based line number.
+        line: The offending row as read.
+        expected: Human-readable form of a good row.
+
+    Returns:
+        A ``ValueError`` naming file, line, row and expected form.
+    """
+    return ValueError(f'{source}:{line_no}: malformed row {line!r}; expected {expected}')

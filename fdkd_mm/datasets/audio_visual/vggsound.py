@@ -1,0 +1,103 @@
+"""VGGSound: ten-second YouTube clips (309 classes); the paper uses a 50-class subset.
+
+On-disk layout (the one of the public OGM-GE / C2KD loaders; ``data_root`` is the VGGSound
+folder)::
+
+    VGGSound/
+      train.csv / test.csv                     # split files, rows '<ytid>,<start>,<label>'
+      train-audios/train-set/<ytid>_<start>.wav
+      train-videos/train-set-img/Image-01-FPS/<ytid>_<start>.mp4/*.jpg   # frames at 1 fps
+      test-audios/test-set/<ytid>_<start>.wav
+      test-videos/test-set-img/Image-01-FPS/<ytid>_<start>.mp4/*.jpg
+
+``<start>`` is the clip's start second zero-padded to six digits in file names (``5`` →
+``000005``), as in the released VGGSound files; the frame folders keep the video's ``.mp4`` in
+their name. The split file may also be the full ``vggsound.csv`` (rows
+``<ytid>,<start>,<label>,<train|test>``): pass ``split='train'`` or ``'test'`` to keep one split.
+Fields are standard CSV (labels with commas are quoted). The subset is defined by the split
+files you give; C2KD's loader reads ``train_tiny.csv`` / ``test_tiny.csv`` in this 3-column form
+(shipped in its ``vggsound/datasplit.zip``), OGM-GE's the 4-column ``vggsound.csv``.
+
+Labels: the class names sorted alphabetically, from the union of ``ann_file`` and
+``class_files`` (give both split files so train and test share one index; a 4-column
+``vggsound.csv`` holds every split already). The public loaders number classes by first
+appearance in the training csv; ``metainfo=dict(classes=...)`` reproduces any order.
+
+Audio as in the public code: 16 kHz, tiled to at least 10 s, a 5 s window (random start in
+[0, 5 s] for training), clipped to [-1, 1]; their STFT is ``n_fft=256, hop_length=128``
+(129 frequency bins); the configs here use ``n_fft=512`` for the 257 bins the paper states and
+keep their ``hop_length=128`` → (1, 257, 626) (both are parameters of ``fdkd_mm.LogSpectrogram``).
+"""
+import csv
+from typing import Optional
+
+from fdkd_mm.registry import DATASETS
+from .base import AudioVisualDataset, ClipRow, malformed
+
+
+@DATASETS.register_module()
+class VGGSoundDataset(AudioVisualDataset):
+    """VGGSound (subset) sound-source classification from audio and video frames.
+
+    Args:
+        ann_file: Split csv (3 columns) or the full ``vggsound.csv`` (4 columns).
+        split: Split to keep from a 4-column csv (``'train'`` or ``'test'``); must be ``None``
+            for 3-column files, which hold one split each.
+        data_prefix: Defaults to the training folders
+            ``dict(audio='train-audios/train-set',
+            visual='train-videos/train-set-img/Image-01-FPS')``; give the ``test-*`` ones for
+            the test split.
+        frame_dir_suffix: Defaults to ``'.mp4'`` (frame folders are named after the video).
+        **kwargs: See :class:`~fdkd_mm.datasets.audio_visual.base.AudioVisualDataset`.
+    """
+
+    DEFAULT_PREFIX = dict(
+        audio='train-audios/train-set', visual='train-videos/train-set-img/Image-01-FPS')
+
+    def __init__(self, ann_file: str, split: Optional[str] = None,
+                 frame_dir_suffix: str = '.mp4', **kwargs) -> None:
+        self.split = split
+        super().__init__(ann_file=ann_file, frame_dir_suffix=frame_dir_suffix, **kwargs)
+
+    def parse_split_file(self, path: str) -> list[ClipRow]:
+        """Read ``<ytid>,<start>,<label>[,<split>]`` rows.
+
+        Args:
+            path: The split csv.
+
+        Returns:
+            One row per clip line, with clip id ``<ytid>_<start:06d>``.
+
+        Raises:
+            ValueError: A row has not 3 or 4 fields, an empty id or label, a non-integer
+                start, or a different field count than the file's first row.
+        """
+        expected = '"<ytid>,<start>,<label>" or "<ytid>,<start>,<label>,<split>"'
+        rows, width = [], None
+        with open(path, encoding='utf-8-sig', newline='') as f:
+            for line_no, fields in enumerate(csv.reader(f), start=1):
+                if not fields or not ''.join(fields).strip():
+                    continue
+                fields = [field.strip() for field in fields]
+                width = width or len(fields)
+                if (len(fields) not in (3, 4) or len(fields) != width or not fields[0]
+                        or not fields[1].isdigit() or not fields[2]):
+                    raise malformed(path, line_no, ','.join(fields), expected)
+                clip_id = f'{fields[0]}_{int(fields[1]):06d}'
+                split = fields[3] if len(fields) == 4 else None
+                rows.append(ClipRow(clip_id, fields[2], line_no, path, split))
+        if path == self.ann_file:
+            self._check_split_arg(path, width)
+        return rows
+
+    def _check_split_arg(self, path: str, width: Optional[int]) -> None:
+        """A 4-column file needs ``split``; a 3-column file must not get one."""
+        if width == 4 and self.split is None:
+            raise ValueError(f'{path} lists every split (4 columns); pass split="train" or '
+                             '"test" to VGGSoundDataset')
+        if width == 3 and self.split is not None:
+            raise ValueError(f'{path} has no split column; split={self.split!r} cannot filter it')
+
+    def keep_row(self, row: ClipRow) -> bool:
+        """Keep every row of a one-split file, else the rows of ``split``."""
+        return self.split is None or row.split == self.split

@@ -1,0 +1,132 @@
+"""NYU-Depth V2 semantic segmentation (40 classes) with aligned RGB and depth."""
+import colorsys
+import os.path as osp
+from typing import List, Optional
+
+import mmengine
+from mmseg.datasets import BaseSegDataset
+
+from fdkd_mm.registry import DATASETS
+
+#: The 40 classes of Gupta et al.'s NYU-40 mapping, in label order 1..40 (stored 0..39 after
+#: ``reduce_zero_label``). Spelling follows ``classMapping40.mat`` ('refridgerator').
+NYU40_CLASSES = (
+    'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window', 'bookshelf',
+    'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain', 'dresser', 'pillow', 'mirror',
+    'floor mat', 'clothes', 'ceiling', 'books', 'refridgerator', 'television', 'paper', 'towel',
+    'shower curtain', 'box', 'whiteboard', 'person', 'night stand', 'toilet', 'sink', 'lamp',
+    'bathtub', 'bag', 'otherstructure', 'otherfurniture', 'otherprop')
+
+
+def _distinct_palette(num_colors: int) -> List[List[int]]:
+    """Colours with golden-ratio spaced hues, alternating brightness so neighbours differ."""
+    palette = []
+    for index in range(num_colors):
+        hue = (index * 0.618033988749895) % 1.0
+        value = (0.95, 0.7, 0.5)[index % 3]
+        red, green, blue = colorsys.hsv_to_rgb(hue, 0.75, value)
+        palette.append([round(red * 255), round(green * 255), round(blue * 255)])
+    return palette
+
+
+NYU40_PALETTE = _distinct_palette(len(NYU40_CLASSES))
+
+HOW_TO_MAKE = (
+    'Make it from the official files with\n'
+    '  python tools/dataset_converters/nyu_depth_v2.py nyu_depth_v2_labeled.mat splits.mat '
+    'classMapping40.mat {root}\n'
+    'or try the pipeline on a small synthetic copy written by `python tools/demo.py`.')
+
+
+@DATASETS.register_module()
+class NYUDepthV2Dataset(BaseSegDataset):
+    """NYU-Depth V2 labelled set: RGB, depth and 40-class labels (795 train / 654 test).
+
+    Layout under ``data_root`` (written by ``tools/dataset_converters/nyu_depth_v2.py``)::
+
+        train.txt, test.txt              sample ids, one per line
+        {train,test}/rgb/<id>.png        8-bit colour image
+        {train,test}/depth/<id>.png      uint16, depth in millimetres
+        {train,test}/labels_40/<id>.png  uint8, 0 = void, 1..40 = classes
+
+    Labels are read by mmseg's ``LoadAnnotations``; ``reduce_zero_label=True`` turns void into
+    255 (the ignore index) and classes 1..40 into 0..39. Every data info carries ``img_path``,
+    ``depth_path`` (read by ``LoadDepthFromFile``) and ``seg_map_path``.
+
+    Args:
+        data_root: Dataset root directory.
+        split: ``'train'`` or ``'test'``; picks the default split file and directories.
+        ann_file: Split file, relative to ``data_root``. Defaults to ``<split>.txt``.
+        data_prefix: Directories of ``img_path``, ``depth_path`` and ``seg_map_path``.
+            Defaults to ``<split>/rgb``, ``<split>/depth`` and ``<split>/labels_40``.
+        img_suffix: Suffix of RGB files.
+        depth_suffix: Suffix of depth files.
+        seg_map_suffix: Suffix of label files.
+        reduce_zero_label: Map void (0) to 255 and shift classes down by one.
+        **kwargs: Other arguments of mmseg's ``BaseSegDataset`` (``pipeline``,
+            ``test_mode``, ``indices``, ...).
+    """
+
+    METAINFO = dict(classes=NYU40_CLASSES, palette=NYU40_PALETTE)
+
+    def __init__(self, data_root: Optional[str] = None, split: str = 'train',
+                 ann_file: Optional[str] = None, data_prefix: Optional[dict] = None,
+                 img_suffix: str = '.png', depth_suffix: str = '.png',
+                 seg_map_suffix: str = '.png', reduce_zero_label: bool = True,
+                 **kwargs) -> None:
+        if data_prefix is None:
+            data_prefix = dict(img_path=f'{split}/rgb', depth_path=f'{split}/depth',
+                               seg_map_path=f'{split}/labels_40')
+        if 'depth_path' not in data_prefix:
+            raise ValueError(f'data_prefix needs a depth_path entry, got {data_prefix}')
+        self.split = split
+        self.depth_suffix = depth_suffix
+        super().__init__(
+            ann_file=f'{split}.txt' if ann_file is None else ann_file,
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            data_root=data_root,
+            data_prefix=data_prefix,
+            reduce_zero_label=reduce_zero_label,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Read the split file and check that every listed sample is on disk.
+
+        Returns:
+            One data info per sample id, in split-file order.
+
+        Raises:
+            FileNotFoundError: The data root, the split file or a listed file is missing.
+            ValueError: The split file lists no sample.
+        """
+        # Existence checks only make sense on the local disk; other backends fail on read.
+        local = self.backend_args is None
+        if local and self.data_root is not None and not osp.isdir(self.data_root):
+            raise FileNotFoundError(f'NYU-Depth V2 data root {self.data_root} does not exist. '
+                                    + HOW_TO_MAKE.format(root=self.data_root))
+        if local and not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'NYU-Depth V2 split file {self.ann_file} does not exist. '
+                                    + HOW_TO_MAKE.format(root=self.data_root or '<root>'))
+        sample_ids = [line.strip() for line in
+                      mmengine.list_from_file(self.ann_file, backend_args=self.backend_args)]
+        sample_ids = [sample_id for sample_id in sample_ids if sample_id]
+        if not sample_ids:
+            raise ValueError(f'NYU-Depth V2 split file {self.ann_file} lists no sample ids')
+
+        data_list = []
+        for sample_id in sample_ids:
+            paths = dict(
+                img_path=osp.join(self.data_prefix['img_path'], sample_id + self.img_suffix),
+                depth_path=osp.join(self.data_prefix['depth_path'],
+                                    sample_id + self.depth_suffix),
+                seg_map_path=osp.join(self.data_prefix['seg_map_path'],
+                                      sample_id + self.seg_map_suffix))
+            if local:
+                for path in paths.values():
+                    if not osp.isfile(path):
+                        raise FileNotFoundError(f'{path} (listed in {self.ann_file} as '
+                                                f'{sample_id!r}) does not exist')
+            data_list.append(dict(**paths, sample_id=sample_id, label_map=self.label_map,
+                                  reduce_zero_label=self.reduce_zero_label, seg_fields=[]))
+        return data_list

@@ -1,0 +1,8 @@
+"""Data transforms of fdkd_mm, registered in ``fdkd_mm.registry.TRANSFORMS``."""
+from .depth_loading import LoadDepthFromFile  # noqa: F401
+from .seg_packing import PackMultiModalSegInputs  # noqa: F401
+from .audio import LoadSpectrogram, LoadWaveform, LogSpectrogram  # noqa: F401
+from .frames import (FramesRandomFlip, FramesRandomResizedCrop, FramesResize,  # noqa: F401
+                     LoadFrames, PackAudioVisualInputs, SampleFrames)
+from .text import TokenizeText  # noqa: F401
+from .pack_text_image import PackTextImageInputs  # noqa: F401
