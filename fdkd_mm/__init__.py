@@ -5,4 +5,8 @@ registries under the scope ``fdkd_mm``.
 """
 __version__ = '0.1.0'
 
-from . import models  # noqa: E402,F401
+from .utils.checkpoint_compat import register_checkpoint_loader  # noqa: E402
+
+register_checkpoint_loader()
+
+from . import datasets, engine, models  # noqa: E402,F401

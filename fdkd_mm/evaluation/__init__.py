@@ -1,0 +1,1 @@
+"""Evaluation: metrics that mmseg / mmpretrain do not already provide (none needed yet)."""
