@@ -79,8 +79,9 @@ def test_fft_and_matmul_agree_and_projection_is_the_filter():
     x = torch.randn(5, 64, 4, 4)
     fft_low, fft_high = FrequencyDecoupler(method='fft')(x)
     mm_low, mm_high = FrequencyDecoupler(method='matmul')(x)
-    torch.testing.assert_close(fft_low, mm_low, atol=2e-6, rtol=0)
-    torch.testing.assert_close(fft_high, mm_high, atol=2e-6, rtol=0)
+    # Same operator, different float32 rounding paths.
+    torch.testing.assert_close(fft_low, mm_low, atol=1e-5, rtol=0)
+    torch.testing.assert_close(fft_high, mm_high, atol=1e-5, rtol=0)
     assert band_projection(64, 0.5).shape == (64, 128)
 
 
