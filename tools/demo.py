@@ -37,31 +37,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def cpu_overrides(data_root: str, epochs: int, models: list[str]) -> list[str]:
-    """``--cfg-options`` shrinking a NYU config to a 64x80 CPU run on ``data_root``."""
-    options = [
-        f'train_dataloader.dataset.data_root={data_root}',
-        f'val_dataloader.dataset.data_root={data_root}',
-        f'test_dataloader.dataset.data_root={data_root}',
-        'train_dataloader.dataset.pipeline.3.scale=(80,64)',  # RandomResize base scale (w, h)
-        'train_dataloader.dataset.pipeline.4.crop_size=(64,80)',  # RandomCrop (h, w)
-        'train_dataloader.batch_size=4',
-        'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
-        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        f'param_scheduler.0.end={epochs}',
-        f'default_hooks.checkpoint.interval={epochs}',
-        'default_hooks.logger.interval=5',
-        'sync_bn=None',  # no SyncBN kernel on CPU
-        'env_cfg.cudnn_benchmark=False',
-    ]
-    for model in models:  # e.g. 'model', 'model.student', 'model.teacher'
-        options += [f'{model}.pretrained=None',  # no network: train from scratch
-                    f'{model}.data_preprocessor.size=(64,80)']
-    return options
-
-
 def run(step: str, args: list[str]) -> None:
     """Run one tool as a subprocess, echoing the command; stop the demo if it fails."""
     print(f'\n=== {step}\n$ python {" ".join(args)}', flush=True)
@@ -80,6 +55,7 @@ def read_miou(path: str) -> float:
 def main() -> None:
     args = parse_args()
     from fdkd_mm.datasets import write_synthetic_nyu
+    from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
     data_root = osp.abspath(args.data_root)
     work_dir = osp.abspath(args.work_dir)
@@ -90,11 +66,11 @@ def main() -> None:
     teacher_dir = osp.join(work_dir, 'nyu_depth_unimodal')
     run('train the depth teacher', [
         'tools/train.py', 'configs/teachers/nyu_depth_unimodal.py', '--work-dir', teacher_dir,
-        '--cfg-options', *cpu_overrides(data_root, args.epochs_teacher, ['model'])])
+        '--cfg-options', *nyu_cpu_overrides(data_root, args.epochs_teacher, ['model'])])
     teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.epochs_teacher}.pth')
 
     student_dir = osp.join(work_dir, 'nyu_depth_to_rgb')
-    fd_options = cpu_overrides(data_root, args.epochs_student,
+    fd_options = nyu_cpu_overrides(data_root, args.epochs_student,
                                ['model.student', 'model.teacher'])
     fd_options.append(f'model.teacher_ckpt={teacher_ckpt}')
     run('distil depth -> RGB (FD-CMKD)', [
@@ -116,7 +92,7 @@ def main() -> None:
     run('evaluate the exported student as a plain mmseg model', [
         'tools/test.py', 'configs/teachers/nyu_rgb_unimodal.py', student_ckpt,
         '--work-dir', osp.join(work_dir, 'exported_student'), '--out', exported_metrics,
-        '--cfg-options', *cpu_overrides(data_root, 1, ['model'])])
+        '--cfg-options', *nyu_cpu_overrides(data_root, 1, ['model'])])
 
     distilled, exported = read_miou(distiller_metrics), read_miou(exported_metrics)
     print('\n=== result (synthetic NYU-Depth V2 test split, classes present in the data)')

@@ -2,6 +2,7 @@
 import math
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 
 from fdkd_mm.registry import HOOKS
@@ -32,8 +33,9 @@ class NonFiniteLossGuardHook(Hook):
         """Check the loss terms returned by ``train_step``."""
         if not outputs or not self.every_n_train_iters(runner, self.check_every):
             return
-        bad = {name: float(value) for name, value in outputs.items()
-               if 'loss' in name and not math.isfinite(float(value))}
+        values = {name: float(value.detach()) if isinstance(value, torch.Tensor) else value
+                  for name, value in outputs.items() if 'loss' in name}
+        bad = {name: value for name, value in values.items() if not math.isfinite(value)}
         if bad:
             terms = ', '.join(f'{name}={value}' for name, value in bad.items())
             raise FloatingPointError(

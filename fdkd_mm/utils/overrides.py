@@ -1,0 +1,42 @@
+"""``--cfg-options`` that shrink the NYU-Depth V2 configs to small CPU runs (demo, tests)."""
+
+
+def nyu_cpu_overrides(data_root: str, epochs: int, models: list[str],
+                      crop: tuple[int, int] = (64, 80), batch_size: int = 4) -> list[str]:
+    """Overrides running a NYU config on ``data_root`` at a small crop on CPU.
+
+    Only sizes, schedule and paths change; the pipeline, model and losses stay the config's.
+
+    Args:
+        data_root: Root of a dataset in the NYU layout (e.g. from ``write_synthetic_nyu``).
+        epochs: Training epochs (validation and the checkpoint happen at the last one).
+        models: Config paths of the segmentors to adapt, e.g. ``['model']`` for a unimodal
+            config or ``['model.student', 'model.teacher']`` for a distiller.
+        crop: (h, w) of the random crop and of the preprocessors' padding.
+        batch_size: Training batch size.
+
+    Returns:
+        ``key=value`` strings for ``tools/train.py`` / ``tools/test.py``.
+    """
+    h, w = crop
+    options = [
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
+        f'train_dataloader.dataset.pipeline.3.scale=({w},{h})',  # RandomResize base (w, h)
+        f'train_dataloader.dataset.pipeline.4.crop_size=({h},{w})',  # RandomCrop (h, w)
+        f'train_dataloader.batch_size={batch_size}',
+        'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        f'param_scheduler.0.end={epochs}',
+        f'default_hooks.checkpoint.interval={epochs}',
+        'default_hooks.logger.interval=5',
+        'sync_bn=None',  # no SyncBN kernel on CPU
+        'env_cfg.cudnn_benchmark=False',
+    ]
+    for model in models:
+        options += [f'{model}.pretrained=None',  # no network: train from scratch
+                    f'{model}.data_preprocessor.size=({h},{w})']
+    return options
