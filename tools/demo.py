@@ -71,7 +71,7 @@ def main() -> None:
 
     student_dir = osp.join(work_dir, 'nyu_depth_to_rgb')
     fd_options = nyu_cpu_overrides(data_root, args.epochs_student,
-                               ['model.student', 'model.teacher'])
+                                   ['model.student', 'model.teacher'])
     fd_options.append(f'model.teacher_ckpt={teacher_ckpt}')
     run('distil depth -> RGB (FD-CMKD)', [
         'tools/train.py', 'configs/fdkd/nyu_depth_to_rgb.py', '--work-dir', student_dir,

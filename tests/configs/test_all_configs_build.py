@@ -40,8 +40,8 @@ def test_the_walk_finds_the_product_configs():
             'teachers/nyu_depth_unimodal.py', 'teachers/nyu_rgb_unimodal.py'} <= names
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=[p.relative_to(CONFIG_ROOT).as_posix()
-                                                for p in CONFIGS])
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[p.relative_to(CONFIG_ROOT).as_posix() for p in CONFIGS])
 def test_config_builds_its_model(path):
     cfg = Config.fromfile(str(path))
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))

@@ -1,5 +1,4 @@
 """Classifier heads on band features: the shared Φ_l / Φ_h and the student's auxiliary heads."""
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 

@@ -136,7 +136,7 @@ def test_predict_and_tensor_delegate_to_student(seg_distiller_cfg, seg_batch):
 
 
 def test_teacher_checkpoint_is_loaded_and_survives_init_weights(cls_distiller_cfg, tmp_path,
-                                                              model_factory):
+                                                               model_factory):
     teacher = MODELS.build(dict(model_factory.classifier(1), _scope_='mmpretrain'))
     with torch.no_grad():
         for p in teacher.parameters():
@@ -172,11 +172,11 @@ def test_missing_modality_names_the_key(cls_distiller_cfg, cls_batch):
 
 
 def test_width_mismatch_without_projection_is_a_clear_error(cls_distiller_cfg, cls_batch,
-                                                           model_factory):
-    BASE = model_factory.base
+                                                            model_factory):
+    base = model_factory.base
     cfg = copy.deepcopy(cls_distiller_cfg)
-    cfg['teacher']['backbone']['base_channels'] = BASE * 2
-    cfg['teacher']['head']['in_channels'] = BASE * 16
+    cfg['teacher']['backbone']['base_channels'] = base * 2
+    cfg['teacher']['head']['in_channels'] = base * 16
     model = MODELS.build(cfg)
     with pytest.raises(ValueError, match=r"teacher 'backbone.layer4.1.relu' gives 128.*"
                                          r'ProjectionConnector'):
