@@ -1,6 +1,8 @@
 """Forward-hook feature recorders addressed by ``named_modules()`` path."""
 import difflib
-from typing import Any, Literal, Optional
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
+from typing import Any, Literal, Optional, Union
 
 from torch import Tensor, nn
 
@@ -111,3 +113,80 @@ class FeatureRecorder:
                 f'{self!r}: the recorded tensor was modified in place after it was recorded '
                 '(e.g. by a following in-place ReLU); record with clone=True')
         return self._feature
+
+
+class RecorderGroup:
+    """Several named :class:`FeatureRecorder` objects of one model, entered and exited together.
+
+    A distiller that needs more than one tensor of a network (logits *and* features, or several
+    stages for AFD) records them in one forward pass with one ``with`` block. The hooks are
+    managed by a :class:`contextlib.ExitStack`, so a failure while entering or during the
+    forward pass still removes every hook already registered.
+
+    Args:
+        model: The model to record from.
+        recorders: Name → keyword arguments of :class:`FeatureRecorder` (``path``, ``source``,
+            ``call_index``, ``data_index``, ``clone``) or an already built recorder.
+        role: Word naming the model in error messages (e.g. ``'student'``).
+
+    Raises:
+        ValueError / TypeError: If a recorder config is invalid; the message names the recorder.
+    """
+
+    def __init__(self, model: nn.Module, recorders: Mapping[str, Union[dict, FeatureRecorder]],
+                 role: str = 'model') -> None:
+        self.role = role
+        self.recorders: dict[str, FeatureRecorder] = {}
+        for name, cfg in recorders.items():
+            if isinstance(cfg, FeatureRecorder):
+                self.recorders[name] = cfg
+                continue
+            if not isinstance(cfg, Mapping):
+                raise TypeError(f'{role} recorder {name!r} must be a dict of FeatureRecorder '
+                                f'arguments (path, source, ...), got {type(cfg).__name__}')
+            try:
+                self.recorders[name] = FeatureRecorder(model, **cfg)
+            except (TypeError, ValueError) as err:
+                # Re-raised with the recorder's name: a config has many recorders.
+                raise type(err)(f'{role} recorder {name!r}: {err}') from err
+        self._stack: Optional[ExitStack] = None
+
+    def __repr__(self) -> str:
+        inner = ', '.join(f'{name}={rec!r}' for name, rec in self.recorders.items())
+        return f'{type(self).__name__}({self.role}: {inner})'
+
+    def __len__(self) -> int:
+        return len(self.recorders)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.recorders)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.recorders
+
+    def __getitem__(self, name: str) -> FeatureRecorder:
+        if name not in self.recorders:
+            raise KeyError(f'no {self.role} recorder named {name!r}; valid names: '
+                           f'{sorted(self.recorders)}')
+        return self.recorders[name]
+
+    def __enter__(self) -> 'RecorderGroup':
+        with ExitStack() as stack:
+            for recorder in self.recorders.values():
+                stack.enter_context(recorder)
+            # Entered without error: keep the hooks until __exit__.
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+    def feature(self, name: str) -> Tensor:
+        """The tensor recorded by recorder ``name`` in the last forward pass."""
+        return self[name].feature
+
+    def features(self) -> dict[str, Tensor]:
+        """Every recorded tensor of the last forward pass, by recorder name."""
+        return {name: recorder.feature for name, recorder in self.recorders.items()}

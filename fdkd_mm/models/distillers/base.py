@@ -1,6 +1,7 @@
 """The machinery every cross-modal distiller shares: two models, two inputs, two recorders."""
+import contextlib
 import os.path as osp
-from typing import Optional, Union
+from typing import ContextManager, Optional, Union
 
 import torch
 from mmengine.logging import print_log
@@ -10,7 +11,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
-from fdkd_mm.models.recorders import FeatureRecorder
+from fdkd_mm.models.recorders import FeatureRecorder, RecorderGroup
 
 RecorderCfg = dict
 
@@ -34,18 +35,33 @@ def gather_labels(data_samples: list) -> Tensor:
                    f'gt_sem_seg; fields present: {sorted(first.keys())}')
 
 
+def prefix_losses(prefix: str, losses: dict) -> dict:
+    """Return ``losses`` with every key prefixed by ``'<prefix>.'``."""
+    return {f'{prefix}.{name}': value for name, value in losses.items()}
+
+
 class BaseCrossModalDistiller(BaseModel):
-    """A student on one modality distilled from a frozen teacher on another.
+    """A student on one modality distilled from a teacher on another.
 
     Owns the student and the teacher as submodules (so both are checkpointed), feeds each its own
-    modality from a dict of inputs, records one feature of each with forward hooks, and leaves
+    modality from a dict of inputs, records tensors of each with forward hooks, and leaves
     the distillation terms to subclasses (:meth:`distill_losses`). ``predict`` and ``tensor``
     modes run the student alone, so validation measures the student with its own metric.
 
-    The teacher is frozen as a whole: ``requires_grad=False``, kept in ``eval()`` by
+    By default the teacher is frozen as a whole: ``requires_grad=False``, kept in ``eval()`` by
     :meth:`train` (BatchNorm *and* Dropout), run under ``no_grad`` in ``mode='tensor'`` (no
     teacher task loss), and loaded from ``teacher_ckpt`` here, protected from
-    ``init_weights()``.
+    ``init_weights()``. With ``teacher_trainable=True`` (mutual-learning methods such as DML
+    and C2KD) the teacher is a second trainable network instead: it keeps its gradients and
+    follows the distiller's train/eval mode, and :meth:`loss` runs it in ``mode='loss'`` on its
+    own modality, so its task loss joins the total as ``teacher.*`` and its recorded tensors
+    carry gradients.
+
+    Recording: ``student_recorder`` / ``teacher_recorder`` name the single feature of the
+    one-feature interface (:meth:`loss` → :meth:`distill_losses`); they are stored in the
+    recorder groups under the name ``'feature'``. Subclasses that need several tensors pass
+    ``student_recorders`` / ``teacher_recorders`` (name → recorder config) instead and
+    override :meth:`loss`.
 
     Args:
         student: Config (any scope, e.g. ``type='mmseg.EncoderDecoder'``) or module.
@@ -56,28 +72,49 @@ class BaseCrossModalDistiller(BaseModel):
             data_index=0)`` naming the student feature to distil (see :class:`FeatureRecorder`).
         teacher_recorder: The same for the teacher.
         teacher_ckpt: Checkpoint of the trained unimodal teacher. ``None`` keeps the teacher as
-            built (only sensible in tests).
+            built (only sensible in tests, or for a trainable teacher trained from scratch).
         data_preprocessor: Config of the multi-modal preprocessor. ``None`` builds a
             :class:`MultiModalDataPreprocessor` from the student's and teacher's own
             preprocessors, with labels handled by the student's.
         init_cfg: Initialisation config of the distiller.
+        student_recorders: Name → recorder config of every student tensor to record (the
+            several-tensor alternative to ``student_recorder``).
+        teacher_recorders: The same for the teacher.
+        teacher_trainable: Train the teacher alongside the student (see above). Defaults to
+            False: a frozen teacher.
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
-                 student_input: str, teacher_input: str, student_recorder: RecorderCfg,
-                 teacher_recorder: RecorderCfg, teacher_ckpt: Optional[str] = None,
+                 student_input: str, teacher_input: str,
+                 student_recorder: Optional[RecorderCfg] = None,
+                 teacher_recorder: Optional[RecorderCfg] = None,
+                 teacher_ckpt: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 student_recorders: Optional[dict[str, RecorderCfg]] = None,
+                 teacher_recorders: Optional[dict[str, RecorderCfg]] = None,
+                 teacher_trainable: bool = False) -> None:
         super().__init__(init_cfg=init_cfg)
         self.student = build_scoped(student)
         self.teacher = build_scoped(teacher)
         self.student_input = student_input
         self.teacher_input = teacher_input
+        self.teacher_trainable = teacher_trainable
         if teacher_ckpt is not None:
             self._load_teacher(teacher_ckpt)
-        self._freeze_teacher()
-        self.student_recorder = FeatureRecorder(self.student, **student_recorder)
-        self.teacher_recorder = FeatureRecorder(self.teacher, **teacher_recorder)
+        if not teacher_trainable:
+            self._freeze_teacher()
+        self.student_recorders = RecorderGroup(
+            self.student, self._recorder_cfgs(student_recorder, student_recorders, 'student'),
+            role='student')
+        self.teacher_recorders = RecorderGroup(
+            self.teacher, self._recorder_cfgs(teacher_recorder, teacher_recorders, 'teacher'),
+            role='teacher')
+        # The one-feature interface (FD-CMKD): None when only named recorders were given.
+        self.student_recorder: Optional[FeatureRecorder] = (
+            self.student_recorders['feature'] if student_recorder is not None else None)
+        self.teacher_recorder: Optional[FeatureRecorder] = (
+            self.teacher_recorders['feature'] if teacher_recorder is not None else None)
         if data_preprocessor is None:
             self.data_preprocessor = MultiModalDataPreprocessor(
                 {student_input: self.student.data_preprocessor,
@@ -85,6 +122,17 @@ class BaseCrossModalDistiller(BaseModel):
                 label_modality=student_input)
         else:
             self.data_preprocessor = build_scoped(data_preprocessor)
+
+    @staticmethod
+    def _recorder_cfgs(single: Optional[RecorderCfg], named: Optional[dict[str, RecorderCfg]],
+                       role: str) -> dict[str, RecorderCfg]:
+        """Merge the one-feature shorthand and the named recorders into one name → cfg dict."""
+        if single is None and not named:
+            raise ValueError(f'no {role} recorder configured: give {role}_recorder=dict(path=...) '
+                             f'or {role}_recorders=dict(name=dict(path=...), ...)')
+        if single is not None and named:
+            raise ValueError(f'give either {role}_recorder or {role}_recorders, not both')
+        return {'feature': single} if single is not None else dict(named)
 
     # ----------------------------------------------------------------------------- teacher
     def _load_teacher(self, path: str) -> None:
@@ -103,9 +151,10 @@ class BaseCrossModalDistiller(BaseModel):
         self.teacher.eval()
 
     def train(self, mode: bool = True) -> 'BaseCrossModalDistiller':
-        """Set train/eval mode for everything but the frozen teacher, which stays in eval."""
+        """Set train/eval mode; a frozen teacher stays in eval, a trainable one follows."""
         super().train(mode)
-        self.teacher.eval()
+        if not self.teacher_trainable:
+            self.teacher.eval()
         return self
 
     # ------------------------------------------------------------------------------ forward
@@ -137,27 +186,84 @@ class BaseCrossModalDistiller(BaseModel):
             return self.student(student_inputs, data_samples, mode=mode)
         raise ValueError(f"invalid mode {mode!r}; expected 'loss', 'predict' or 'tensor'")
 
-    def teacher_feature(self, inputs: dict) -> Tensor:
-        """Run the frozen teacher on its modality and return its recorded feature."""
+    def run_teacher(self, inputs: dict, data_samples: Optional[list] = None,
+                    recorder: Optional[ContextManager] = None) -> dict[str, Tensor]:
+        """Run the teacher on its modality inside ``recorder`` (a recorder or recorder group).
+
+        A frozen teacher runs under ``no_grad`` in ``mode='tensor'`` and returns no losses. A
+        trainable teacher runs with gradients; given data samples it runs in ``mode='loss'``
+        and returns its own task losses.
+
+        Args:
+            inputs: Preprocessed modalities.
+            data_samples: Data samples with labels; only a trainable teacher uses them.
+            recorder: Context manager recording the teacher's tensors; None records nothing.
+
+        Returns:
+            The teacher's task losses (unprefixed), ``{}`` for a frozen teacher.
+        """
         teacher_inputs = self._modality(inputs, self.teacher_input, 'teacher')
-        with torch.no_grad(), self.teacher_recorder:
-            self.teacher(teacher_inputs, None, mode='tensor')
-        return self.teacher_recorder.feature
+        recorder = recorder if recorder is not None else contextlib.nullcontext()
+        if not self.teacher_trainable:
+            with torch.no_grad(), recorder:
+                self.teacher(teacher_inputs, None, mode='tensor')
+            return {}
+        with recorder:
+            if data_samples is None:
+                self.teacher(teacher_inputs, None, mode='tensor')
+                return {}
+            return self.teacher(teacher_inputs, data_samples, mode='loss')
+
+    def run_student(self, inputs: dict, data_samples: list,
+                    recorder: Optional[ContextManager] = None) -> dict[str, Tensor]:
+        """Run the student's own loss on its modality inside ``recorder``.
+
+        Args:
+            inputs: Preprocessed modalities.
+            data_samples: Data samples with labels.
+            recorder: Context manager recording the student's tensors; None records nothing.
+
+        Returns:
+            The student's task losses (unprefixed).
+        """
+        student_inputs = self._modality(inputs, self.student_input, 'student')
+        with recorder if recorder is not None else contextlib.nullcontext():
+            return self.student(student_inputs, data_samples, mode='loss')
+
+    def _single_recorder(self, role: str) -> FeatureRecorder:
+        recorder = getattr(self, f'{role}_recorder')
+        if recorder is None:
+            raise RuntimeError(f'{type(self).__name__} was built with named {role}_recorders; '
+                               f'the one-feature interface needs {role}_recorder')
+        return recorder
+
+    def teacher_feature(self, inputs: dict) -> Tensor:
+        """Run the teacher on its modality (no task loss) and return its recorded feature."""
+        recorder = self._single_recorder('teacher')
+        self.run_teacher(inputs, None, recorder)
+        return recorder.feature
 
     def student_loss_and_feature(self, inputs: dict,
                                  data_samples: list) -> tuple[dict, Tensor]:
         """Run the student's own loss on its modality and return it with the recorded feature."""
-        student_inputs = self._modality(inputs, self.student_input, 'student')
-        with self.student_recorder:
-            losses = self.student(student_inputs, data_samples, mode='loss')
-        return losses, self.student_recorder.feature
+        recorder = self._single_recorder('student')
+        losses = self.run_student(inputs, data_samples, recorder)
+        return losses, recorder.feature
 
     def loss(self, inputs: dict, data_samples: list) -> dict[str, Tensor]:
-        """Student task losses (prefixed ``student.``) plus the distillation terms."""
-        teacher_feature = self.teacher_feature(inputs)
+        """Student (and trainable teacher) task losses plus the distillation terms.
+
+        Returns:
+            ``student.*`` task losses, ``teacher.*`` task losses of a trainable teacher, and
+            the keys of :meth:`distill_losses`.
+        """
+        teacher_recorder = self._single_recorder('teacher')
+        teacher_losses = self.run_teacher(inputs, data_samples, teacher_recorder)
         student_losses, student_feature = self.student_loss_and_feature(inputs, data_samples)
-        losses = {f'student.{name}': value for name, value in student_losses.items()}
-        losses.update(self.distill_losses(student_feature, teacher_feature, data_samples))
+        losses = prefix_losses('student', student_losses)
+        losses.update(prefix_losses('teacher', teacher_losses))
+        losses.update(self.distill_losses(student_feature, teacher_recorder.feature,
+                                          data_samples))
         return losses
 
     def distill_losses(self, student_feature: Tensor, teacher_feature: Tensor,
