@@ -1,0 +1,20 @@
+# FD-CMKD wiring: frozen BERT text teacher -> MobileNetV2 image student. The widths differ
+# (768 vs 1280): a projection maps the student feature to the teacher's width, so the bands,
+# losses and shared heads work at D = 768. Experiment configs set num_classes, teacher_ckpt and
+# the method's hyper-parameters.
+_base_ = ['./crisismmd_bert_mobilenetv2.py']
+model = dict(
+    type='FrequencyDecoupledDistiller',
+    student=_base_.image_classifier,
+    teacher=_base_.text_classifier,
+    student_input='image',  # keys of the packed inputs dict (PackTextImageInputs)
+    teacher_input='text',
+    student_recorder=_base_.image_feature,
+    teacher_recorder=_base_.text_feature,
+    pool='avg',  # image: (N, 1280, 7, 7) -> (N, 1280); text: already (N, 768)
+    student_connector=dict(type='ProjectionConnector', in_channels=_base_.image_channels,
+                           out_channels=_base_.text_channels),
+    in_channels=_base_.text_channels,  # D: the teacher's width
+    # None: each modality goes through its own model's preprocessor (MultiModalDataPreprocessor).
+    # Explicit, because MMEngine's Runner would otherwise inject a top-level data_preprocessor.
+    data_preprocessor=None)
