@@ -43,6 +43,10 @@ def main() -> None:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    if cfg.model.get('teacher_ckpt'):
+        # load_from restores every weight, the teacher's included: testing a distiller
+        # checkpoint must not need the teacher run's files.
+        cfg.model.teacher_ckpt = None
     prepare_cpu_distributed(cfg)
     metrics = Runner.from_cfg(cfg).test()
     if args.out:
