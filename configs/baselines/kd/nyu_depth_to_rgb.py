@@ -1,0 +1,24 @@
+# KD on NYU-Depth V2: depth teacher (frozen) -> RGB student, DeepLabV3+ R18;
+# data, schedule and teacher of configs/fdkd/nyu_depth_to_rgb.py.
+# KD (Hinton et al., 2015): softened logits: tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau)),
+# one row per pixel; ignored (255) pixels skipped.
+# KDLoss defaults: temperature 4, loss_weight 1.
+_base_ = [
+    '../../_base_/models/nyu_crossmodal.py', '../../_base_/datasets/nyu_rgbd.py',
+    '../../_base_/schedules/nyu_50e.py', '../../_base_/default_runtime.py'
+]
+model = dict(
+    student=dict(data_preprocessor=_base_.rgb_preprocessor),
+    teacher=dict(data_preprocessor=_base_.depth_preprocessor),
+    student_input='rgb',
+    teacher_input='depth',
+    teacher_ckpt='work_dirs/nyu_depth_unimodal/epoch_50.pth',
+    student_recorders=dict(logits=_base_.student_tensors.logits),
+    teacher_recorders=dict(logits=_base_.teacher_tensors.logits),
+    distill_losses=dict(loss_kd=dict(type='KDLoss', temperature=4.0, loss_weight=1.0)),
+    loss_forward_mappings=dict(loss_kd=dict(
+        student_logits=dict(from_student=True, recorder='logits'),
+        teacher_logits=dict(from_student=False, recorder='logits'),
+        # Dense labels: only to skip the ignored (255) pixels.
+        target=dict(labels=True))))
+work_dir = 'work_dirs/baselines/kd/nyu_depth_to_rgb'
