@@ -14,6 +14,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from fdkd_mm.utils.config_validation import validate_distill_config
 from fdkd_mm.utils.dist import prepare_cpu_distributed
 
 
@@ -62,6 +63,7 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = build_config(args)
+    validate_distill_config(cfg)  # wrong keys / paths / widths / classes: fail before training
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

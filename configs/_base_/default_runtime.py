@@ -11,12 +11,20 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=3,
+    # Written to <name>.tmp and renamed, last_checkpoint updated after: a kill never leaves a
+    # truncated checkpoint under its final name (fdkd_mm/engine/hooks/atomic_checkpoint.py).
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=3,
                     save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# Stop with an error naming the loss term and iteration if any loss turns NaN/Inf.
-custom_hooks = [dict(type='NonFiniteLossGuardHook')]
+# Stop with an error naming the loss term and iteration if any loss turns NaN/Inf; keep the
+# RNG states in checkpoints so --resume continues the same random stream; log the samples a
+# dataset with skip_bad_samples=True replaced, per epoch.
+custom_hooks = [
+    dict(type='NonFiniteLossGuardHook'),
+    dict(type='RNGStateHook'),
+    dict(type='BadSampleReportHook'),
+]
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(by_epoch=True, window_size=10)

@@ -1,9 +1,12 @@
 """NYU-Depth V2 semantic segmentation (40 classes) with aligned RGB and depth."""
 import colorsys
 import os.path as osp
-from typing import List, Optional
+from typing import Any, List, Optional
 
+import cv2
 import mmengine
+import numpy as np
+from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from fdkd_mm.registry import DATASETS
@@ -30,6 +33,43 @@ def _distinct_palette(num_colors: int) -> List[List[int]]:
 
 
 NYU40_PALETTE = _distinct_palette(len(NYU40_CLASSES))
+
+#: What each file of a sample must decode to: (description, allowed dtypes, allowed ndim).
+_FILE_SPECS = {
+    'img_path': ('RGB image', (np.uint8,), (2, 3)),
+    'depth_path': ('depth map (single-channel uint16 PNG, millimetres)', (np.uint16,), (2,)),
+    'seg_map_path': ('label map (single-channel uint8 PNG, 0 = void, 1..40)', (np.uint8,), (2,)),
+}
+
+
+class BadSampleError(ValueError):
+    """A sample's files are missing, undecodable or hold invalid values (message names them)."""
+
+
+def diagnose_files(info: dict) -> List[str]:
+    """Check every file of a data info: present, decodable, expected dtype and rank.
+
+    Args:
+        info: Data info with ``img_path``, ``depth_path`` and ``seg_map_path``.
+
+    Returns:
+        One message per problem, each naming the file; empty when the files look fine.
+    """
+    problems = []
+    for key, (what, dtypes, ndims) in _FILE_SPECS.items():
+        path = info.get(key)
+        if path is None:
+            continue
+        if not osp.isfile(path):
+            problems.append(f'{path}: missing ({what})')
+            continue
+        raw = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        if raw is None:
+            problems.append(f'{path}: cannot be decoded, truncated or not an image ({what})')
+        elif raw.dtype not in dtypes or raw.ndim not in ndims:
+            problems.append(f'{path}: dtype {raw.dtype}, shape {raw.shape}; expected a {what}')
+    return problems
+
 
 HOW_TO_MAKE = (
     'Make it from the official files with\n'
@@ -63,6 +103,13 @@ class NYUDepthV2Dataset(BaseSegDataset):
         depth_suffix: Suffix of depth files.
         seg_map_suffix: Suffix of label files.
         reduce_zero_label: Map void (0) to 255 and shift classes down by one.
+        skip_bad_samples: Replace a sample whose files are missing, undecodable or invalid
+            (:class:`BadSampleError`) by the next good one instead of failing, log it, and mark
+            the replacement's data sample (``metainfo['bad_samples_replaced']``) so that
+            ``BadSampleReportHook`` counts it per epoch, also from dataloader workers.
+            Defaults to False: the first bad sample stops training with the error.
+        max_consecutive_bad: With ``skip_bad_samples``, how many bad samples in a row are
+            tolerated before giving up (a broken pipeline is not a bad sample).
         **kwargs: Other arguments of mmseg's ``BaseSegDataset`` (``pipeline``,
             ``test_mode``, ``indices``, ...).
     """
@@ -73,6 +120,7 @@ class NYUDepthV2Dataset(BaseSegDataset):
                  ann_file: Optional[str] = None, data_prefix: Optional[dict] = None,
                  img_suffix: str = '.png', depth_suffix: str = '.png',
                  seg_map_suffix: str = '.png', reduce_zero_label: bool = True,
+                 skip_bad_samples: bool = False, max_consecutive_bad: int = 10,
                  **kwargs) -> None:
         if data_prefix is None:
             data_prefix = dict(img_path=f'{split}/rgb', depth_path=f'{split}/depth',
@@ -81,6 +129,10 @@ class NYUDepthV2Dataset(BaseSegDataset):
             raise ValueError(f'data_prefix needs a depth_path entry, got {data_prefix}')
         self.split = split
         self.depth_suffix = depth_suffix
+        self.skip_bad_samples = skip_bad_samples
+        self.max_consecutive_bad = max_consecutive_bad
+        #: Bad samples replaced by this process's copy of the dataset (a worker's own count).
+        self.num_bad_samples = 0
         super().__init__(
             ann_file=f'{split}.txt' if ann_file is None else ann_file,
             img_suffix=img_suffix,
@@ -130,3 +182,69 @@ class NYUDepthV2Dataset(BaseSegDataset):
             data_list.append(dict(**paths, sample_id=sample_id, label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label, seg_fields=[]))
         return data_list
+
+    # ------------------------------------------------------------------ bad-sample handling
+    def _check_labels(self, data: dict, info: dict) -> None:
+        """Reject label values outside the classes and the ignore index (255).
+
+        Checked on the loaded (reduced) labels, so one cheap pass and no second decode. With
+        ``reduce_zero_label`` the stored values 1..40 are classes, 0 is void, and 255 is void
+        as well (mmseg maps it to the ignore index); anything else is reported.
+        """
+        if 'gt_seg_map' in data:
+            labels = np.asarray(data['gt_seg_map'])
+        elif 'data_samples' in data and 'gt_sem_seg' in data['data_samples']:
+            labels = data['data_samples'].gt_sem_seg.data.numpy()
+        else:
+            return
+        num_classes = len(self.metainfo['classes'])
+        bad = (labels >= num_classes) & (labels != 255)
+        if bad.any():
+            values = np.unique(labels[bad])[:8]
+            if self.reduce_zero_label:  # report the values as stored in the PNG
+                values = values + 1
+            raise BadSampleError(
+                f'{info["seg_map_path"]}: label values {values.tolist()} outside 0..'
+                f'{num_classes if self.reduce_zero_label else num_classes - 1}'
+                f'{" (0 = void)" if self.reduce_zero_label else " and 255"}')
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on sample ``idx``; name the sample's bad files if it fails.
+
+        Raises:
+            BadSampleError: A file of the sample is missing, undecodable, of the wrong dtype,
+                or the labels hold values outside the classes.
+        """
+        info = self.get_data_info(idx)
+        try:
+            data = super().prepare_data(idx)
+        except Exception as err:
+            problems = diagnose_files(info)
+            if problems:
+                raise BadSampleError(f'NYU-Depth V2 sample {info["sample_id"]!r} is unusable: '
+                                     + '; '.join(problems) + f' ({err})') from err
+            err.add_note(f'while loading NYU-Depth V2 sample {info["sample_id"]!r} '
+                         f'({info["img_path"]})')
+            raise
+        if data is not None:
+            self._check_labels(data, info)
+        return data
+
+    def __getitem__(self, idx: int) -> Any:
+        if not self.skip_bad_samples:
+            return super().__getitem__(idx)
+        replaced = []
+        for attempt in range(self.max_consecutive_bad + 1):
+            index = (idx + attempt) % len(self)
+            try:
+                data = super().__getitem__(index)
+            except BadSampleError as err:
+                self.num_bad_samples += 1
+                replaced.append(self.get_data_info(index)['sample_id'])
+                print_log(f'skipping bad sample: {err}', logger='current', level=30)
+                continue
+            if replaced and isinstance(data, dict) and 'data_samples' in data:
+                data['data_samples'].set_metainfo(dict(bad_samples_replaced=replaced))
+            return data
+        raise BadSampleError(f'{len(replaced)} bad samples in a row from index {idx} '
+                             f'({replaced}); the data or the pipeline is broken')

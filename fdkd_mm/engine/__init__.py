@@ -1,4 +1,6 @@
 """Engine components (hooks) of fdkd_mm."""
-from .hooks import NonFiniteLossGuardHook
+from .hooks import (AtomicCheckpointHook, BadSampleReportHook, DecouplerTemperatureHook,
+                    NonFiniteLossGuardHook, RNGStateHook)
 
-__all__ = ['NonFiniteLossGuardHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'DecouplerTemperatureHook',
+           'NonFiniteLossGuardHook', 'RNGStateHook']

@@ -1,5 +1,6 @@
 """Models of fdkd_mm; importing this package registers them."""
-from . import backbones, connectors, data_preprocessors, distillers, losses  # noqa: F401
+from . import (backbones, connectors, data_preprocessors, decouplers, distillers,  # noqa: F401
+               losses)
 from .frequency import FrequencyDecoupler, band_bins
 from .recorders import FeatureRecorder
 

@@ -75,9 +75,16 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
             e.g. ``dict(type='ProjectionConnector', in_channels=1280, out_channels=768)``.
         teacher_connector: Optional connector for the teacher feature (trained by the shared
             heads only: the alignment losses detach the teacher side).
-        decoupler: Decoupler config. Defaults to ``FrequencyDecoupler(cutoff=0.5)``.
+        decoupler: Decoupler config. Defaults to ``FrequencyDecoupler(cutoff=0.5)``. A
+            decoupler with a ``band_names`` attribute (e.g. ``MultiBandDecoupler``: ``band0``
+            .. ``band{K-1}``) sets the band names of the loss keys and heads; others give
+            ``low`` / ``high``.
         low_loss: Low-band loss config (λ1 = its ``loss_weight``).
         high_loss: High-band loss config (λ2 = its ``loss_weight``).
+        band_loss: Optional ``MultiBandAlignLoss`` config with one loss per band, replacing
+            ``low_loss`` / ``high_loss``; required when the decoupler has other than two
+            bands. ``num_bands`` and ``standardize`` are filled in; ``log=False`` sets every
+            band to ``'mse'``.
         shared_head: Config of Φ_l / Φ_h (``in_channels`` / ``num_classes`` filled in).
         aux_head: Config of the student's auxiliary band heads.
         ablation: Switches ``frequency``, ``align``, ``scale``, ``log`` (all True by default).
@@ -95,7 +102,8 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
                                         loss_weight=1.0),
                  shared_head: dict = dict(type='SharedHead', loss_weight=1.0),
                  aux_head: dict = dict(type='SharedHead', loss_weight=1.0),
-                 ablation: Optional[dict] = None, ignore_index: int = 255, **kwargs) -> None:
+                 ablation: Optional[dict] = None, ignore_index: int = 255,
+                 band_loss: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         switches = dict.fromkeys(ABLATION_SWITCHES, True)
         unknown = set(ablation or {}) - switches.keys()
@@ -118,28 +126,54 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
             cfg = dict(cfg, standardize=switches['scale'])
             if not log_mode:
                 cfg['mode'] = 'mse'
+            if (switches['frequency'] and cfg.get('type') in ('FrequencyAlignLoss',
+                                                             'fdkd_mm.FrequencyAlignLoss')
+                    # A spatial decoupler removes the spatial mean, not the channel mean.
+                    and getattr(self.decoupler, 'zero_channel_mean', True)):
+                # Bands carry no DC bin, so their mean is zero: Std needs no centring pass.
+                cfg.setdefault('centre', False)
             return cfg
 
         def head_cfg(cfg: dict) -> dict:
             return dict(cfg, in_channels=in_channels, num_classes=num_classes,
                         ignore_index=ignore_index)
 
-        self.bands = ('low', 'high') if switches['frequency'] else ('feat',)
         if switches['frequency']:
             self.decoupler = build_scoped(decoupler)
-            self.band_losses = nn.ModuleDict({
-                'low': build_scoped(loss_cfg(low_loss, log_mode=False)),
-                'high': build_scoped(loss_cfg(high_loss, log_mode=switches['log'])),
-            })
+            self.bands = tuple(getattr(self.decoupler, 'band_names', ('low', 'high')))
+            self.band_losses = self._build_band_losses(low_loss, high_loss, band_loss,
+                                                       loss_cfg)
             self.aux_heads = nn.ModuleDict(
                 {band: build_scoped(head_cfg(aux_head)) for band in self.bands})
         else:
+            self.bands = ('feat',)
             self.decoupler = None
             self.band_losses = nn.ModuleDict({'feat': build_scoped(loss_cfg(low_loss, False))})
             self.aux_heads = None
         self.shared_heads = nn.ModuleDict(
             {band: build_scoped(head_cfg(shared_head)) for band in self.bands}
         ) if switches['align'] else None
+
+    def _build_band_losses(self, low_loss: dict, high_loss: dict, band_loss: Optional[dict],
+                           loss_cfg) -> nn.ModuleDict:
+        """One alignment loss per band name: low/high pair, or a MultiBandAlignLoss's K losses."""
+        if band_loss is None:
+            if len(self.bands) != 2:
+                raise ValueError(
+                    f'the decoupler gives {len(self.bands)} bands {self.bands}; configure '
+                    "band_loss=dict(type='MultiBandAlignLoss', modes=..., loss_weights=...) "
+                    'instead of low_loss / high_loss')
+            return nn.ModuleDict({
+                self.bands[0]: build_scoped(loss_cfg(low_loss, log_mode=False)),
+                self.bands[1]: build_scoped(loss_cfg(high_loss, log_mode=self.ablation['log'])),
+            })
+        cfg = dict(band_loss, num_bands=len(self.bands), standardize=self.ablation['scale'])
+        if getattr(self.decoupler, 'zero_channel_mean', True):
+            cfg.setdefault('centre', False)  # as for low_loss / high_loss: no DC in any band
+        if not self.ablation['log']:
+            cfg['modes'] = 'mse'
+        per_band = build_scoped(cfg)
+        return nn.ModuleDict(dict(zip(self.bands, per_band.losses, strict=True)))
 
     def _prepare(self, student: Tensor, teacher: Tensor, batch_size: int) -> tuple[Tensor, Tensor]:
         """Pool, project and size-match the two recorded features."""
@@ -168,8 +202,8 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
         """Alignment, shared-head and auxiliary-head terms of Eq. 11, as a flat loss dict."""
         student, teacher = self._prepare(student_feature, teacher_feature, len(data_samples))
         if self.decoupler is not None:
-            student_bands = dict(zip(self.bands, self.decoupler(student)))
-            teacher_bands = dict(zip(self.bands, self.decoupler(teacher)))
+            student_bands = dict(zip(self.bands, self.decoupler(student), strict=True))
+            teacher_bands = dict(zip(self.bands, self.decoupler(teacher), strict=True))
         else:
             student_bands, teacher_bands = {'feat': student}, {'feat': teacher}
         # Teacher features come from a no_grad pass; the alignment losses detach them again, so

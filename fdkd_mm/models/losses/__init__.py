@@ -8,11 +8,12 @@ from .fitnet import FitNetLoss
 from .frequency_align import FrequencyAlignLoss, signed_log, standardize
 from .kd import KDLoss
 from .kendall import kendall_tau
+from .multi_band_align import MultiBandAlignLoss
 from .nkd import NKDLoss
 from .ofd import OFDConnector, OFDLoss, ofd_margin, ofd_margin_from_bn
 from .pkd import PKDLoss
 
 __all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
-           'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'NKDLoss', 'OFDConnector', 'OFDLoss',
-           'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log',
+           'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss', 'NKDLoss',
+           'OFDConnector', 'OFDLoss', 'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log',
            'standardize']

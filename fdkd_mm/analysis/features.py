@@ -1,0 +1,259 @@
+"""Feature extraction for the analysis tools: build a model from its config, load a checkpoint,
+run a split through it and record features with :class:`~fdkd_mm.models.FeatureRecorder`.
+
+A *stream* is one model with its own dataloader and one or more recorders. Comparing two
+unimodal models (a depth and an RGB network) uses two streams over the same split, each
+loader packing its own modality; comparing a distiller's student with its teacher uses one
+stream with two recorders (``student.<path>``, ``teacher.<path>``), both models running on
+their own modality of the same batch.
+"""
+import copy
+import os.path as osp
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.logging import print_log
+from mmengine.registry import MODELS, init_default_scope
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import load_checkpoint
+from torch import Tensor, nn
+
+from fdkd_mm.models.distillers.base import gather_labels
+from fdkd_mm.models.distillers.frequency_decoupled import pool_features
+from fdkd_mm.models.recorders import RecorderGroup
+
+#: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
+_IDENTITY_KEYS = ('sample_idx', 'img_path')
+
+
+def parse_recorder(spec: str) -> dict:
+    """Parse ``'path[:source[:call_index]]'`` into FeatureRecorder keyword arguments.
+
+    Args:
+        spec: E.g. ``'decode_head.conv_seg:input'`` or ``'backbone.layer4.1.relu:input:1'``.
+
+    Returns:
+        ``dict(path=..., source=..., call_index=...)``.
+    """
+    parts = spec.split(':')
+    if not 1 <= len(parts) <= 3 or not parts[0]:
+        raise ValueError(f'recorder spec must be path[:source[:call_index]], got {spec!r}')
+    recorder = dict(path=parts[0], source=parts[1] if len(parts) > 1 else 'output')
+    if len(parts) == 3:
+        recorder['call_index'] = int(parts[2])
+    return recorder
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config (importing its ``custom_imports``) and apply ``--cfg-options`` overrides."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def is_distiller(model: nn.Module) -> bool:
+    """Whether ``model`` is a cross-modal distiller (a student and a teacher on two inputs)."""
+    return all(hasattr(model, name) for name in
+               ('student', 'teacher', 'student_input', 'teacher_input'))
+
+
+def build_model(cfg: Config, checkpoint: Optional[str] = None,
+                device: str = 'cpu') -> nn.Module:
+    """Build ``cfg.model`` in the config's scope, load ``checkpoint`` and switch to eval mode.
+
+    ``init_weights()`` is not called, so no pretrained weights are fetched. With a checkpoint a
+    distiller's ``teacher_ckpt`` is skipped: the distiller checkpoint holds the teacher too.
+
+    Args:
+        cfg: The loaded config.
+        checkpoint: Weights to load (strict); ``None`` keeps random weights, with a warning.
+        device: Device to run on.
+
+    Returns:
+        The model in eval mode.
+    """
+    init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
+    model_cfg = copy.deepcopy(cfg.model)
+    if checkpoint is not None and 'teacher_ckpt' in model_cfg:
+        model_cfg['teacher_ckpt'] = None
+    model = MODELS.build(model_cfg)
+    if checkpoint is None:
+        print_log('no checkpoint given: features of randomly initialised weights',
+                  logger='current', level=30)
+    else:
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True, logger='current',
+                        revise_keys=[(r'^module\.', '')])
+    return model.to(device).eval()
+
+
+def default_recorder(model: nn.Module) -> tuple[dict, Optional[str]]:
+    """The feature FD-CMKD distils from a plain model, and its pooling.
+
+    * mmseg segmentors: the input of the decode head's classifier ``conv_seg`` (its final
+      feature map: DeepLabV3+'s ``sep_bottleneck`` output, SegFormer's fused feature, PSPNet's
+      bottleneck; dropout is off in eval), kept dense.
+    * ResNet-18/34 classifiers: the pre-activation output of the last block (METHOD.md),
+      average-pooled.
+    * other classifiers: the input of the head's ``fc`` layer (the pooled neck output).
+
+    Args:
+        model: A built model.
+
+    Returns:
+        FeatureRecorder keyword arguments and ``'avg'`` or ``None``.
+
+    Raises:
+        ValueError: If none of these layers exists; pass a recorder spec then.
+    """
+    modules = dict(model.named_modules())
+    if 'decode_head.conv_seg' in modules:
+        return dict(path='decode_head.conv_seg', source='input'), None
+    if 'backbone.layer4.1.relu' in modules and 'backbone.layer4.2' not in modules:
+        return dict(path='backbone.layer4.1.relu', source='input', call_index=1), 'avg'
+    if 'head.fc' in modules:
+        return dict(path='head.fc', source='input'), 'avg'
+    raise ValueError(f'no default feature for {type(model).__name__}; give a recorder spec '
+                     '(path[:source[:call_index]])')
+
+
+def distiller_recorders(model: nn.Module) -> dict[str, dict]:
+    """The student's and teacher's distilled features of a distiller, as paths on the distiller."""
+    out = {}
+    for role in ('student', 'teacher'):
+        recorder = getattr(model, f'{role}_recorder', None)
+        if recorder is None:
+            raise ValueError(f'{type(model).__name__} has no single {role}_recorder; give '
+                             'recorder specs')
+        out[role] = dict(path=f'{role}.{recorder.path}', source=recorder.source,
+                         call_index=recorder.call_index, data_index=recorder.data_index)
+    return out
+
+
+def build_loader(cfg: Config, split: str = 'test', batch_size: Optional[int] = None,
+                 num_workers: int = 0):
+    """The config's ``<split>_dataloader``, in order and without random augmentation.
+
+    Pairs must be the same samples in the same views, so the sampler never shuffles, and the
+    train split is read through the *test* pipeline (a random crop or flip would differ between
+    two loaders).
+
+    Args:
+        cfg: The loaded config.
+        split: ``'train'``, ``'val'`` or ``'test'``.
+        batch_size: Overrides the loader's batch size.
+        num_workers: Worker processes.
+
+    Returns:
+        A ``torch.utils.data.DataLoader``.
+    """
+    key = f'{split}_dataloader'
+    if cfg.get(key) is None:
+        raise KeyError(f'the config has no {key}')
+    loader_cfg = copy.deepcopy(cfg[key])
+    if split == 'train':
+        loader_cfg.dataset.pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
+    loader_cfg.num_workers = num_workers
+    loader_cfg.persistent_workers = False
+    if batch_size is not None:
+        loader_cfg.batch_size = batch_size
+    init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
+    return Runner.build_dataloader(loader_cfg, seed=0)
+
+
+@dataclass
+class FeatureStream:
+    """A model, its dataloader and the features to record from it.
+
+    Args:
+        model: Model in eval mode (plain model or distiller).
+        loader: Dataloader of the split, yielding this model's inputs.
+        recorders: Name → FeatureRecorder kwargs (paths on ``model``).
+        pools: Name → ``'avg'`` / ``None``; missing names are kept as recorded.
+    """
+    model: nn.Module
+    loader: object
+    recorders: dict[str, dict]
+    pools: dict[str, Optional[str]] = field(default_factory=dict)
+
+    @torch.no_grad()
+    def batches(self, device: str = 'cpu') -> Iterator[tuple[dict[str, Tensor], list]]:
+        """Yield ``(features by name, data samples)`` for every batch of the loader."""
+        group = RecorderGroup(self.model, self.recorders, role='analysis')
+        for data in self.loader:
+            data = self.model.data_preprocessor(data, False)
+            inputs, samples = data['inputs'], data['data_samples']
+            with group:
+                if is_distiller(self.model):
+                    # Both networks, each on its own modality of the same samples.
+                    self.model.teacher(inputs[self.model.teacher_input], samples, mode='tensor')
+                    self.model.student(inputs[self.model.student_input], samples, mode='tensor')
+                else:
+                    self.model(inputs, samples, mode='tensor')
+            features = {}
+            for name, feature in group.features().items():
+                feature = pool_features(feature, len(samples), self.pools.get(name))
+                features[name] = feature.detach().float().to(device)
+            yield features, samples
+
+
+def _check_same_samples(first: list, other: list) -> None:
+    if len(first) != len(other):
+        raise RuntimeError(f'paired loaders gave batches of {len(first)} and {len(other)} '
+                           'samples; use the same split and batch size')
+    for key in _IDENTITY_KEYS:
+        a = [s.metainfo.get(key) for s in first]
+        b = [s.metainfo.get(key) for s in other]
+        if None not in a and None not in b:
+            if a != b:
+                raise RuntimeError(f'paired loaders are out of step: {key} {a} vs {b}')
+            return
+
+
+def iterate_features(streams: Sequence[FeatureStream], max_samples: Optional[int] = None,
+                     progress: bool = True, device: str = 'cpu'
+                     ) -> Iterator[tuple[dict[str, Tensor], Optional[Tensor]]]:
+    """Run the streams in lockstep over their split; yield every recorded feature per batch.
+
+    Args:
+        streams: One stream (a distiller) or several (one model each) over the same samples.
+        max_samples: Stop after this many samples (the last batch is cut).
+        progress: Show a tqdm progress bar.
+        device: Where the yielded features go.
+
+    Yields:
+        ``(features, labels)``: recorded features by recorder name, and the labels of the
+        batch ((N,) or (N, H, W), ``None`` if the samples carry none).
+    """
+    from tqdm import tqdm
+
+    total = len(streams[0].loader.dataset)
+    if max_samples is not None:
+        total = min(total, max_samples)
+    seen = 0
+    bar = tqdm(total=total, unit='sample', disable=not progress, desc='features')
+    for batches in zip(*(stream.batches(device) for stream in streams)):
+        features, samples = {}, batches[0][1]
+        for stream_features, stream_samples in batches:
+            _check_same_samples(samples, stream_samples)
+            features.update(stream_features)
+        try:
+            labels = gather_labels(samples)
+        except KeyError:
+            labels = None
+        keep = min(len(samples), total - seen)
+        if keep < len(samples):
+            features = {name: f[:keep] for name, f in features.items()}
+            labels = labels[:keep] if labels is not None else None
+        seen += keep
+        bar.update(keep)
+        yield features, labels
+        if seen >= total:
+            break
+    bar.close()

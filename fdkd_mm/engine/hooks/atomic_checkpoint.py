@@ -1,0 +1,95 @@
+"""Crash-safe checkpoints: never a half-written file under a checkpoint's final name."""
+import glob
+import os
+import os.path as osp
+
+from mmengine.dist import is_main_process
+from mmengine.fileio import LocalBackend
+from mmengine.hooks import CheckpointHook
+
+from fdkd_mm.registry import HOOKS
+
+
+def fsync_path(path: str) -> None:
+    """Flush a file (or a directory entry table) to disk."""
+    flags = os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) if osp.isdir(path) else os.O_RDONLY
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``<path>.tmp``, flush it, then rename it over ``path``."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` whose periodic checkpoints survive a kill at any moment.
+
+    MMEngine (0.10.x) serializes a checkpoint into memory and then writes the bytes straight to
+    the final path (``LocalBackend.put``), updates ``last_checkpoint`` by truncating and
+    rewriting it, and deletes the oldest checkpoint (``max_keep_ckpts``) *before* writing the new
+    one. A process killed while writing leaves a truncated ``iter_N.pth`` that
+    ``last_checkpoint`` may already name, so ``--resume`` fails; with ``max_keep_ckpts=1`` the
+    only good checkpoint is gone too. Here, on local disks:
+
+    1. the checkpoint is written to ``<name>.tmp``, fsynced and renamed (``os.replace`` is
+       atomic) to its final name;
+    2. only then is ``last_checkpoint`` replaced, also through a temporary file;
+    3. only then are checkpoints beyond ``max_keep_ckpts`` deleted.
+
+    A kill before step 1 completes leaves the previous checkpoint and pointer untouched; stale
+    ``*.tmp`` files of a killed run are removed when training starts. Other file backends and
+    the ``save_best`` checkpoints (not used for resuming) keep MMEngine's behaviour.
+
+    Takes every argument of :class:`mmengine.hooks.CheckpointHook`.
+    """
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        if is_main_process() and isinstance(self.file_backend, LocalBackend):
+            for stale in glob.glob(osp.join(self.out_dir, '*.tmp')):
+                os.remove(stale)
+
+    def _rotate(self, runner, step: int) -> list:
+        """Record ``step`` among the kept checkpoints; return the paths to delete afterwards."""
+        if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            return []
+        stale = []
+        while len(self.keep_ckpt_ids) >= self.max_keep_ckpts:
+            old = self.keep_ckpt_ids.popleft()
+            stale.append(self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old)))
+        self.keep_ckpt_ids.append(step)
+        # Stored in the checkpoint's message hub, so a resumed run deletes the right files.
+        runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        return stale
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        if not isinstance(self.file_backend, LocalBackend):
+            return super()._save_checkpoint_with_step(runner, step, meta)
+        stale = self._rotate(runner, step)
+        filename = self.filename_tmpl.format(step)
+        final = self.file_backend.join_path(self.out_dir, filename)
+        self.last_ckpt = final
+        runner.message_hub.update_info('last_ckpt', final)
+        runner.save_checkpoint(
+            self.out_dir, filename + '.tmp', self.file_client_args,
+            save_optimizer=self.save_optimizer, save_param_scheduler=self.save_param_scheduler,
+            meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
+        if not is_main_process():  # Runner.save_checkpoint writes on the main process only
+            return
+        fsync_path(final + '.tmp')
+        os.replace(final + '.tmp', final)
+        fsync_path(self.out_dir)
+        write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), final)
+        for path in stale:
+            if path != final and osp.isfile(path):
+                os.remove(path)
