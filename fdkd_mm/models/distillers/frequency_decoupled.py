@@ -6,6 +6,7 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.models.connectors import resize_labels
 from fdkd_mm.models.distillers.base import BaseCrossModalDistiller, gather_labels
 from fdkd_mm.registry import MODELS
 
@@ -215,6 +216,9 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
         if self.shared_heads is None and self.aux_heads is None:
             return losses
         labels = gather_labels(data_samples).to(student.device)
+        if student.dim() == 4:
+            # Once here instead of in each of the (up to 6) head calls.
+            labels = resize_labels(labels, student.shape[-2:])
         for band in self.bands:
             if self.shared_heads is not None:
                 head = self.shared_heads[band]
