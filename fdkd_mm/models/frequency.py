@@ -5,6 +5,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from fdkd_mm.models.decouplers._float32 import decouple_in_float32
 from fdkd_mm.registry import MODELS
 
 # Above this width the D x 2D projection costs more than an FFT per vector.
@@ -79,8 +80,9 @@ class FrequencyDecoupler(nn.Module):
     neither mask, so ``X_low + X_high = X - mean(X, dim=1)``. Works on vectors (N, D) and on dense
     maps (N, D, H, W), where each pixel's D-vector is transformed.
 
-    Decoupling always runs in float32, also under autocast (rfft in half precision is restricted),
-    and the bands come back in the input dtype.
+    Decoupling always runs in at least float32, also under autocast (rfft in half precision is
+    restricted), and the bands come back in the input dtype (the contract every decoupler
+    shares: :func:`decouple_in_float32`).
 
     Args:
         cutoff: Fraction of the non-DC bins assigned to the low band. Defaults to 0.5.
@@ -126,18 +128,21 @@ class FrequencyDecoupler(nn.Module):
                 f'{tuple(x.shape)}')
         dim = x.shape[1]
         band_bins(dim, self.cutoff)  # validates D for this cutoff with a clear message
-        with torch.autocast(device_type=x.device.type, enabled=False):
+        method = self.method
+        if method == 'auto':
+            method = 'matmul' if dim <= _MATMUL_MAX_DIM else 'fft'
+
+        def split(features: Tensor) -> tuple[Tensor, Tensor]:
             # Channels last: the transform acts on contiguous rows; a view, no copy for (N, D).
-            rows = x.float().movedim(1, -1)
-            method = self.method
-            if method == 'auto':
-                method = 'matmul' if dim <= _MATMUL_MAX_DIM else 'fft'
+            rows = features.movedim(1, -1)
             if method == 'matmul':
-                bands = rows @ self._cached('matmul', dim, x.device)  # (..., 2D)
-                low, high = bands.split(dim, dim=-1)
+                projection = self._cached('matmul', dim, x.device).to(rows.dtype)
+                low, high = (rows @ projection).split(dim, dim=-1)  # (..., 2D)
             else:
                 spectrum = torch.fft.rfft(rows, dim=-1)
                 masks = self._cached('fft', dim, x.device)
                 bands = torch.fft.irfft(spectrum.unsqueeze(-2) * masks, n=dim, dim=-1)
                 low, high = bands.unbind(dim=-2)
-        return low.movedim(-1, 1).to(x.dtype), high.movedim(-1, 1).to(x.dtype)
+            return low.movedim(-1, 1), high.movedim(-1, 1)
+
+        return decouple_in_float32(x, split)
