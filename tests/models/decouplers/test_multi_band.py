@@ -45,7 +45,9 @@ def test_four_bands_sum_to_centred_input_and_hold_their_bins(method):
 def test_two_bands_equal_the_standard_decoupler(shape):
     x = torch.randn(*shape)
     for multi, standard in zip(MultiBandDecoupler((0.5,))(x), FrequencyDecoupler(0.5)(x)):
-        torch.testing.assert_close(multi, standard, atol=1e-6, rtol=0)
+        # Different float32 formulations (the standard one derives the high band from the low
+        # one), so equal to float32 rounding of a D=512 sum, not bit for bit.
+        torch.testing.assert_close(multi, standard, atol=1e-5, rtol=0)
 
 
 def test_multi_band_loss_is_one_frequency_align_loss_per_band():
