@@ -6,7 +6,7 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
-from fdkd_mm.models.connectors import resize_labels
+from fdkd_mm.models.connectors import head_losses, resize_labels
 from fdkd_mm.models.distillers.base import BaseCrossModalDistiller, gather_labels
 from fdkd_mm.registry import MODELS
 
@@ -220,10 +220,14 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
             # Once here instead of in each of the (up to 6) head calls.
             labels = resize_labels(labels, student.shape[-2:])
         for band in self.bands:
+            # The student's shared and auxiliary heads classify the same band: one pass.
+            student_heads = {}
             if self.shared_heads is not None:
-                head = self.shared_heads[band]
-                losses[f'align.loss_{band}_student'] = head.loss(student_bands[band], labels)
-                losses[f'align.loss_{band}_teacher'] = head.loss(teacher_bands[band], labels)
+                student_heads[f'align.loss_{band}_student'] = self.shared_heads[band]
+                losses[f'align.loss_{band}_teacher'] = self.shared_heads[band].loss(
+                    teacher_bands[band], labels)
             if self.aux_heads is not None:
-                losses[f'aux.loss_{band}'] = self.aux_heads[band].loss(student_bands[band], labels)
+                student_heads[f'aux.loss_{band}'] = self.aux_heads[band]
+            losses.update(zip(student_heads, head_losses(list(student_heads.values()),
+                                                         student_bands[band], labels)))
         return losses

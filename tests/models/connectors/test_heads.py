@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fdkd_mm.models.connectors import ProjectionConnector, SharedHead, resize_labels
+from fdkd_mm.models.connectors import ProjectionConnector, SharedHead, head_losses, resize_labels
 
 
 def test_shared_head_is_relu_then_linear_and_1x1_conv_per_pixel():
@@ -62,3 +62,37 @@ def test_width_mismatch_errors_name_the_shape():
         SharedHead(6, 3)(torch.randn(2, 5))
     with pytest.raises(ValueError, match='expects 6 channels'):
         ProjectionConnector(6, 4)(torch.randn(2, 5))
+
+
+@pytest.mark.parametrize('dense', [False, True])
+def test_heads_computed_together_equal_each_head_alone(dense):
+    """head_losses (one ReLU + one stacked product) against a per-head 1x1-conv reference."""
+    torch.manual_seed(0)
+    heads = [SharedHead(6, 4, loss_weight=1.0), SharedHead(6, 4, loss_weight=0.5)]
+    if dense:
+        x = torch.randn(2, 6, 3, 5, requires_grad=True)
+        labels = torch.randint(0, 4, (2, 6, 10))
+        labels[0, :2] = 255
+        small = resize_labels(labels, (3, 5))
+    else:
+        x = torch.randn(5, 6, requires_grad=True)
+        labels = small = torch.tensor([0, 3, 255, 1, 2])
+
+    def reference(head):
+        weight = head.fc.weight if not dense else head.fc.weight[:, :, None, None]
+        logits = (F.linear if not dense else F.conv2d)(torch.relu(x), weight, head.fc.bias)
+        return head.loss_weight * F.cross_entropy(logits, small, ignore_index=255)
+
+    together = head_losses(heads, x, labels)
+    expected = [reference(head) for head in heads]
+    for got, want in zip(together, expected, strict=True):
+        torch.testing.assert_close(got, want)
+    grads = torch.autograd.grad(sum(together), [x, heads[1].fc.weight])
+    want_grads = torch.autograd.grad(sum(expected), [x, heads[1].fc.weight])
+    for got, want in zip(grads, want_grads):
+        torch.testing.assert_close(got, want)
+
+
+def test_heads_computed_together_must_agree_on_classes():
+    with pytest.raises(ValueError, match='same num_classes'):
+        head_losses([SharedHead(6, 4), SharedHead(6, 3)], torch.randn(2, 6), torch.zeros(2).long())
