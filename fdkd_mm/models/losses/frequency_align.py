@@ -48,7 +48,10 @@ class _StdAlignMSE(torch.autograd.Function):
         def unit(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
             if centre:
                 x = x - x.mean(dim=1, keepdim=True)
-            norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+            # Not linalg.vector_norm: over dim 1 of a contiguous (N, D, H, W) map it is a
+            # strided reduction ~8x slower on CPU than squaring and summing (no autograd
+            # through this norm, so its undefined gradient at 0 does not matter here).
+            norm = x.square().sum(dim=1, keepdim=True).sqrt_()
             inv = norm.clamp_min(eps).reciprocal_()
             # In place only on our own buffer: the caller's tensor stays untouched.
             return (x.mul_(inv) if centre else x * inv), inv, norm >= eps
