@@ -48,10 +48,17 @@ def test_band_energies_follow_parseval(dim):
     torch.testing.assert_close((high.double() ** 2).sum(1), expected_high, rtol=1e-4, atol=1e-4)
 
 
-def test_512_keeps_exactly_bins_1_to_128_and_129_to_256():
+@pytest.mark.parametrize('method', ['fft', 'matmul'])
+@pytest.mark.parametrize('dense', [False, True])
+def test_512_keeps_exactly_bins_1_to_128_and_129_to_256(method, dense):
     assert band_bins(512, 0.5) == (range(1, 129), range(129, 257))
     x = np.random.default_rng(0).normal(size=(3, 512))
-    low, high = FrequencyDecoupler(method='fft')(torch.from_numpy(x).float())
+    features = torch.from_numpy(x).float()
+    if dense:  # the three vectors as the pixels of one (1, 512, 1, 3) map
+        features = features.t()[None, :, None, :]
+    low, high = FrequencyDecoupler(method=method)(features)
+    if dense:
+        low, high = (band[0, :, 0, :].t() for band in (low, high))
     np.testing.assert_allclose(low.numpy(), naive_band(x, range(1, 129)), atol=2e-5)
     np.testing.assert_allclose(high.numpy(), naive_band(x, range(129, 257)), atol=2e-5)
 
