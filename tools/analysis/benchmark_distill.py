@@ -27,7 +27,7 @@ and allocator behaviour; it is a process-level measure, not a tensor count.
 
 Example:
     python tools/analysis/benchmark_distill.py configs/fdkd/nyu_depth_to_rgb.py \
-        --batch-size 2 --crop 128 160 --repeats 10 --out work_dirs/bench.json
+        --batch-size 2 --crop 128 160 --repeats 30 --out work_dirs/bench.json
 """
 import argparse
 import copy
@@ -60,7 +60,7 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument('--crop', type=int, nargs=2, default=(128, 160), metavar=('H', 'W'))
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
-    parser.add_argument('--repeats', type=int, default=10, help='timed rounds (medians)')
+    parser.add_argument('--repeats', type=int, default=20, help='timed rounds (medians)')
     parser.add_argument('--teacher-ckpt', default=None, help='default: random teacher')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--sweep-repeats', type=int, default=5)
