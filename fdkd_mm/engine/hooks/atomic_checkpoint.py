@@ -1,7 +1,9 @@
 """Crash-safe checkpoints: never a half-written file under a checkpoint's final name."""
+import contextlib
 import glob
 import os
 import os.path as osp
+from collections.abc import Iterator
 
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
@@ -47,8 +49,12 @@ class AtomicCheckpointHook(CheckpointHook):
     3. only then are checkpoints beyond ``max_keep_ckpts`` deleted.
 
     A kill before step 1 completes leaves the previous checkpoint and pointer untouched; stale
-    ``*.tmp`` files of a killed run are removed when training starts. Other file backends and
-    the ``save_best`` checkpoints (not used for resuming) keep MMEngine's behaviour.
+    ``*.tmp`` files of a killed run are removed when training starts.
+
+    ``save_best`` checkpoints get the same treatment: MMEngine deletes the previous best file
+    and then writes the new one in place; here the new one goes through a temporary file and
+    the previous one is deleted after the rename, so a kill leaves a complete best checkpoint
+    (at worst two). Other file backends keep MMEngine's behaviour.
 
     Takes every argument of :class:`mmengine.hooks.CheckpointHook`.
     """
@@ -93,3 +99,56 @@ class AtomicCheckpointHook(CheckpointHook):
         for path in stale:
             if path != final and osp.isfile(path):
                 os.remove(path)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        if not self.save_best or not isinstance(self.file_backend, LocalBackend):
+            return super()._save_best_checkpoint(runner, metrics)
+        with self._best_written_atomically(runner) as previous_best:
+            super()._save_best_checkpoint(runner, metrics)
+        current = {getattr(self, 'best_ckpt_path', None),
+                   *getattr(self, 'best_ckpt_path_dict', {}).values()}
+        for path in previous_best:
+            if path not in current and osp.isfile(path):
+                os.remove(path)
+
+    @contextlib.contextmanager
+    def _best_written_atomically(self, runner) -> Iterator[list]:
+        """Within MMEngine's save-best logic: write ``best_*`` files via ``.tmp`` + rename and
+        hold back the deletion of the previous best (collected in the yielded list)."""
+        previous_best: list[str] = []
+        save_checkpoint, remove = runner.save_checkpoint, self.file_backend.remove
+
+        def save_best(out_dir, filename, *args, **kwargs):
+            if not filename.startswith('best_'):  # the regular re-save at the end
+                return save_checkpoint(out_dir, filename, *args, **kwargs)
+            save_checkpoint(out_dir, filename + '.tmp', *args, **kwargs)
+            if is_main_process():
+                final = self.file_backend.join_path(out_dir, filename)
+                fsync_path(final + '.tmp')
+                os.replace(final + '.tmp', final)
+                fsync_path(out_dir)
+
+        def defer_remove(path, *args, **kwargs):
+            if osp.basename(str(path)).startswith('best_'):
+                previous_best.append(str(path))
+            else:
+                remove(path, *args, **kwargs)
+
+        with _replaced(runner, 'save_checkpoint', save_best), \
+                _replaced(self.file_backend, 'remove', defer_remove):
+            yield previous_best
+
+
+@contextlib.contextmanager
+def _replaced(obj, name: str, value) -> Iterator[None]:
+    """Set ``obj.name = value`` for the duration of the block, then restore what was there."""
+    own = name in vars(obj)
+    saved = vars(obj).get(name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        if own:
+            setattr(obj, name, saved)
+        else:
+            delattr(obj, name)  # the class attribute shows through again
