@@ -16,7 +16,7 @@ from mmengine.runner import Runner
 
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
 from reliability_utils import load_ckpt
-from test_crash_safety import KilledWhileWriting, ToyModel, checkpoint_loads, half_write_then_die
+from toy_checkpointing import KilledWhileWriting, ToyModel, checkpoint_loads, half_write_then_die
 
 
 class RisingScore(BaseMetric):

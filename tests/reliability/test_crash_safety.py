@@ -17,27 +17,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from mmengine.fileio import LocalBackend
-from mmengine.model import BaseModel
 from mmengine.runner import Runner
-from torch import nn
 
 from reliability_utils import REPO, fd_options, load_ckpt, run_train, subprocess_env, train_cmd
+from toy_checkpointing import KilledWhileWriting, ToyModel, checkpoint_loads, half_write_then_die
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
-
-
-class ToyModel(BaseModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc = nn.Linear(4, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        out = self.fc(torch.stack(inputs))
-        return dict(loss=out.pow(2).mean()) if mode == 'loss' else out
-
-
-class KilledWhileWriting(BaseException):
-    """Stands for the process dying: nothing after the write runs (not an Exception)."""
 
 
 def toy_runner(work_dir: Path, hook_type: str, max_iters: int, max_keep: int,
@@ -52,28 +36,6 @@ def toy_runner(work_dir: Path, hook_type: str, max_iters: int, max_keep: int,
         default_hooks=dict(checkpoint=dict(type=hook_type, by_epoch=False, interval=1,
                                            max_keep_ckpts=max_keep)),
         default_scope='fdkd_mm', resume=resume, randomness=dict(seed=0))
-
-
-def half_write_then_die(monkeypatch, on_name: str) -> None:
-    """Make the file backend write half of ``on_name``'s bytes, then 'kill' the process."""
-    original = LocalBackend.put
-
-    def put(self, obj, filepath):
-        if os.path.basename(str(filepath)).startswith(on_name):
-            with open(filepath, 'wb') as f:
-                f.write(obj[:len(obj) // 2])
-            raise KilledWhileWriting(filepath)
-        return original(self, obj, filepath)
-
-    monkeypatch.setattr(LocalBackend, 'put', put)
-
-
-def checkpoint_loads(path: Path) -> bool:
-    try:
-        load_ckpt(path)
-        return True
-    except Exception:
-        return False
 
 
 def crash_at_iter3(tmp_path, monkeypatch, hook_type, max_keep) -> Path:
