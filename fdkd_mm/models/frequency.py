@@ -6,14 +6,8 @@ import torch
 from torch import Tensor, nn
 
 from fdkd_mm.models.decouplers._float32 import decouple_in_float32
+from fdkd_mm.models.decouplers._method import resolve_method
 from fdkd_mm.registry import MODELS
-
-# Widest D for which 'auto' uses the (D, D) projection rather than rfft/irfft. On CPU
-# (2 threads, fwd + bwd on (2, D, 30, 40)) the product wins at D=128 (3.6 vs 4.8 ms) and loses
-# from D=256 (11.9 vs 10.1 ms; 132 vs 52 ms at 1024). Other devices: GEMMs are cheap there;
-# 1024 is a guess awaiting a GPU measurement (tools/analysis/benchmark_distill.py).
-_MATMUL_MAX_DIM = {'cpu': 128}
-_MATMUL_MAX_DIM_DEFAULT = 1024
 
 
 def band_bins(dim: int, cutoff: float) -> tuple[range, range]:
@@ -94,7 +88,8 @@ class FrequencyDecoupler(nn.Module):
         cutoff: Fraction of the non-DC bins assigned to the low band. Defaults to 0.5.
         method: ``'fft'`` (rfft, low mask, irfft), ``'matmul'`` (one product with the
             precomputed (D, D) low-band projection, fastest for small D) or ``'auto'``
-            (matmul up to D=128 on CPU, D=1024 elsewhere). All three give the same bands to float32 rounding.
+            (matmul up to D=128 on CPU, D=1024 elsewhere). All three give the same bands to
+            float32 rounding.
     """
 
     def __init__(self, cutoff: float = 0.5,
@@ -152,10 +147,7 @@ class FrequencyDecoupler(nn.Module):
                 f'{tuple(x.shape)}')
         dim = x.shape[1]
         band_bins(dim, self.cutoff)  # validates D for this cutoff with a clear message
-        method = self.method
-        if method == 'auto':
-            max_dim = _MATMUL_MAX_DIM.get(x.device.type, _MATMUL_MAX_DIM_DEFAULT)
-            method = 'matmul' if dim <= max_dim else 'fft'
+        method = resolve_method(self.method, dim, x.device)
 
         def split(features: Tensor) -> tuple[Tensor, Tensor]:
             # Only the low band is filtered: with the DC bin in neither band, the high band is

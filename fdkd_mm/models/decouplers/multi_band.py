@@ -7,9 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from fdkd_mm.models.decouplers._float32 import decouple_in_float32
+from fdkd_mm.models.decouplers._method import resolve_method
 from fdkd_mm.registry import MODELS
-
-_MATMUL_MAX_DIM = 1024  # as FrequencyDecoupler: beyond this an FFT is cheaper than D x K*D
 
 
 def multi_band_bins(dim: int, cutoffs: Sequence[float]) -> tuple[range, ...]:
@@ -83,12 +82,13 @@ class MultiBandDecoupler(nn.Module):
     bands sum to ``X - mean(X, dim=1)``. With one cutoff ``c`` the two bands are exactly
     :class:`~fdkd_mm.models.FrequencyDecoupler`'s low and high bands for ``cutoff=c``. The bands
     are named ``band0`` (lowest) .. ``band{K-1}``: the distiller keys its losses and heads by
-    ``band_names``.
+    ``band_names``. As in FrequencyDecoupler, only the K-1 lower bands are filtered; the top
+    band is the centred input minus them.
 
     Args:
         cutoffs: Strictly increasing band edges, fractions of the non-DC bins in (0, 1).
-        method: ``'fft'``, ``'matmul'`` (one product with the (D, K*D) projection) or
-            ``'auto'`` (matmul up to D=1024), as in FrequencyDecoupler.
+        method: ``'fft'``, ``'matmul'`` (one product with the K-1 stacked (D, D) filters) or
+            ``'auto'``, resolved as in FrequencyDecoupler.
     """
 
     def __init__(self, cutoffs: Sequence[float] = (0.25, 0.5, 0.75),
@@ -113,26 +113,33 @@ class MultiBandDecoupler(nn.Module):
         return f'cutoffs={self.cutoffs}, method={self.method!r}'
 
     def _cached(self, kind: str, dim: int, device: torch.device) -> Tensor:
+        """The filters of the K-1 lower bands: stacked (K-1)*D x D matrices, or (K-1, bins)
+        masks. Each band filter is symmetric, so block i is both P_i and its transpose."""
         key = (kind, dim, device)
         if key not in self._cache:
-            build = multi_band_projection if kind == 'matmul' else multi_band_masks
-            self._cache[key] = build(dim, self.cutoffs, device=device)
+            if kind == 'matmul':
+                projection = multi_band_projection(dim, self.cutoffs, device)[:, :-dim]
+                self._cache[key] = projection.t().contiguous()
+            else:
+                self._cache[key] = multi_band_masks(dim, self.cutoffs, device=device)[:-1]
         return self._cache[key]
 
     def _split(self, x: Tensor) -> tuple[Tensor, ...]:
-        dim = x.shape[1]
-        rows = x.movedim(1, -1)  # the transform acts on contiguous rows
-        method = self.method
-        if method == 'auto':
-            method = 'matmul' if dim <= _MATMUL_MAX_DIM else 'fft'
-        if method == 'matmul':
-            projection = self._cached('matmul', dim, x.device).to(rows.dtype)
-            bands = (rows @ projection).split(dim, dim=-1)
+        dim, lower = x.shape[1], self.num_bands - 1
+        if resolve_method(self.method, dim, x.device) == 'matmul':
+            filters = self._cached('matmul', dim, x.device).to(x.dtype)
+            if x.dim() == 2:
+                bands = (x @ filters.t()).split(dim, dim=-1)
+            else:  # per sample on the contiguous (N, D, H*W) view, as FrequencyDecoupler
+                stacked = torch.matmul(filters, x.flatten(2))  # (N, (K-1)*D, H*W)
+                bands = stacked.view(x.shape[0], lower, *x.shape[1:]).unbind(1)
         else:
-            spectrum = torch.fft.rfft(rows, dim=-1)
+            spectrum = torch.fft.rfft(x.movedim(1, -1), dim=-1)
             masks = self._cached('fft', dim, x.device)
             bands = torch.fft.irfft(spectrum.unsqueeze(-2) * masks, n=dim, dim=-1).unbind(-2)
-        return tuple(band.movedim(-1, 1) for band in bands)
+            bands = tuple(band.movedim(-1, 1) for band in bands)
+        top = x - x.mean(dim=1, keepdim=True) - sum(bands)
+        return (*bands, top)
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         """Decouple ``x`` into its K bands.

@@ -29,8 +29,9 @@ def test_bins_are_contiguous_and_two_bands_equal_band_bins():
 
 
 @pytest.mark.parametrize('method', ['fft', 'matmul'])
-def test_four_bands_sum_to_centred_input_and_hold_their_bins(method):
-    x = torch.randn(3, 64, 2, 2) + 1.0
+@pytest.mark.parametrize('shape', [(3, 64, 2, 2), (5, 64)])
+def test_four_bands_sum_to_centred_input_and_hold_their_bins(method, shape):
+    x = torch.randn(*shape) + 1.0
     bands = MultiBandDecoupler((0.25, 0.5, 0.75), method=method)(x)
     assert len(bands) == 4 and all(b.shape == x.shape for b in bands)
     torch.testing.assert_close(sum(bands), x - x.mean(1, keepdim=True), atol=1e-5, rtol=0)
