@@ -4,6 +4,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from typing import Any, Literal, Optional, Union
 
+import torch
 from torch import Tensor, nn
 
 
@@ -31,6 +32,8 @@ class FeatureRecorder:
             tuple/list.
         clone: Copy the recorded tensor. ``None`` (default) copies only the input of an
             in-place module.
+        dtype: Cast a floating-point recorded tensor to this dtype (a copy), e.g. float32 for
+            a teacher run under bf16 autocast. ``None`` (default) keeps it as it is.
 
     Raises:
         ValueError: If ``path`` names no module (the message lists the closest valid paths) or
@@ -39,7 +42,8 @@ class FeatureRecorder:
 
     def __init__(self, model: nn.Module, path: str,
                  source: Literal['output', 'input'] = 'output', call_index: int = 0,
-                 data_index: int = 0, clone: Optional[bool] = None) -> None:
+                 data_index: int = 0, clone: Optional[bool] = None,
+                 dtype: Optional[torch.dtype] = None) -> None:
         if source not in ('output', 'input'):
             raise ValueError(f"recorder source must be 'output' or 'input', got {source!r}")
         modules = dict(model.named_modules())
@@ -57,6 +61,7 @@ class FeatureRecorder:
         if clone is None:
             clone = source == 'input' and bool(getattr(self.module, 'inplace', False))
         self._clone = clone
+        self.dtype = dtype
         self._version = 0
         self._handle = None
         self._calls = 0
@@ -77,7 +82,12 @@ class FeatureRecorder:
     def _keep(self, data: Any) -> None:
         if self._calls == self.call_index:
             feature = self._pick(data)
-            self._feature = feature.clone() if self._clone else feature
+            if (self.dtype is not None and feature.is_floating_point()
+                    and feature.dtype != self.dtype):
+                feature = feature.to(self.dtype)  # a copy: nothing can modify it in place
+            elif self._clone:
+                feature = feature.clone()
+            self._feature = feature
             self._version = self._feature._version
         self._calls += 1
 
@@ -126,7 +136,7 @@ class RecorderGroup:
     Args:
         model: The model to record from.
         recorders: Name → keyword arguments of :class:`FeatureRecorder` (``path``, ``source``,
-            ``call_index``, ``data_index``, ``clone``) or an already built recorder.
+            ``call_index``, ``data_index``, ``clone``, ``dtype``) or an already built recorder.
         role: Word naming the model in error messages (e.g. ``'student'``).
 
     Raises:

@@ -195,7 +195,8 @@ def make_steps(models: dict, batch: dict, device: torch.device) -> dict[str, Cal
         inputs, samples = fresh([student_key, teacher_key])
         teacher_data = teacher.data_preprocessor(
             dict(inputs=inputs[teacher_key], data_samples=None), False)
-        with torch.no_grad():
+        # The distiller's teacher precision (teacher_autocast), so b stays c's floor.
+        with torch.no_grad(), fd.teacher_precision():
             teacher(teacher_data['inputs'], None, mode='tensor')
         # The student's own train_step: preprocess, loss, backward, optimizer step.
         student.train_step(dict(inputs=inputs[student_key], data_samples=samples),

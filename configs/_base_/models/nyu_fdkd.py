@@ -23,6 +23,8 @@ model = dict(
     aux_head=dict(type='SharedHead', loss_weight=1.0),
     ablation=dict(frequency=True, align=True, scale=True, log=True),
     ignore_index=255,
+    # 'bf16' runs the frozen teacher's forward under bf16 autocast (features back in float32).
+    teacher_autocast=None,
     # None: each modality goes through its own model's preprocessor (MultiModalDataPreprocessor).
     # Explicit, because MMEngine's Runner would otherwise inject the top-level
     # `data_preprocessor` of mmseg's base config (an RGB-only SegDataPreProcessor).

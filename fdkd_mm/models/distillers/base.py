@@ -15,6 +15,9 @@ from fdkd_mm.models.recorders import FeatureRecorder, RecorderGroup
 
 RecorderCfg = dict
 
+# Reduced precisions a frozen teacher's forward may run in (``teacher_autocast``).
+TEACHER_AUTOCAST_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+
 
 def gather_labels(data_samples: list) -> Tensor:
     """Stack the labels of a batch: (N,) class indices or (N, H, W) label maps.
@@ -82,6 +85,10 @@ class BaseCrossModalDistiller(BaseModel):
         teacher_recorders: The same for the teacher.
         teacher_trainable: Train the teacher alongside the student (see above). Defaults to
             False: a frozen teacher.
+        teacher_autocast: ``'bf16'`` or ``'fp16'`` to run the frozen teacher's forward under
+            ``torch.autocast`` in that precision (cheaper on GPUs with fast half-precision
+            math); its recorded tensors are cast back to float32, so the distillation losses
+            see float32 targets. ``None`` (default) runs it in the model's own precision.
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
@@ -93,7 +100,8 @@ class BaseCrossModalDistiller(BaseModel):
                  init_cfg: Optional[dict] = None,
                  student_recorders: Optional[dict[str, RecorderCfg]] = None,
                  teacher_recorders: Optional[dict[str, RecorderCfg]] = None,
-                 teacher_trainable: bool = False) -> None:
+                 teacher_trainable: bool = False,
+                 teacher_autocast: Optional[str] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.student = build_scoped(student)
         self.teacher = build_scoped(teacher)
@@ -110,6 +118,10 @@ class BaseCrossModalDistiller(BaseModel):
         self.teacher_recorders = RecorderGroup(
             self.teacher, self._recorder_cfgs(teacher_recorder, teacher_recorders, 'teacher'),
             role='teacher')
+        self.teacher_autocast = self._check_teacher_autocast(teacher_autocast)
+        if teacher_autocast is not None:
+            for name in self.teacher_recorders:
+                self.teacher_recorders[name].dtype = torch.float32
         # The one-feature interface (FD-CMKD): None when only named recorders were given.
         self.student_recorder: Optional[FeatureRecorder] = (
             self.student_recorders['feature'] if student_recorder is not None else None)
@@ -135,6 +147,24 @@ class BaseCrossModalDistiller(BaseModel):
         return {'feature': single} if single is not None else dict(named)
 
     # ----------------------------------------------------------------------------- teacher
+    def _check_teacher_autocast(self, teacher_autocast: Optional[str]) -> Optional[str]:
+        if teacher_autocast is None:
+            return None
+        if teacher_autocast not in TEACHER_AUTOCAST_DTYPES:
+            raise ValueError(f'teacher_autocast must be one of {sorted(TEACHER_AUTOCAST_DTYPES)}'
+                             f' or None, got {teacher_autocast!r}')
+        if self.teacher_trainable:
+            raise ValueError('teacher_autocast applies to a frozen teacher; a trainable teacher '
+                             'trains in the precision of the optimizer wrapper (AmpOptimWrapper)')
+        return teacher_autocast
+
+    def teacher_precision(self) -> ContextManager:
+        """The context the frozen teacher's forward runs in: autocast or nothing."""
+        if self.teacher_autocast is None:
+            return contextlib.nullcontext()
+        device = next(self.teacher.parameters()).device
+        return torch.autocast(device.type, dtype=TEACHER_AUTOCAST_DTYPES[self.teacher_autocast])
+
     def _load_teacher(self, path: str) -> None:
         if not osp.isfile(path):
             raise FileNotFoundError(
@@ -205,7 +235,7 @@ class BaseCrossModalDistiller(BaseModel):
         teacher_inputs = self._modality(inputs, self.teacher_input, 'teacher')
         recorder = recorder if recorder is not None else contextlib.nullcontext()
         if not self.teacher_trainable:
-            with torch.no_grad(), recorder:
+            with torch.no_grad(), self.teacher_precision(), recorder:
                 self.teacher(teacher_inputs, None, mode='tensor')
             return {}
         with recorder:

@@ -127,6 +127,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
         data_preprocessor: Multi-modal preprocessor config; ``None`` derives it from the two
             models (see :class:`BaseCrossModalDistiller`).
         init_cfg: Initialisation config of the distiller.
+        teacher_autocast: ``'bf16'`` / ``'fp16'``: run the frozen teacher under autocast (see
+            :class:`BaseCrossModalDistiller`).
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
@@ -136,7 +138,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
                  connectors: Optional[dict[str, dict]] = None,
                  teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 init_cfg: Optional[dict] = None,
+                 teacher_autocast: Optional[str] = None) -> None:
         pools = {'student': self._split_pools(student_recorders, 'student'),
                  'teacher': self._split_pools(teacher_recorders, 'teacher')}
         super().__init__(
@@ -145,7 +148,7 @@ class CrossModalDistiller(BaseCrossModalDistiller):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg,
             student_recorders={n: self._without_pool(c) for n, c in student_recorders.items()},
             teacher_recorders={n: self._without_pool(c) for n, c in teacher_recorders.items()},
-            teacher_trainable=teacher_trainable)
+            teacher_trainable=teacher_trainable, teacher_autocast=teacher_autocast)
         self.pools = pools
         self.connectors = nn.ModuleDict(
             {name: build_scoped(cfg) for name, cfg in (connectors or {}).items()})
