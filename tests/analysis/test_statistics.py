@@ -29,8 +29,8 @@ def test_spectrum_of_a_pure_tone_and_the_low_band_share_follows_parseval():
     meter.update(x)
     low, high = FrequencyDecoupler(0.25, method='fft')(x)
     expected = (low ** 2).sum() / ((low ** 2).sum() + (high ** 2).sum())
-    assert low_band_fraction(meter.compute(), 40, 0.25) == pytest.approx(expected.item(),
-                                                                          rel=1e-4)
+    assert low_band_fraction(meter.compute(), 40, 0.25) == pytest.approx(
+        expected.item(), rel=1e-4)
 
 
 def test_sample_points_takes_the_same_labelled_pixels_from_both_maps():

@@ -204,8 +204,8 @@ def test_pipeline_yields_both_modalities_with_documented_shapes(tmp_path, tokeni
         assert sample['data_samples'].image_id == dataset.get_data_info(idx)['image_id']
 
 
-@pytest.mark.parametrize('modality, shape, dtype', [('text', (2, 10), torch.int64),
-                                                     ('image', (3, 16, 16), torch.uint8)])
+@pytest.mark.parametrize('modality, shape, dtype', [
+    ('text', (2, 10), torch.int64), ('image', (3, 16, 16), torch.uint8)])
 def test_unimodal_packing_gives_plain_inputs(tmp_path, tokenizer_dir, modality, shape, dtype):
     write_synthetic_crisismmd(str(tmp_path), samples_per_split=dict(train=2, dev=0, test=0))
     dataset = CrisisMMDDataset(str(tmp_path),

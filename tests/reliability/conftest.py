@@ -15,5 +15,3 @@ def nyu_data(tmp_path_factory) -> Path:
     from fdkd_mm.datasets import write_synthetic_nyu
     return write_synthetic_nyu(tmp_path_factory.mktemp('nyu') / 'nyu', num_train=8, num_test=2,
                                height=64, width=80, num_classes=6, seed=0)
-
-

@@ -15,7 +15,7 @@ model = dict(
     student_recorders=dict(logits=_base_.student_tensors.logits),
     teacher_recorders=dict(logits=_base_.teacher_tensors.logits),
     distill_losses=dict(loss_dist=dict(type='DISTLoss', beta=1.0, gamma=1.0, temperature=1.0,
-                             loss_weight=1.0)),
+                                       loss_weight=1.0)),
     loss_forward_mappings=dict(loss_dist=dict(
         student_logits=dict(from_student=True, recorder='logits'),
         teacher_logits=dict(from_student=False, recorder='logits'))))

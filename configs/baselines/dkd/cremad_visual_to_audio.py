@@ -16,7 +16,7 @@ model = dict(
     student_recorders=dict(logits=_base_.student_tensors.logits),
     teacher_recorders=dict(logits=_base_.teacher_tensors.logits),
     distill_losses=dict(loss_dkd=dict(type='DKDLoss', alpha=1.0, beta=8.0, temperature=4.0,
-                             warmup_epochs=20, loss_weight=1.0)),
+                                      warmup_epochs=20, loss_weight=1.0)),
     loss_forward_mappings=dict(loss_dkd=dict(
         student_logits=dict(from_student=True, recorder='logits'),
         teacher_logits=dict(from_student=False, recorder='logits'),

@@ -177,7 +177,6 @@ class AudioVisualDataset(BaseDataset):
             gt_label=class_to_idx[row.class_name],
             label_name=row.class_name)
 
-
     def extra_repr(self) -> list[str]:
         """Lines added to ``repr(dataset)`` (mmpretrain's default assumes an image prefix)."""
         return [f'Split file: \t{self.ann_file}',

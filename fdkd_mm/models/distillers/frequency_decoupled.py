@@ -127,8 +127,8 @@ class FrequencyDecoupledDistiller(BaseCrossModalDistiller):
             cfg = dict(cfg, standardize=switches['scale'])
             if not log_mode:
                 cfg['mode'] = 'mse'
-            if (switches['frequency'] and cfg.get('type') in ('FrequencyAlignLoss',
-                                                             'fdkd_mm.FrequencyAlignLoss')
+            if (switches['frequency']
+                    and cfg.get('type') in ('FrequencyAlignLoss', 'fdkd_mm.FrequencyAlignLoss')
                     # A spatial decoupler removes the spatial mean, not the channel mean.
                     and getattr(self.decoupler, 'zero_channel_mean', True)):
                 # Bands carry no DC bin, so their mean is zero: Std needs no centring pass.

@@ -15,5 +15,5 @@ from .pkd import PKDLoss
 
 __all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
            'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss', 'NKDLoss',
-           'OFDConnector', 'OFDLoss', 'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log',
-           'standardize']
+           'OFDConnector', 'OFDLoss', 'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn',
+           'signed_log', 'standardize']

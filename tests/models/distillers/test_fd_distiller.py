@@ -136,7 +136,7 @@ def test_predict_and_tensor_delegate_to_student(seg_distiller_cfg, seg_batch):
 
 
 def test_teacher_checkpoint_is_loaded_and_survives_init_weights(cls_distiller_cfg, tmp_path,
-                                                               model_factory):
+                                                                model_factory):
     teacher = MODELS.build(dict(model_factory.classifier(1), _scope_='mmpretrain'))
     with torch.no_grad():
         for p in teacher.parameters():

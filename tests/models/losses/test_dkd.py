@@ -81,8 +81,8 @@ def test_warmup_factor_from_argument_attribute_and_message_hub(message_hub):
     loss.set_epoch(4)
     assert loss(student, teacher, target).item() == pytest.approx(full * 5 / 20, rel=1e-5)
     # The forward argument wins over the attribute.
-    assert loss(student, teacher, target, epoch=1).item() == pytest.approx(full * 2 / 20,
-                                                                            rel=1e-5)
+    assert loss(student, teacher, target, epoch=1).item() == pytest.approx(
+        full * 2 / 20, rel=1e-5)
     # Under a runner the RuntimeInfoHook stores the epoch in the current MessageHub.
     message_hub.update_info('epoch', 14)
     assert MessageHub.get_current_instance() is message_hub

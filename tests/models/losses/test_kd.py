@@ -26,8 +26,8 @@ def test_hand_computed_two_classes():
     # KL = 3/4·ln((3/4)/(1/2)) + 1/4·ln((1/4)/(1/2)) = 3/4·ln 1.5 − 1/4·ln 2; times τ² = 16
     expected = 16 * (0.75 * math.log(1.5) - 0.25 * math.log(2))
     assert KDLoss()(student, teacher).item() == pytest.approx(expected, rel=1e-6)
-    assert KDLoss(loss_weight=0.5)(student, teacher).item() == pytest.approx(expected / 2,
-                                                                            rel=1e-6)
+    assert KDLoss(loss_weight=0.5)(student, teacher).item() == pytest.approx(
+        expected / 2, rel=1e-6)
 
 
 def test_matches_naive_loop_batch_mean():
