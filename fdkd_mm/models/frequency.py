@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from fdkd_mm.models.decouplers._float32 import decouple_in_float32
-from fdkd_mm.models.decouplers._method import resolve_method
+from fdkd_mm.models.decouplers._filtering import resolve_method, split_bands
 from fdkd_mm.registry import MODELS
 
 
@@ -107,30 +107,15 @@ class FrequencyDecoupler(nn.Module):
         return f'cutoff={self.cutoff}, method={self.method!r}'
 
     def _cached(self, kind: str, dim: int, device: torch.device) -> Tensor:
-        """Masks / projections depend only on (D, device): build each once."""
+        """The low band's filter for :func:`split_bands`, built once per (D, device): its (D, D)
+        projection, or its rfft mask as a (1, bins) row."""
         key = (kind, dim, device)
         if key not in self._cache:
             if kind == 'matmul':
                 self._cache[key] = band_projection(dim, self.cutoff, device)[:, :dim].contiguous()
             else:
-                self._cache[key] = band_masks(dim, self.cutoff, device=device)
+                self._cache[key] = band_masks(dim, self.cutoff, device=device)[:1]
         return self._cache[key]
-
-    def _low_band(self, x: Tensor, method: str) -> Tensor:
-        """``irfft(rfft(x) * M_low)`` along dim 1, shaped like ``x``."""
-        dim = x.shape[1]
-        if method == 'matmul':
-            # P_low is symmetric (a real, even filter), so one GEMM covers both layouts
-            # without moving the channels: rows @ P_low for vectors, P_low @ x per sample for
-            # maps, whose (N, D, H*W) view is contiguous and comes back contiguous.
-            projection = self._cached('matmul', dim, x.device).to(x.dtype)
-            if x.dim() == 2:
-                return x @ projection
-            return torch.matmul(projection, x.flatten(2)).view_as(x)
-        rows = x.movedim(1, -1)
-        masks = self._cached('fft', dim, x.device)
-        return torch.fft.irfft(torch.fft.rfft(rows, dim=-1) * masks[0], n=dim,
-                               dim=-1).movedim(-1, 1)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Decouple ``x`` into its two bands.
@@ -148,11 +133,6 @@ class FrequencyDecoupler(nn.Module):
         dim = x.shape[1]
         band_bins(dim, self.cutoff)  # validates D for this cutoff with a clear message
         method = resolve_method(self.method, dim, x.device)
-
-        def split(features: Tensor) -> tuple[Tensor, Tensor]:
-            # Only the low band is filtered: with the DC bin in neither band, the high band is
-            # the centred input minus the low band, exactly. That halves the transform's cost.
-            low = self._low_band(features, method)
-            return low, features - features.mean(dim=1, keepdim=True) - low
-
-        return decouple_in_float32(x, split)
+        filters = self._cached(method, dim, x.device)
+        # Only the low band is filtered; the high band is the centred input minus it.
+        return decouple_in_float32(x, lambda features: split_bands(features, method, filters))

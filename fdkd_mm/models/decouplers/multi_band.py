@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from fdkd_mm.models.decouplers._float32 import decouple_in_float32
-from fdkd_mm.models.decouplers._method import resolve_method
+from fdkd_mm.models.decouplers._filtering import resolve_method, split_bands
 from fdkd_mm.registry import MODELS
 
 
@@ -125,21 +125,8 @@ class MultiBandDecoupler(nn.Module):
         return self._cache[key]
 
     def _split(self, x: Tensor) -> tuple[Tensor, ...]:
-        dim, lower = x.shape[1], self.num_bands - 1
-        if resolve_method(self.method, dim, x.device) == 'matmul':
-            filters = self._cached('matmul', dim, x.device).to(x.dtype)
-            if x.dim() == 2:
-                bands = (x @ filters.t()).split(dim, dim=-1)
-            else:  # per sample on the contiguous (N, D, H*W) view, as FrequencyDecoupler
-                stacked = torch.matmul(filters, x.flatten(2))  # (N, (K-1)*D, H*W)
-                bands = stacked.view(x.shape[0], lower, *x.shape[1:]).unbind(1)
-        else:
-            spectrum = torch.fft.rfft(x.movedim(1, -1), dim=-1)
-            masks = self._cached('fft', dim, x.device)
-            bands = torch.fft.irfft(spectrum.unsqueeze(-2) * masks, n=dim, dim=-1).unbind(-2)
-            bands = tuple(band.movedim(-1, 1) for band in bands)
-        top = x - x.mean(dim=1, keepdim=True) - sum(bands)
-        return (*bands, top)
+        method = resolve_method(self.method, x.shape[1], x.device)
+        return split_bands(x, method, self._cached(method, x.shape[1], x.device))
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         """Decouple ``x`` into its K bands.
