@@ -22,6 +22,13 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+def commit_tmp(final: str) -> None:
+    """Make the complete ``<final>.tmp`` durable, rename it to ``final`` and flush the folder."""
+    fsync_path(final + '.tmp')
+    os.replace(final + '.tmp', final)
+    fsync_path(osp.dirname(final) or '.')
+
+
 def write_text_atomic(path: str, text: str) -> None:
     """Write ``text`` to ``<path>.tmp``, flush it, then rename it over ``path``."""
     tmp = path + '.tmp'
@@ -92,9 +99,7 @@ class AtomicCheckpointHook(CheckpointHook):
             meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
         if not is_main_process():  # Runner.save_checkpoint writes on the main process only
             return
-        fsync_path(final + '.tmp')
-        os.replace(final + '.tmp', final)
-        fsync_path(self.out_dir)
+        commit_tmp(final)
         write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), final)
         for path in stale:
             if path != final and osp.isfile(path):
@@ -123,10 +128,7 @@ class AtomicCheckpointHook(CheckpointHook):
                 return save_checkpoint(out_dir, filename, *args, **kwargs)
             save_checkpoint(out_dir, filename + '.tmp', *args, **kwargs)
             if is_main_process():
-                final = self.file_backend.join_path(out_dir, filename)
-                fsync_path(final + '.tmp')
-                os.replace(final + '.tmp', final)
-                fsync_path(out_dir)
+                commit_tmp(self.file_backend.join_path(out_dir, filename))
 
         def defer_remove(path, *args, **kwargs):
             if osp.basename(str(path)).startswith('best_'):
