@@ -6,17 +6,15 @@ MMEngine's own hook, the protection removed). AtomicCheckpointHook writes throug
 file and deletes the previous best only after the rename.
 """
 import itertools
-import time
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.evaluator import BaseMetric, Evaluator
 from mmengine.runner import Runner
 
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
 from reliability_utils import load_ckpt
-from toy_checkpointing import KilledWhileWriting, ToyModel, checkpoint_loads, half_write_then_die
+from toy_checkpointing import KilledWhileWriting, checkpoint_loads, half_write_then_die, toy_runner
 
 
 class RisingScore(BaseMetric):
@@ -31,25 +29,16 @@ class RisingScore(BaseMetric):
         return dict(score=float(next(self.validations)))
 
 
-def toy_runner(work_dir: Path, hook_type: str, max_iters: int, resume: bool = False) -> Runner:
-    data = [dict(inputs=torch.randn(4)) for _ in range(8)]
-    loader = dict(dataset=data, sampler=dict(type='DefaultSampler', shuffle=False),
-                  batch_size=2, collate_fn=dict(type='pseudo_collate'))
-    return Runner(
-        model=ToyModel(), work_dir=str(work_dir), experiment_name=f'toy{time.time_ns()}',
-        train_dataloader=loader, val_dataloader=dict(loader, dataset=data[:2]),
-        train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=1),
-        val_cfg=dict(), val_evaluator=Evaluator([RisingScore()]),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(checkpoint=dict(type=hook_type, by_epoch=False, interval=1,
-                                           save_best='score', rule='greater')),
-        default_scope='fdkd_mm', resume=resume, randomness=dict(seed=0))
+def best_keeping(work_dir: Path, hook_type: str, max_iters: int, resume: bool = False) -> Runner:
+    """A toy run validating every iteration (each a new best), saving the best via hook_type."""
+    return toy_runner(work_dir, dict(type=hook_type, save_best='score', rule='greater'),
+                      max_iters, resume=resume, val_evaluator=Evaluator([RisingScore()]))
 
 
 def crash_writing_best_of_iter3(work: Path, monkeypatch, hook_type: str) -> None:
     half_write_then_die(monkeypatch, 'best_score_iter_3.pth')
     with pytest.raises(KilledWhileWriting):
-        toy_runner(work, hook_type, max_iters=5).train()
+        best_keeping(work, hook_type, max_iters=5).train()
     monkeypatch.undo()
 
 
@@ -59,14 +48,14 @@ def test_kill_while_writing_best_keeps_the_previous_best(tmp_path, monkeypatch):
     new_best = tmp_path / 'best_score_iter_3.pth'
     assert not new_best.exists() or checkpoint_loads(new_best), 'half-written best checkpoint'
     # Resume: later bests replace the old one, and no stale file is left behind.
-    toy_runner(tmp_path, 'AtomicCheckpointHook', max_iters=5, resume=True).train()
+    best_keeping(tmp_path, 'AtomicCheckpointHook', max_iters=5, resume=True).train()
     assert sorted(p.name for p in tmp_path.glob('best_*')) == ['best_score_iter_5.pth']
     assert load_ckpt(tmp_path / 'best_score_iter_5.pth')['meta']['iter'] == 5
     assert not list(tmp_path.glob('*.tmp'))
 
 
 def test_best_checkpoints_are_rotated_after_the_write(tmp_path):
-    toy_runner(tmp_path, 'AtomicCheckpointHook', max_iters=3).train()
+    best_keeping(tmp_path, 'AtomicCheckpointHook', max_iters=3).train()
     assert sorted(p.name for p in tmp_path.glob('best_*')) == ['best_score_iter_3.pth']
     assert checkpoint_loads(tmp_path / 'best_score_iter_3.pth')
 

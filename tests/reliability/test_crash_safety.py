@@ -16,32 +16,24 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 from mmengine.runner import Runner
 
 from reliability_utils import REPO, fd_options, load_ckpt, run_train, subprocess_env, train_cmd
-from toy_checkpointing import KilledWhileWriting, ToyModel, checkpoint_loads, half_write_then_die
+from toy_checkpointing import KilledWhileWriting, checkpoint_loads, half_write_then_die, toy_runner
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
 
 
-def toy_runner(work_dir: Path, hook_type: str, max_iters: int, max_keep: int,
-               resume: bool = False) -> Runner:
-    data = [dict(inputs=torch.randn(4)) for _ in range(8)]
-    return Runner(
-        model=ToyModel(), work_dir=str(work_dir), experiment_name=f'toy{time.time_ns()}',
-        train_dataloader=dict(dataset=data, sampler=dict(type='DefaultSampler', shuffle=False),
-                              batch_size=2, collate_fn=dict(type='pseudo_collate')),
-        train_cfg=dict(by_epoch=False, max_iters=max_iters),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
-        default_hooks=dict(checkpoint=dict(type=hook_type, by_epoch=False, interval=1,
-                                           max_keep_ckpts=max_keep)),
-        default_scope='fdkd_mm', resume=resume, randomness=dict(seed=0))
+def atomic_or_not(work_dir: Path, hook_type: str, max_iters: int, max_keep: int,
+                  resume: bool = False) -> Runner:
+    """A toy run checkpointing every iteration with ``hook_type``, keeping ``max_keep``."""
+    return toy_runner(work_dir, dict(type=hook_type, max_keep_ckpts=max_keep), max_iters,
+                      resume=resume)
 
 
 def crash_at_iter3(tmp_path, monkeypatch, hook_type, max_keep) -> Path:
     half_write_then_die(monkeypatch, 'iter_3.pth')
     with pytest.raises(KilledWhileWriting):
-        toy_runner(tmp_path, hook_type, max_iters=5, max_keep=max_keep).train()
+        atomic_or_not(tmp_path, hook_type, max_iters=5, max_keep=max_keep).train()
     monkeypatch.undo()
     return tmp_path
 
@@ -55,8 +47,8 @@ def test_kill_during_write_keeps_previous_checkpoint(tmp_path, monkeypatch, max_
     final = work / 'iter_3.pth'
     assert not final.exists() or checkpoint_loads(final), 'half-written file under final name'
     # Resuming picks up iteration 2 and finishes; the stale .tmp is cleaned up.
-    runner = toy_runner(work, 'AtomicCheckpointHook', max_iters=5, max_keep=max_keep,
-                        resume=True)
+    runner = atomic_or_not(work, 'AtomicCheckpointHook', max_iters=5, max_keep=max_keep,
+                           resume=True)
     runner.train()
     assert runner.iter == 5
     assert load_ckpt(work / 'iter_5.pth')['meta']['iter'] == 5
@@ -76,7 +68,7 @@ def test_mmengine_hook_is_not_crash_safe(tmp_path, monkeypatch, max_keep):
 
 def test_pointer_is_replaced_atomically(tmp_path, monkeypatch):
     """A kill while writing the pointer leaves the old pointer, not an empty file."""
-    toy_runner(tmp_path, 'AtomicCheckpointHook', max_iters=2, max_keep=-1).train()
+    atomic_or_not(tmp_path, 'AtomicCheckpointHook', max_iters=2, max_keep=-1).train()
     original_replace = os.replace
 
     def replace(src, dst):
@@ -86,8 +78,8 @@ def test_pointer_is_replaced_atomically(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, 'replace', replace)
     with pytest.raises(KilledWhileWriting):
-        toy_runner(tmp_path, 'AtomicCheckpointHook', max_iters=3, max_keep=-1,
-                   resume=True).train()
+        atomic_or_not(tmp_path, 'AtomicCheckpointHook', max_iters=3, max_keep=-1,
+                      resume=True).train()
     monkeypatch.undo()
     assert (tmp_path / 'last_checkpoint').read_text() == str(tmp_path / 'iter_2.pth')
     assert checkpoint_loads(tmp_path / 'iter_3.pth')  # complete, just not yet pointed to

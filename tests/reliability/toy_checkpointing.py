@@ -1,10 +1,13 @@
 """A toy MMEngine model and a simulated kill inside a checkpoint write (crash-safety tests)."""
 import os
+import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 from mmengine.fileio import LocalBackend
 from mmengine.model import BaseModel
+from mmengine.runner import Runner
 from torch import nn
 
 from reliability_utils import load_ckpt
@@ -47,3 +50,31 @@ def checkpoint_loads(path: Path) -> bool:
         return True
     except Exception:
         return False
+
+
+def toy_runner(work_dir: Path, checkpoint: dict, max_iters: int, resume: bool = False,
+               val_evaluator: Optional[object] = None) -> Runner:
+    """An iteration-based Runner of :class:`ToyModel` on 8 random samples (batch 2).
+
+    Args:
+        work_dir: Where checkpoints go.
+        checkpoint: The checkpoint hook's config (``type`` and its arguments); it saves every
+            iteration, not by epoch.
+        max_iters: Iterations to train.
+        resume: Resume from the work dir's last checkpoint.
+        val_evaluator: With an evaluator, validate on 2 samples after every iteration.
+    """
+    data = [dict(inputs=torch.randn(4)) for _ in range(8)]
+    loader = dict(dataset=data, sampler=dict(type='DefaultSampler', shuffle=False),
+                  batch_size=2, collate_fn=dict(type='pseudo_collate'))
+    train_cfg, validation = dict(by_epoch=False, max_iters=max_iters), {}
+    if val_evaluator is not None:
+        train_cfg['val_interval'] = 1
+        validation = dict(val_dataloader=dict(loader, dataset=data[:2]), val_cfg=dict(),
+                          val_evaluator=val_evaluator)
+    return Runner(
+        model=ToyModel(), work_dir=str(work_dir), experiment_name=f'toy{time.time_ns()}',
+        train_dataloader=loader, train_cfg=train_cfg,
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+        default_hooks=dict(checkpoint=dict(checkpoint, by_epoch=False, interval=1)),
+        default_scope='fdkd_mm', resume=resume, randomness=dict(seed=0), **validation)
