@@ -84,8 +84,10 @@ def two_iterations(cfg: Config, work_dir: Path) -> None:
     cfg.work_dir = str(work_dir)
     cfg.launcher = 'none'
     # The visualizer is a named global instance: a fresh name per run, or the second run of
-    # this process would write its scalars into the first run's folder.
+    # this process would write its scalars into the first run's folder. The same holds for the
+    # message hub, named after the experiment (by default file name + timestamp in seconds).
     cfg.visualizer.name = f'visualizer_{work_dir.name}'
+    cfg.experiment_name = f'run_{work_dir.name}'
 
 
 def shrink_segmentor(network: dict) -> None:

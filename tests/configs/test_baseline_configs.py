@@ -143,8 +143,12 @@ def two_iterations(config: Path, data_roots: dict, work_dir: Path) -> Config:
     cfg.sync_bn = None
     cfg.work_dir = str(work_dir)
     cfg.launcher = 'none'
-    # The visualizer is a named global instance: a fresh name per run.
+    # The visualizer and the message hub are named global instances: fresh names per run. The
+    # hub is named after the experiment, by default the config's file name plus a timestamp in
+    # seconds, and e.g. dist/ and c2kd/cremad_audio_to_visual.py share a file name: two runs
+    # started within one second would log into one hub.
     cfg.visualizer.name = f'visualizer_{work_dir.parent.name}_{work_dir.name}'
+    cfg.experiment_name = f'{config.parent.name}_{config.stem}_{work_dir.parent.name}'
     return cfg
 
 

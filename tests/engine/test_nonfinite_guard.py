@@ -42,7 +42,10 @@ def make_runner(tmp_path, with_guard: bool) -> Runner:
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(by_epoch=False, max_iters=4),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False)),
-        custom_hooks=hooks, default_scope='fdkd_mm')
+        custom_hooks=hooks, default_scope='fdkd_mm',
+        # Without it the run's message hub is named by a timestamp in seconds alone, shared
+        # by two runs started within one second.
+        experiment_name=f'nonfinite_{tmp_path.name}')
 
 
 def test_guard_names_term_and_iteration_and_no_bad_checkpoint_is_written(tmp_path):

@@ -119,6 +119,7 @@ def test_report_hook_logs_the_count_per_epoch(root, tmp_path):
     truncate(root / 'train' / 'labels_40' / '0004.png')
     runner = Runner(
         model=MeanModel(), work_dir=str(tmp_path / 'work'), default_scope='fdkd_mm',
+        experiment_name=f'bad_samples_{tmp_path.name}',  # a message hub of its own
         train_dataloader=dict(
             dataset=dict(type='NYUDepthV2Dataset', data_root=str(root), split='train',
                          pipeline=LOAD_ALL, skip_bad_samples=True),
