@@ -52,9 +52,9 @@ DATA_SAMPLERS = _child('data sampler', MMENGINE_DATA_SAMPLERS, 'fdkd_mm.datasets
 TRANSFORMS = _child('transform', MMENGINE_TRANSFORMS, 'fdkd_mm.datasets.transforms')
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'fdkd_mm.datasets')
 
-# Evaluation.
-METRICS = _child('metric', MMENGINE_METRICS, 'fdkd_mm.evaluation')
-EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR, 'fdkd_mm.evaluation')
+# Evaluation (metrics come from mmseg / mmpretrain; none of our own).
+METRICS = _child('metric', MMENGINE_METRICS)
+EVALUATOR = _child('evaluator', MMENGINE_EVALUATOR)
 
 # Training engine.
 RUNNERS = _child('runner', MMENGINE_RUNNERS)

@@ -54,7 +54,7 @@ def read_miou(path: str) -> float:
 
 def main() -> None:
     args = parse_args()
-    from fdkd_mm.datasets import write_synthetic_nyu
+    from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
     data_root = osp.abspath(args.data_root)

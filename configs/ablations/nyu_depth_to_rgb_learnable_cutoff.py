@@ -4,7 +4,7 @@
 # training and logs decoupler/cutoff and decoupler/temperature every logging interval.
 _base_ = ['../fdkd/nyu_depth_to_rgb.py']
 custom_imports = dict(
-    imports=['fdkd_mm', 'fdkd_mm.models.decouplers', 'fdkd_mm.engine.hooks.decoupler_schedule'],
+    imports=['fdkd_mm', 'fdkd_mm.models.decouplers', 'fdkd_mm.engine.hooks.decoupler_schedule_hook'],
     allow_failed_imports=False)
 model = dict(decoupler=dict(_delete_=True, type='LearnableFrequencyDecoupler', cutoff=0.5,
                             temperature=2.0, final_temperature=0.01))

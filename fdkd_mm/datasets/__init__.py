@@ -1,7 +1,5 @@
 """Datasets of fdkd_mm, registered in ``fdkd_mm.registry.DATASETS``."""
 from . import transforms  # noqa: F401
 from .nyu_depth_v2 import NYUDepthV2Dataset  # noqa: F401
-from .synthetic_nyu import write_synthetic_nyu  # noqa: F401
 from .audio_visual import AVEDataset, CremaDDataset, VGGSoundDataset  # noqa: F401
 from .crisismmd import CrisisMMDDataset  # noqa: F401
-from .synthetic_crisismmd import write_synthetic_crisismmd  # noqa: F401

@@ -25,7 +25,7 @@ def load_tool(name: str):
 
 @pytest.fixture(scope='module')
 def nyu_root(tmp_path_factory) -> str:
-    from fdkd_mm.datasets import write_synthetic_nyu
+    from fdkd_mm.testing import write_synthetic_nyu
     root = tmp_path_factory.mktemp('nyu')
     write_synthetic_nyu(root, num_train=1, num_test=4)
     return str(root)

@@ -19,8 +19,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
 
-from fdkd_mm.datasets import write_synthetic_nyu
-from fdkd_mm.datasets.audio_visual.synthetic import write_synthetic_cremad
+from fdkd_mm.testing import write_synthetic_nyu
+from fdkd_mm.testing.synthetic_audio_visual import write_synthetic_cremad
 from fdkd_mm.models.builder import build_scoped
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,8 +19,8 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from fdkd_mm.datasets import write_synthetic_nyu
-from fdkd_mm.datasets.audio_visual.synthetic import write_synthetic_cremad
+from fdkd_mm.testing import write_synthetic_nyu
+from fdkd_mm.testing.synthetic_audio_visual import write_synthetic_cremad
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINES = REPO / 'configs' / 'baselines'

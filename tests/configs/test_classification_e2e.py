@@ -23,9 +23,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from fdkd_mm.datasets.audio_visual.synthetic import (write_synthetic_ave, write_synthetic_cremad,
+from fdkd_mm.testing.synthetic_audio_visual import (write_synthetic_ave, write_synthetic_cremad,
                                                      write_synthetic_vggsound)
-from fdkd_mm.datasets.synthetic_crisismmd import write_synthetic_crisismmd
+from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 
 REPO = Path(__file__).resolve().parents[2]
 BASE = 8  # ResNet base width in these runs: features of 8 * 8 = 64 channels

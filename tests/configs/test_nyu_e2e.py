@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from fdkd_mm.datasets import write_synthetic_nyu
+from fdkd_mm.testing import write_synthetic_nyu
 from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
 REPO = Path(__file__).resolve().parents[2]

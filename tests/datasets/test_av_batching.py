@@ -3,7 +3,7 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 
-from fdkd_mm.datasets.audio_visual.synthetic import write_synthetic_cremad
+from fdkd_mm.testing.synthetic_audio_visual import write_synthetic_cremad
 from fdkd_mm.models.data_preprocessors.video import VideoDataPreprocessor
 from fdkd_mm.registry import DATASETS, MODELS
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from fdkd_mm.datasets.audio_visual.synthetic import (AVE_NAMES, VGGSOUND_NAMES, class_colour,
+from fdkd_mm.testing.synthetic_audio_visual import (AVE_NAMES, VGGSOUND_NAMES, class_colour,
                                                      tone_frequency, write_synthetic_ave,
                                                      write_synthetic_cremad,
                                                      write_synthetic_vggsound)

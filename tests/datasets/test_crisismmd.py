@@ -9,7 +9,7 @@ from mmengine.dataset import pseudo_collate
 from PIL import Image
 
 from fdkd_mm.datasets.crisismmd import CrisisMMDDataset
-from fdkd_mm.datasets.synthetic_crisismmd import write_synthetic_crisismmd
+from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 from fdkd_mm.datasets.transforms.pack_text_image import PackTextImageInputs
 from fdkd_mm.datasets.transforms.text import TokenizeText, load_local_tokenizer
 from fdkd_mm.models.builder import build_scoped

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from fdkd_mm.datasets import NYUDepthV2Dataset, write_synthetic_nyu
+from fdkd_mm.datasets import NYUDepthV2Dataset
+from fdkd_mm.testing import write_synthetic_nyu
 from fdkd_mm.registry import DATASETS
 
 LOAD_ALL = [

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fdkd_mm.datasets import write_synthetic_nyu
+from fdkd_mm.testing import write_synthetic_nyu
 
 
 def read_split(root: Path, split: str) -> tuple:

@@ -15,7 +15,8 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from torch import nn
 
-from fdkd_mm.datasets import NYUDepthV2Dataset, write_synthetic_nyu
+from fdkd_mm.datasets import NYUDepthV2Dataset
+from fdkd_mm.testing import write_synthetic_nyu
 from fdkd_mm.datasets.nyu_depth_v2 import BadSampleError
 from fdkd_mm.engine.hooks import BadSampleReportHook  # noqa: F401  (registers it)
 

@@ -1,9 +1,9 @@
 """Training hooks of fdkd_mm."""
-from .atomic_checkpoint import AtomicCheckpointHook
-from .bad_sample_report import BadSampleReportHook
-from .decoupler_schedule import DecouplerTemperatureHook
-from .nonfinite_guard import NonFiniteLossGuardHook
-from .rng_state import RNGStateHook
+from .atomic_checkpoint_hook import AtomicCheckpointHook
+from .bad_sample_report_hook import BadSampleReportHook
+from .decoupler_schedule_hook import DecouplerTemperatureHook
+from .nonfinite_guard_hook import NonFiniteLossGuardHook
+from .rng_state_hook import RNGStateHook
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'DecouplerTemperatureHook',
            'NonFiniteLossGuardHook', 'RNGStateHook']

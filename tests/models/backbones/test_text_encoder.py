@@ -5,7 +5,7 @@ from mmengine.dataset import pseudo_collate
 from mmpretrain.structures import DataSample
 
 from fdkd_mm.datasets.crisismmd import CrisisMMDDataset
-from fdkd_mm.datasets.synthetic_crisismmd import write_synthetic_crisismmd
+from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 from fdkd_mm.models.backbones.text_encoder import HFTextEncoder
 from fdkd_mm.models.data_preprocessors.text import TextDataPreprocessor
 from fdkd_mm.models.builder import build_scoped

@@ -16,7 +16,7 @@ from PIL import Image
 from scipy import signal
 from scipy.io import wavfile
 
-from .cremad import CREMAD_CLASSES
+from fdkd_mm.datasets.audio_visual.cremad import CREMAD_CLASSES
 
 # Real category names of each dataset, including ones with commas (quoting/parsing matters).
 AVE_NAMES = ('Church bell', 'Male speech, man speaking', 'Bark', 'Acoustic guitar',

@@ -1,1 +1,0 @@
-"""Evaluation: metrics that mmseg / mmpretrain do not already provide (none needed yet)."""
