@@ -1,0 +1,224 @@
+"""Loss terms and gradients of a fixed batch, for FD-CMKD and every baseline, pinned to a file.
+
+Each case builds a real config's distiller (DeepLabV3+ R18 on NYU-Depth V2, ResNet-18s on
+CREMA-D) without downloads, sets every parameter and buffer from a generator seeded by the
+parameter's *name* (so the numbers do not depend on the order modules are built in), runs one
+``loss`` forward on a fixed batch and one backward of the summed loss, and records
+
+* every loss term's value, and
+* for every parameter with a gradient: the gradient's L2 norm and its projection on a fixed
+  random unit direction (seeded by the name as well).
+
+Refactors must reproduce the pinned file (``pinned_numbers.json``) to 1e-6: run
+``python tests/models/distillers/test_pinned_numbers.py --write`` only for an intentional change of
+the numbers, and say so in the commit. Each case fixes the settings of the time it was pinned
+(``overrides``), so later changes of config *defaults* do not move the pins.
+"""
+import argparse
+import copy
+import json
+import zlib
+from pathlib import Path
+from typing import Callable, Optional
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+REPO = Path(__file__).resolve().parents[3]
+PIN_FILE = Path(__file__).with_name('pinned_numbers.json')
+
+
+def _names_seed(name: str) -> torch.Generator:
+    return torch.Generator().manual_seed(zlib.crc32(name.encode()))
+
+
+def canonical_name(name: str) -> str:
+    """Parameter names as they were when the numbers were pinned.
+
+    FD-CMKD's heads lived on the distiller (``shared_heads.*``, ``aux_heads.*``); they now
+    live in its loss module (``losses.loss_fd.*``).
+    """
+    prefix = 'losses.loss_fd.'
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+@torch.no_grad()
+def set_named_values(model: torch.nn.Module) -> None:
+    """Fill every floating parameter and buffer from a generator seeded by its name."""
+    tensors = dict(model.named_parameters())
+    tensors.update((n, b) for n, b in model.named_buffers() if b is not None)
+    for name, tensor in tensors.items():
+        if not tensor.is_floating_point():
+            continue
+        gen = _names_seed(canonical_name(name))
+        noise = torch.randn(tensor.shape, generator=gen, dtype=torch.float64)
+        if name.endswith('running_var'):
+            value = 1.0 + 0.1 * noise.abs()
+        elif name.endswith(('running_mean', 'bias')):
+            value = 0.1 * noise
+        elif tensor.dim() == 1:  # norm weights and other per-channel scales
+            value = 1.0 + 0.1 * noise
+        else:
+            fan_in = tensor[0].numel()
+            value = noise / fan_in ** 0.5
+        tensor.copy_(value.to(tensor.dtype))
+
+
+def gradient_fingerprint(model: torch.nn.Module) -> dict[str, list[float]]:
+    """``name -> [norm, projection]`` for every parameter that received a gradient."""
+    out = {}
+    for name, param in model.named_parameters():
+        if param.grad is None:
+            continue
+        grad = param.grad.detach().double().flatten()
+        direction = torch.randn(grad.shape, generator=_names_seed('dir:' + canonical_name(name)),
+                                dtype=torch.float64)
+        direction /= direction.norm()
+        out[canonical_name(name)] = [float(grad.norm()), float(grad @ direction)]
+    return out
+
+
+def _offline(cfg):
+    """Drop teacher checkpoints and pretrained weights, recursively (no files, no network)."""
+    if isinstance(cfg, dict):
+        cfg = {key: _offline(value) for key, value in cfg.items()}
+        if 'teacher_ckpt' in cfg:
+            cfg['teacher_ckpt'] = None
+        if 'pretrained' in cfg:
+            cfg['pretrained'] = None
+        cfg.pop('init_cfg', None)
+        return cfg
+    if isinstance(cfg, (list, tuple)):
+        return type(cfg)(_offline(item) for item in cfg)
+    return cfg
+
+
+def nyu_batch(student: str, seed: int = 0, size=(64, 80)) -> dict:
+    """Two RGB-D scenes with 40-class labels and void (255) pixels."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    gen = torch.Generator().manual_seed(seed)
+    samples = []
+    for _ in range(2):
+        label = torch.randint(0, 40, (1, *size), generator=gen)
+        label[:, :4] = 255
+        sample = SegDataSample(metainfo=dict(img_shape=size, ori_shape=size, pad_shape=size))
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    depth = [(torch.rand(1, *size, generator=gen) * 6).expand(3, -1, -1).clone()
+             for _ in range(2)]
+    rgb = [torch.randint(0, 256, (3, *size), generator=gen, dtype=torch.uint8) for _ in range(2)]
+    return dict(inputs=dict(rgb=rgb, depth=depth), data_samples=samples)
+
+
+def cremad_batch(student: str, seed: int = 0) -> dict:
+    """Four clips: (1, 64, 48) log-spectrograms and (3, 2, 32, 32) frame pairs, 6 classes."""
+    from mmpretrain.structures import DataSample
+    gen = torch.Generator().manual_seed(seed)
+    labels = [0, 3, 5, 3]
+    return dict(
+        inputs=dict(
+            audio=[torch.randn(1, 64, 48, generator=gen) for _ in labels],
+            visual=[torch.randint(0, 256, (3, 2, 32, 32), generator=gen, dtype=torch.uint8)
+                    for _ in labels]),
+        data_samples=[DataSample().set_gt_label(label) for label in labels])
+
+
+# Settings of the time of pinning that later fidelity fixes change in the configs' defaults.
+_AV_PREACT = dict(path='backbone.layer4.1.relu', source='input', call_index=1)
+_AV_VISUAL_PREACT = dict(path='backbone.backbone.layer4.1.relu', source='input', call_index=1)
+
+
+def _fd_av_preact(model: dict) -> None:
+    """FD on CREMA-D as pinned: the pre-activation of the last block, pooled."""
+    feature = model.get('distill_losses', {}).get('loss_fd')
+    if feature is None:  # the FrequencyDecoupledDistiller form
+        model['student_recorder'] = dict(_AV_VISUAL_PREACT)
+        model['teacher_recorder'] = dict(_AV_PREACT)
+        return
+    model['student_recorders']['feat'] = dict(_AV_VISUAL_PREACT, pool='avg')
+    model['teacher_recorders']['feat'] = dict(_AV_PREACT, pool='avg')
+
+
+#: case -> (config, batch factory, overrides of the built model dict applied in place).
+CASES: dict[str, tuple[str, Callable, Optional[Callable]]] = {
+    'fdkd/nyu_depth_to_rgb': ('configs/fdkd/nyu_depth_to_rgb.py', nyu_batch, None),
+    'fdkd/nyu_rgb_to_depth': ('configs/fdkd/nyu_rgb_to_depth.py', nyu_batch, None),
+    'fdkd/cremad_audio_to_visual': ('configs/fdkd/cremad_audio_to_visual.py', cremad_batch,
+                                    _fd_av_preact),
+    'fdkd/cremad_visual_to_audio': ('configs/fdkd/cremad_visual_to_audio.py', cremad_batch,
+                                    _fd_av_preact),
+}
+for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd'):
+    CASES[f'{_method}/nyu_depth_to_rgb'] = (
+        f'configs/baselines/{_method}/nyu_depth_to_rgb.py', nyu_batch, None)
+for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 'c2kd'):
+    CASES[f'{_method}/cremad_audio_to_visual'] = (
+        f'configs/baselines/{_method}/cremad_audio_to_visual.py', cremad_batch, None)
+
+
+def build_case(case: str) -> tuple[torch.nn.Module, dict]:
+    """The case's distiller with name-seeded values, and its preprocessed fixed batch."""
+    from fdkd_mm.models.builder import build_scoped
+    config, batch_fn, override = CASES[case]
+    cfg = Config.fromfile(str(REPO / config))
+    init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
+    model_cfg = _offline(cfg.model.to_dict())
+    for role in ('student', 'teacher'):
+        preprocessor = model_cfg[role].get('data_preprocessor') or {}
+        if 'size' in preprocessor:
+            preprocessor['size'] = (64, 80)
+    if override is not None:
+        override(model_cfg)
+    torch.manual_seed(0)
+    model = build_scoped(model_cfg)
+    set_named_values(model)
+    model.train()
+    data = model.data_preprocessor(copy.deepcopy(batch_fn(model.student_input)), True)
+    return model, data
+
+
+def compute_case(case: str) -> dict:
+    """Loss terms and gradient fingerprint of one case (one forward, one backward)."""
+    model, data = build_case(case)
+    losses = model(**data, mode='loss')
+    total = sum(value for key, value in losses.items() if 'loss' in key)
+    total.backward()
+    return dict(losses={key: float(value) for key, value in losses.items() if 'loss' in key},
+                gradients=gradient_fingerprint(model))
+
+
+@pytest.mark.parametrize('case', list(CASES))
+def test_loss_terms_and_gradients_match_the_pins(case):
+    pinned = json.loads(PIN_FILE.read_text())[case]
+    computed = compute_case(case)
+    assert set(computed['losses']) == set(pinned['losses'])
+    for key, value in pinned['losses'].items():
+        assert computed['losses'][key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+    assert set(computed['gradients']) == set(pinned['gradients'])
+    for name, (norm, projection) in pinned['gradients'].items():
+        got_norm, got_projection = computed['gradients'][name]
+        # Both to 1e-6 of the gradient's norm: a projection near 0 has no relative scale.
+        tolerance = 1e-6 * norm + 1e-12
+        assert abs(got_norm - norm) <= tolerance, (name, got_norm, norm)
+        assert abs(got_projection - projection) <= tolerance, (name, got_projection, projection)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description='Recompute the pinned numbers')
+    parser.add_argument('--write', action='store_true', help=f'overwrite {PIN_FILE.name}')
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    import fdkd_mm  # noqa: F401
+    pins = {case: compute_case(case) for case in CASES}
+    if args.write:
+        PIN_FILE.write_text(json.dumps(pins, indent=1, sort_keys=True) + '\n')
+        print(f'wrote {len(pins)} cases to {PIN_FILE}')
+    else:
+        print(json.dumps({case: pin['losses'] for case, pin in pins.items()}, indent=1))
+
+
+if __name__ == '__main__':
+    main()
