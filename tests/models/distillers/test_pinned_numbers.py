@@ -133,13 +133,13 @@ _AV_VISUAL_PREACT = dict(path='backbone.backbone.layer4.1.relu', source='input',
 
 def _fd_av_preact(model: dict) -> None:
     """FD on CREMA-D as pinned: the pre-activation of the last block, pooled."""
-    feature = model.get('distill_losses', {}).get('loss_fd')
-    if feature is None:  # the FrequencyDecoupledDistiller form
-        model['student_recorder'] = dict(_AV_VISUAL_PREACT)
-        model['teacher_recorder'] = dict(_AV_PREACT)
+    paths = {'audio': _AV_PREACT, 'visual': _AV_VISUAL_PREACT}
+    student, teacher = paths[model['student_input']], paths[model['teacher_input']]
+    if 'distill_losses' not in model:  # the FrequencyDecoupledDistiller form
+        model['student_recorder'], model['teacher_recorder'] = dict(student), dict(teacher)
         return
-    model['student_recorders']['feat'] = dict(_AV_VISUAL_PREACT, pool='avg')
-    model['teacher_recorders']['feat'] = dict(_AV_PREACT, pool='avg')
+    model['student_recorders']['feat'] = dict(student, pool='avg')
+    model['teacher_recorders']['feat'] = dict(teacher, pool='avg')
 
 
 #: case -> (config, batch factory, overrides of the built model dict applied in place).
@@ -175,8 +175,14 @@ def build_case(case: str) -> tuple[torch.nn.Module, dict]:
     torch.manual_seed(0)
     model = build_scoped(model_cfg)
     set_named_values(model)
+    for module in model.modules():
+        if hasattr(module, 'set_epoch'):  # DKD's warm-up: epoch 5 of its 20 (factor 0.25)
+            module.set_epoch(5)
     model.train()
     data = model.data_preprocessor(copy.deepcopy(batch_fn(model.student_input)), True)
+    # The student's dropout draws from the global generator: seed it after the build, so the
+    # masks do not depend on how many numbers building the modules consumed.
+    torch.manual_seed(1)
     return model, data
 
 
