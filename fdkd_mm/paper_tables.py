@@ -62,7 +62,8 @@ class PaperCell:
     @property
     def config(self) -> str:
         """Path of the cell's config, relative to the repository root."""
-        return f'configs/{FAMILY[self.method]}/{config_name(self.method, self.dataset, self.student)}.py'
+        name = config_name(self.method, self.dataset, self.student)
+        return f'configs/{FAMILY[self.method]}/{name}.py'
 
 
 def network(dataset: str, modality: str) -> str:

@@ -18,7 +18,7 @@ def test_default_scope_alone_builds_our_types_lazily():
         print(type(dec).__module__, dec.cutoff)
     """)
     assert result.returncode == 0, result.stderr
-    assert 'fdkd_mm.models.frequency 0.25' in result.stdout
+    assert 'fdkd_mm.models.decouplers.frequency 0.25' in result.stdout
 
 
 def test_custom_imports_and_scoped_foreign_types_build_from_one_config(tmp_path):
@@ -40,6 +40,6 @@ def test_custom_imports_and_scoped_foreign_types_build_from_one_config(tmp_path)
             print(key, type(build_scoped(cfg[key])).__module__)
     """)
     assert result.returncode == 0, result.stderr
-    assert 'head fdkd_mm.models.connectors.shared_head' in result.stdout
+    assert 'head fdkd_mm.models.heads.shared_head' in result.stdout
     assert 'backbone mmpretrain.models.backbones.resnet' in result.stdout
     assert 'seg mmseg.models.backbones.resnet' in result.stdout

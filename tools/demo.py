@@ -1,11 +1,11 @@
 """End-to-end demo on built-in synthetic NYU-Depth V2 data, a few minutes on 2 CPU cores.
 
 1. writes a small synthetic dataset in the real NYU on-disk layout (``data/nyu_demo``);
-2. trains the depth teacher with ``configs/teachers/nyu_depth_unimodal.py``;
-3. distils it into an RGB student with ``configs/fdkd/nyu_depth_to_rgb.py``;
+2. trains the depth teacher with ``configs/uni/uni_dlv3p-r18-depth_nyu.py``;
+3. distils it into an RGB student with ``configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py``;
 4. evaluates the distiller checkpoint with ``tools/test.py`` (the student's mIoU);
 5. exports the student and evaluates it as a plain mmseg model
-   (``configs/teachers/nyu_rgb_unimodal.py``): the mIoU must match.
+   (``configs/uni/uni_dlv3p-r18-rgb_nyu.py``): the mIoU must match.
 
 Every step runs the real tools on the real configs; only sizes, schedule and paths are
 overridden (``--cfg-options``) to fit a CPU. No pretrained weights are downloaded: the
@@ -63,34 +63,35 @@ def main() -> None:
     write_synthetic_nyu(data_root, num_train=args.num_train, num_test=args.num_test)
     print(f'wrote synthetic NYU-Depth V2 layout to {data_root}')
 
-    teacher_dir = osp.join(work_dir, 'nyu_depth_unimodal')
+    teacher_dir = osp.join(work_dir, 'uni_dlv3p-r18-depth_nyu')
     run('train the depth teacher', [
-        'tools/train.py', 'configs/teachers/nyu_depth_unimodal.py', '--work-dir', teacher_dir,
+        'tools/train.py', 'configs/uni/uni_dlv3p-r18-depth_nyu.py', '--work-dir', teacher_dir,
         '--cfg-options', *nyu_cpu_overrides(data_root, args.epochs_teacher, ['model'])])
     teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.epochs_teacher}.pth')
 
-    student_dir = osp.join(work_dir, 'nyu_depth_to_rgb')
+    student_dir = osp.join(work_dir, 'fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu')
     fd_options = nyu_cpu_overrides(data_root, args.epochs_student,
                                    ['model.student', 'model.teacher'])
     fd_options.append(f'model.teacher_ckpt={teacher_ckpt}')
     run('distil depth -> RGB (FD-CMKD)', [
-        'tools/train.py', 'configs/fdkd/nyu_depth_to_rgb.py', '--work-dir', student_dir,
+        'tools/train.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py',
+        '--work-dir', student_dir,
         '--cfg-options', *fd_options])
     distiller_ckpt = osp.join(student_dir, f'epoch_{args.epochs_student}.pth')
 
     distiller_metrics = osp.join(work_dir, 'distiller_test.json')
     run('evaluate the distiller checkpoint (student head)', [
-        'tools/test.py', 'configs/fdkd/nyu_depth_to_rgb.py', distiller_ckpt,
+        'tools/test.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py', distiller_ckpt,
         '--work-dir', student_dir, '--out', distiller_metrics, '--cfg-options', *fd_options])
 
     student_ckpt = osp.join(work_dir, 'student_rgb.pth')
     run('export the student', [
         'tools/export_student.py', distiller_ckpt, student_ckpt,
-        '--config', 'configs/fdkd/nyu_depth_to_rgb.py'])
+        '--config', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py'])
 
     exported_metrics = osp.join(work_dir, 'exported_student_test.json')
     run('evaluate the exported student as a plain mmseg model', [
-        'tools/test.py', 'configs/teachers/nyu_rgb_unimodal.py', student_ckpt,
+        'tools/test.py', 'configs/uni/uni_dlv3p-r18-rgb_nyu.py', student_ckpt,
         '--work-dir', osp.join(work_dir, 'exported_student'), '--out', exported_metrics,
         '--cfg-options', *nyu_cpu_overrides(data_root, 1, ['model'])])
 

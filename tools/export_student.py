@@ -1,8 +1,9 @@
 """Export the student of a distiller checkpoint as a plain mmseg / mmpretrain checkpoint.
 
 Example:
-    python tools/export_student.py work_dirs/nyu_depth_to_rgb/iter_4000.pth student.pth \
-        --config configs/fdkd/nyu_depth_to_rgb.py   # optional: verify it loads strictly
+    python tools/export_student.py \
+        work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/iter_4000.pth student.pth \
+        --config configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py  # verify: loads strictly
 """
 import argparse
 

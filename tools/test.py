@@ -1,7 +1,8 @@
 """Evaluate a checkpoint (distiller or plain model) with the config's test loop.
 
 Example:
-    python tools/test.py configs/fdkd/nyu_depth_to_rgb.py work_dirs/nyu_depth_to_rgb/epoch_50.pth
+    python tools/test.py configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py \
+        work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/epoch_50.pth
 """
 import argparse
 import json

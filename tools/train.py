@@ -1,7 +1,7 @@
 """Train a distiller or a unimodal teacher with MMEngine's Runner.
 
 Examples:
-    python tools/train.py configs/fdkd/nyu_depth_to_rgb.py
+    python tools/train.py configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py
     python tools/train.py CONFIG --work-dir work_dirs/x --cfg-options train_cfg.max_epochs=1
     python tools/train.py CONFIG --resume              # latest checkpoint of the work dir
     python tools/train.py CONFIG --resume path/to/iter_100.pth

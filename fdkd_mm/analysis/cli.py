@@ -82,12 +82,13 @@ def build_sources(args: argparse.Namespace) -> Sources:
         if not is_distiller(model):
             raise ValueError(f'{args.config} is not a distiller config: give --pair-config '
                              'to compare two models')
-        defaults = distiller_recorders(model)
-        pool = _pool(args.pool, getattr(model, 'pool', None))
+        defaults, default_pools = distiller_recorders(model)
         recorders = dict(a=_recorder(args.recorder, defaults['student'], 'student.'),
                          b=_recorder(args.pair_recorder, defaults['teacher'], 'teacher.'))
         names = args.names or ['student', 'teacher']
-        stream = FeatureStream(model, loader, recorders, dict(a=pool, b=pool))
+        stream = FeatureStream(model, loader, recorders,
+                               dict(a=_pool(args.pool, default_pools['student']),
+                                    b=_pool(args.pool, default_pools['teacher'])))
         return Sources([stream], *names)
     pair_cfg = load_config(args.pair_config, args.pair_cfg_options)
     pair_model = build_model(pair_cfg, args.pair_checkpoint, args.device)

@@ -22,7 +22,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from torch import Tensor, nn
 
 from fdkd_mm.models.distillers.base import gather_labels
-from fdkd_mm.models.distillers.frequency_decoupled import pool_features
+from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
 
 #: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
@@ -98,9 +98,9 @@ def default_recorder(model: nn.Module) -> tuple[dict, Optional[str]]:
     * mmseg segmentors: the input of the decode head's classifier ``conv_seg`` (its final
       feature map: DeepLabV3+'s ``sep_bottleneck`` output, SegFormer's fused feature, PSPNet's
       bottleneck; dropout is off in eval), kept dense.
-    * ResNet-18/34 classifiers: the pre-activation output of the last block (METHOD.md),
-      average-pooled.
-    * other classifiers: the input of the head's ``fc`` layer (the pooled neck output).
+    * classifiers: the input of the head's ``fc`` layer, i.e. the pooled output of the last
+      stage (for ResNet-18 the post-ReLU last-block output the paper's features are,
+      MobileNetV2's last 1x1 conv stage, BERT's [CLS] vector).
 
     Args:
         model: A built model.
@@ -114,25 +114,50 @@ def default_recorder(model: nn.Module) -> tuple[dict, Optional[str]]:
     modules = dict(model.named_modules())
     if 'decode_head.conv_seg' in modules:
         return dict(path='decode_head.conv_seg', source='input'), None
-    if 'backbone.layer4.1.relu' in modules and 'backbone.layer4.2' not in modules:
-        return dict(path='backbone.layer4.1.relu', source='input', call_index=1), 'avg'
     if 'head.fc' in modules:
         return dict(path='head.fc', source='input'), 'avg'
     raise ValueError(f'no default feature for {type(model).__name__}; give a recorder spec '
                      '(path[:source[:call_index]])')
 
 
-def distiller_recorders(model: nn.Module) -> dict[str, dict]:
-    """The student's and teacher's distilled features of a distiller, as paths on the distiller."""
-    out = {}
-    for role in ('student', 'teacher'):
-        recorder = getattr(model, f'{role}_recorder', None)
-        if recorder is None:
-            raise ValueError(f'{type(model).__name__} has no single {role}_recorder; give '
-                             'recorder specs')
-        out[role] = dict(path=f'{role}.{recorder.path}', source=recorder.source,
-                         call_index=recorder.call_index, data_index=recorder.data_index)
-    return out
+def distiller_recorders(model: nn.Module) -> tuple[dict[str, dict], dict[str, Optional[str]]]:
+    """The student's and teacher's distilled features of a distiller, as paths on the distiller.
+
+    The tensors are those the distiller's first feature loss compares (the ``student_feat`` /
+    ``teacher_feat`` arguments of FD-CMKD, Feat, PKD, OFD, C2KD ...), else the recorders named
+    ``feat``; their pooling is the recorders' own.
+
+    Args:
+        model: A built :class:`~fdkd_mm.models.distillers.CrossModalDistiller`.
+
+    Returns:
+        ``({'student': recorder kwargs, 'teacher': ...}, {'student': pool, 'teacher': pool})``.
+
+    Raises:
+        ValueError: If the distiller compares no pair of single features (a logit method):
+            give recorder specs then.
+    """
+    names = None
+    for sources in getattr(model, 'loss_sources', {}).values():
+        student, teacher = sources.get('student_feat'), sources.get('teacher_feat')
+        if (student is not None and teacher is not None and student.kind == 'recorder'
+                and teacher.kind == 'recorder' and not student.is_list):
+            names = dict(student=student.recorders[0], teacher=teacher.recorders[0])
+            break
+    if names is None and 'feat' in model.student_recorders and 'feat' in model.teacher_recorders:
+        names = dict(student='feat', teacher='feat')
+    if names is None:
+        raise ValueError(f'{type(model).__name__} distils no pair of features (recorders: '
+                         f'student {list(model.student_recorders)}, teacher '
+                         f'{list(model.teacher_recorders)}); give recorder specs')
+    recorders, pools = {}, {}
+    for role, name in names.items():
+        group = model.student_recorders if role == 'student' else model.teacher_recorders
+        recorder = group[name]
+        recorders[role] = dict(path=f'{role}.{recorder.path}', source=recorder.source,
+                               call_index=recorder.call_index, data_index=recorder.data_index)
+        pools[role] = model.pools[role][name]
+    return recorders, pools
 
 
 def build_loader(cfg: Config, split: str = 'test', batch_size: Optional[int] = None,
@@ -198,7 +223,7 @@ class FeatureStream:
                     self.model(inputs, samples, mode='tensor')
             features = {}
             for name, feature in group.features().items():
-                feature = pool_features(feature, len(samples), self.pools.get(name))
+                feature = pool_recorded(feature, len(samples), self.pools.get(name))
                 features[name] = feature.detach().float().to(device)
             yield features, samples
 

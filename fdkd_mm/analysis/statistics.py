@@ -10,8 +10,8 @@ import torch
 from torch import Tensor
 
 from fdkd_mm.analysis.similarity import as_vectors
-from fdkd_mm.models.connectors.shared_head import resize_labels
-from fdkd_mm.models.frequency import band_bins
+from fdkd_mm.models.resize import resize_labels
+from fdkd_mm.models.decouplers import band_bins
 
 
 class DimensionMeans:

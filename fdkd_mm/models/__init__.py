@@ -1,7 +1,7 @@
 """Models of fdkd_mm; importing this package registers them."""
 from . import (backbones, connectors, data_preprocessors, decouplers, distillers,  # noqa: F401
-               losses)
-from .frequency import FrequencyDecoupler, band_bins
-from .recorders import FeatureRecorder
+               heads, losses)
+from .decouplers import FrequencyDecoupler, band_bins
+from .recorders import FeatureRecorder, ParameterRecorder
 
-__all__ = ['FeatureRecorder', 'FrequencyDecoupler', 'band_bins']
+__all__ = ['FeatureRecorder', 'FrequencyDecoupler', 'ParameterRecorder', 'band_bins']

@@ -1,4 +1,4 @@
-"""Forward-hook feature recorders addressed by ``named_modules()`` path."""
+"""Recorders of tensors a distillation loss needs: forward-hook features and parameters."""
 import difflib
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
@@ -125,6 +125,60 @@ class FeatureRecorder:
         return self._feature
 
 
+class ParameterRecorder:
+    """Give a loss one parameter (or buffer) of a model, as it is at the current step.
+
+    Methods whose targets derive from a network's weights (OFD's margin comes from the teacher
+    BN before the distilled feature) read them through this recorder, so the generic mapping
+    code needs no knowledge of any method. Nothing is hooked: entering and leaving the context
+    are no-ops, and :attr:`feature` is the live tensor (it follows a resumed or trained
+    teacher).
+
+    Args:
+        model: The model holding the tensor.
+        path: Its name in ``model.named_parameters()`` or ``model.named_buffers()``, e.g.
+            ``'backbone.layer4.1.bn2.weight'``.
+        source: Must be ``'parameter'`` (the key that selects this recorder in a config).
+
+    Raises:
+        ValueError: If ``path`` names no parameter or buffer (the closest names are listed).
+    """
+
+    def __init__(self, model: nn.Module, path: str, source: str = 'parameter') -> None:
+        if source != 'parameter':
+            raise ValueError(f"ParameterRecorder takes source='parameter', got {source!r}")
+        tensors = dict(model.named_parameters())
+        tensors.update(model.named_buffers())
+        if path not in tensors:
+            close = difflib.get_close_matches(path, list(tensors), n=6, cutoff=0.5)
+            raise ValueError(f'recorder path {path!r} is not a parameter or buffer of '
+                             f'{type(model).__name__}; closest: {close}')
+        self.path = path
+        self.source = source
+        self._tensor = tensors[path]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, source='parameter')"
+
+    def __enter__(self) -> 'ParameterRecorder':
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+    @property
+    def feature(self) -> Tensor:
+        """The parameter (or buffer) tensor itself."""
+        return self._tensor
+
+
+def build_recorder(model: nn.Module, cfg: Mapping) -> Union[FeatureRecorder, ParameterRecorder]:
+    """A :class:`ParameterRecorder` for ``source='parameter'``, else a :class:`FeatureRecorder`."""
+    if cfg.get('source') == 'parameter':
+        return ParameterRecorder(model, **cfg)
+    return FeatureRecorder(model, **cfg)
+
+
 class RecorderGroup:
     """Several named :class:`FeatureRecorder` objects of one model, entered and exited together.
 
@@ -136,7 +190,8 @@ class RecorderGroup:
     Args:
         model: The model to record from.
         recorders: Name → keyword arguments of :class:`FeatureRecorder` (``path``, ``source``,
-            ``call_index``, ``data_index``, ``clone``, ``dtype``) or an already built recorder.
+            ``call_index``, ``data_index``, ``clone``, ``dtype``) or, with
+            ``source='parameter'``, of :class:`ParameterRecorder`; or an already built recorder.
         role: Word naming the model in error messages (e.g. ``'student'``).
 
     Raises:
@@ -146,16 +201,16 @@ class RecorderGroup:
     def __init__(self, model: nn.Module, recorders: Mapping[str, Union[dict, FeatureRecorder]],
                  role: str = 'model') -> None:
         self.role = role
-        self.recorders: dict[str, FeatureRecorder] = {}
+        self.recorders: dict[str, Union[FeatureRecorder, ParameterRecorder]] = {}
         for name, cfg in recorders.items():
-            if isinstance(cfg, FeatureRecorder):
+            if isinstance(cfg, (FeatureRecorder, ParameterRecorder)):
                 self.recorders[name] = cfg
                 continue
             if not isinstance(cfg, Mapping):
                 raise TypeError(f'{role} recorder {name!r} must be a dict of FeatureRecorder '
                                 f'arguments (path, source, ...), got {type(cfg).__name__}')
             try:
-                self.recorders[name] = FeatureRecorder(model, **cfg)
+                self.recorders[name] = build_recorder(model, cfg)
             except (TypeError, ValueError) as err:
                 # Re-raised with the recorder's name: a config has many recorders.
                 raise type(err)(f'{role} recorder {name!r}: {err}') from err
@@ -174,7 +229,7 @@ class RecorderGroup:
     def __contains__(self, name: object) -> bool:
         return name in self.recorders
 
-    def __getitem__(self, name: str) -> FeatureRecorder:
+    def __getitem__(self, name: str) -> Union[FeatureRecorder, ParameterRecorder]:
         if name not in self.recorders:
             raise KeyError(f'no {self.role} recorder named {name!r}; valid names: '
                            f'{sorted(self.recorders)}')

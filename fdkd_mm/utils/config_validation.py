@@ -72,99 +72,103 @@ def _check_inputs(cfg: Config, model: dict) -> None:
                     'to the packing transform.')
 
 
-def _no_download(model_cfg: dict) -> dict:
-    """A copy of a sub-model config that builds without fetching pretrained weights."""
+def _offline(model_cfg: dict) -> dict:
+    """A copy of a distiller config that builds without the teacher checkpoint or downloads."""
     cfg = copy.deepcopy(model_cfg)
-    cfg.pop('pretrained', None)
-    backbone = cfg.get('backbone')
-    if isinstance(backbone, dict):
-        backbone.pop('init_cfg', None)
+    cfg['teacher_ckpt'] = None
+    for role in ('student', 'teacher'):
+        network = cfg.get(role)
+        if isinstance(network, dict):
+            network.pop('pretrained', None)
+            if isinstance(network.get('backbone'), dict):
+                network['backbone'].pop('init_cfg', None)
     return cfg
 
 
 def _declared_width(module: torch.nn.Module, source: str) -> Optional[int]:
     """The channel count a module declares for its output (or input), if it declares one."""
-    if source == 'output':
-        for attr in ('out_channels', 'out_features', 'num_features'):
-            if isinstance(getattr(module, attr, None), int):
-                return getattr(module, attr)
-        # Containers (nn.Sequential, mmcv's DepthwiseSeparableConvModule / ConvModule):
-        # the width of their last child.
-        children = list(module.children())
-        for child in reversed(children):
-            width = _declared_width(child, source)
-            if width is not None:
-                return width
-        return None
-    for attr in ('in_channels', 'in_features', 'num_features'):
+    attrs = (('out_channels', 'out_features', 'num_features') if source == 'output'
+             else ('in_channels', 'in_features', 'num_features'))
+    for attr in attrs:
         if isinstance(getattr(module, attr, None), int):
             return getattr(module, attr)
+    # Containers (nn.Sequential, mmcv's ConvModule, connectors): the width of their last child
+    # for the output, of their first for the input.
+    children = list(module.children())
+    for child in (reversed(children) if source == 'output' else children):
+        width = _declared_width(child, source)
+        if width is not None:
+            return width
     return None
 
 
-def _dry_run_width(model: torch.nn.Module, recorder_cfg: dict, model_cfg: dict) -> Optional[int]:
-    """Record the feature on a (1, C, 64, 64) input; ``None`` if the model cannot run on it."""
+def _dry_run_width(network: torch.nn.Module, recorder_cfg: dict, model_cfg: dict
+                   ) -> Optional[int]:
+    """Record the tensor on a (1, C, 64, 64) input; ``None`` if the model cannot run on it."""
     from fdkd_mm.models.recorders import FeatureRecorder
     mean = (model_cfg.get('data_preprocessor') or {}).get('mean')
     channels = len(mean) if mean is not None else 3
-    recorder = FeatureRecorder(model, **recorder_cfg)
+    recorder = FeatureRecorder(network, **recorder_cfg)
     try:
         with torch.no_grad(), recorder:
-            model.eval()(torch.zeros(1, channels, 64, 64), None, mode='tensor')
+            network.eval()(torch.zeros(1, channels, 64, 64), None, mode='tensor')
         return int(recorder.feature.shape[1])
-    except Exception:  # e.g. a text model: widths are then checked at the first step
+    except Exception:  # e.g. a text or video model: widths are then checked at the first step
         return None
 
 
-def feature_width(model: torch.nn.Module, recorder_cfg: dict, model_cfg: dict,
-                  role: str) -> Optional[int]:
-    """Width (dim 1) of the recorded feature; the recorder path is validated on the way.
+def recorded_width(distiller, role: str, name: str, model_cfg: dict) -> Optional[int]:
+    """Width (dim 1, after pooling) of a recorder's tensor, or ``None`` if it cannot be known
+    before the first step.
 
     Read from the recorded module's declaration (``out_channels`` of a conv, ``num_features``
     of a BN, the last child of a container); for modules that declare none (a ReLU recorded
     by its input, say) from a dry forward pass on a tiny zero image.
     """
-    from fdkd_mm.models.recorders import FeatureRecorder
-    try:
-        recorder = FeatureRecorder(model, **recorder_cfg)
-    except (TypeError, ValueError) as err:
-        raise DistillConfigError(f'model.{role}_recorder: {err}') from err
+    from fdkd_mm.models.recorders import ParameterRecorder
+    group = distiller.student_recorders if role == 'student' else distiller.teacher_recorders
+    recorder = group[name]
+    if isinstance(recorder, ParameterRecorder) or distiller.pools[role].get(name) == 'tokens':
+        return None  # a parameter has no feature width; token states are (N, L, D)
     width = _declared_width(recorder.module, recorder.source)
-    return width if width is not None else _dry_run_width(model, recorder_cfg, model_cfg)
-
-
-def _connector_width(connector: Optional[dict], width: Optional[int], role: str) -> Optional[int]:
-    if not connector:
+    if width is not None:
         return width
-    expected = connector.get('in_channels')
-    if width is not None and expected is not None and expected != width:
-        raise DistillConfigError(
-            f'model.{role}_connector.in_channels={expected}, but the recorded {role} feature '
-            f'has {width} channels')
-    return connector.get('out_channels', width)
+    network = distiller.student if role == 'student' else distiller.teacher
+    recorder_cfg = dict(path=recorder.path, source=recorder.source,
+                        call_index=recorder.call_index, data_index=recorder.data_index)
+    return _dry_run_width(network, recorder_cfg, model_cfg[role])
 
 
-def _check_widths(model: dict) -> None:
-    from fdkd_mm.models.builder import build_scoped
-    widths = {}
-    for role in ('student', 'teacher'):
-        recorder_cfg = model.get(f'{role}_recorder')
-        if recorder_cfg is None:  # named recorders: several tensors, checked by the distiller
-            return
-        network = build_scoped(_no_download(model[role]))
-        width = feature_width(network, dict(recorder_cfg), model[role], role)
-        widths[role] = _connector_width(model.get(f'{role}_connector'), width, role)
-    expected = model.get('in_channels')
-    values = {w for w in widths.values() if w is not None}
-    if values and expected is not None:
-        values.add(expected)
-    if len(values) > 1:
-        raise DistillConfigError(
-            f'feature widths cannot meet: student {model["student_recorder"]["path"]!r} gives '
-            f'{widths["student"]} channels, teacher {model["teacher_recorder"]["path"]!r} gives '
-            f'{widths["teacher"]}, heads expect in_channels={expected}. Add a '
-            "student_connector=dict(type='ProjectionConnector', in_channels=..., "
-            'out_channels=...) or fix the recorder paths / in_channels.')
+def _check_widths(distiller, model_cfg: dict) -> None:
+    """Every width a loss declares (``input_channels()``) against its mapped tensors."""
+    from fdkd_mm.models.connectors import IdentityConnector
+    from fdkd_mm.models.distillers.widths import WidthMismatchError, check_input_channels
+    for loss_name, loss in distiller.losses.items():
+        declared = loss.input_channels() if hasattr(loss, 'input_channels') else {}
+        for arg, expected in declared.items():
+            source = distiller.loss_sources[loss_name].get(arg)
+            if source is None or source.kind != 'recorder':
+                continue
+            widths = []
+            for index, (name, connector) in enumerate(zip(source.recorders, source.connectors)):
+                width = recorded_width(distiller, source.role, name, model_cfg)
+                module = distiller.connectors[connector] if connector is not None else None
+                if module is not None and not isinstance(module, IdentityConnector):
+                    wanted = _declared_width(module, 'input')
+                    if width is not None and wanted is not None and wanted != width:
+                        raise DistillConfigError(
+                            f'model.connectors.{connector} takes {wanted} channels, but '
+                            f'{distiller.describe(source, index, with_connector=False)} gives '
+                            f'{width}')
+                    width = _declared_width(module, 'output')
+                widths.append(width)
+            expected = expected if source.is_list else [expected]
+            try:
+                check_input_channels(loss_name, arg, expected, widths,
+                                     [distiller.describe(source, i) for i in range(len(widths))],
+                                     source.role)
+            except WidthMismatchError as err:
+                raise DistillConfigError(str(err)) from err
 
 
 def _dataset_classes(dataset: dict) -> Optional[int]:
@@ -179,12 +183,15 @@ def _dataset_classes(dataset: dict) -> Optional[int]:
 def _check_num_classes(cfg: Config, model: dict) -> None:
     dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
     num_dataset = _dataset_classes(dataset)
-    declared = {'model.num_classes': model.get('num_classes')}
+    declared = {'model.num_classes': model.get('num_classes')}  # the former FD distiller's
     for role in ('student', 'teacher'):
         for head in ('decode_head', 'head'):  # mmseg / mmpretrain
-            value = (model[role].get(head) or {}).get('num_classes')
+            value = ((model.get(role) or {}).get(head) or {}).get('num_classes')
             if value is not None:
                 declared[f'model.{role}.{head}.num_classes'] = value
+    for name, loss in (model.get('distill_losses') or {}).items():
+        if isinstance(loss, dict) and loss.get('num_classes') is not None:
+            declared[f'model.distill_losses.{name}.num_classes'] = loss['num_classes']
     declared = {name: value for name, value in declared.items() if value is not None}
     values = set(declared.values()) | ({num_dataset} if num_dataset is not None else set())
     if len(values) > 1:
@@ -194,15 +201,29 @@ def _check_num_classes(cfg: Config, model: dict) -> None:
         raise DistillConfigError(f'num_classes disagree: {listed}{dataset_text}')
 
 
+def build_offline(model_cfg: dict):
+    """Build the distiller of ``model_cfg`` on the CPU without its teacher checkpoint.
+
+    Raises:
+        DistillConfigError: With the build error (recorder paths, mappings, signatures ...).
+    """
+    from fdkd_mm.models.builder import build_scoped
+    try:
+        return build_scoped(_offline(model_cfg))
+    except (KeyError, TypeError, ValueError) as err:
+        raise DistillConfigError(f'model: {err}') from err
+
+
 def validate_distill_config(cfg: Config) -> None:
     """Check a distiller config; a no-op for configs whose model is not a distiller.
 
     Checks, in order: the student / teacher input keys are produced by the pipelines' packing
-    transform (the student's also for validation and test); the recorded module paths exist
-    and the recorded feature widths (after connectors) match each other and ``in_channels``;
-    ``num_classes`` of the distiller, of the student's and teacher's heads and of the training
-    dataset's metainfo agree. Student and teacher are built once on the CPU, without
-    pretrained weights or the teacher checkpoint (cheap: no data is loaded).
+    transform (the student's also for validation and test); the ``num_classes`` of the
+    student's and teacher's heads, of the distillation losses and of the training dataset's
+    metainfo agree; the distiller builds (recorder paths, connector / recorder names of the
+    mappings, each loss's forward signature); and every width a loss declares matches the
+    tensors mapped to it, after their connectors. The distiller is built once on the CPU,
+    without pretrained weights or the teacher checkpoint (cheap: no data is loaded).
 
     Args:
         cfg: The full training config (after ``--cfg-options``).
@@ -217,4 +238,5 @@ def validate_distill_config(cfg: Config) -> None:
     import fdkd_mm  # noqa: F401  (registers the transforms / datasets named in the config)
     _check_inputs(cfg, model)
     _check_num_classes(cfg, model)
-    _check_widths(model)
+    model = model.to_dict() if hasattr(model, 'to_dict') else dict(model)
+    _check_widths(build_offline(model), model)

@@ -11,8 +11,8 @@ from PIL import Image
 from fdkd_mm.analysis import plots
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DISTILLER = osp.join(REPO, 'configs', 'fdkd', 'nyu_depth_to_rgb.py')
-DEPTH = osp.join(REPO, 'configs', 'teachers', 'nyu_depth_unimodal.py')
+DISTILLER = osp.join(REPO, 'configs', 'fdkd', 'fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py')
+DEPTH = osp.join(REPO, 'configs', 'uni', 'uni_dlv3p-r18-depth_nyu.py')
 
 
 def load_tool(name: str):

@@ -5,7 +5,7 @@ import torch
 from fdkd_mm.analysis.similarity import (BandSimilarity, band_similarity, match_grid,
                                          paired_cosine)
 from fdkd_mm.models.decouplers import MultiBandDecoupler
-from fdkd_mm.models.frequency import FrequencyDecoupler
+from fdkd_mm.models.decouplers import FrequencyDecoupler
 
 DIM = 64  # 32 non-DC bins: cutoff 0.5 -> low = bins 1..16, high = 17..32
 

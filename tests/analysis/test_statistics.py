@@ -6,7 +6,7 @@ import torch
 
 from fdkd_mm.analysis.statistics import (DimensionMeans, SpectrumEnergy, low_band_fraction,
                                          sample_points)
-from fdkd_mm.models.frequency import FrequencyDecoupler
+from fdkd_mm.models.decouplers import FrequencyDecoupler
 
 
 def test_dimension_means_over_samples_and_pixels():

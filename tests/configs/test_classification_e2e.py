@@ -24,7 +24,7 @@ import torch
 from mmengine.config import Config
 
 from fdkd_mm.testing.synthetic_audio_visual import (write_synthetic_ave, write_synthetic_cremad,
-                                                     write_synthetic_vggsound)
+                                                    write_synthetic_vggsound)
 from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,7 +169,8 @@ def check_fd_run(config: str, work_dir: Path, teacher: dict, options: list[str],
 
     state = load_state(work_dir / 'epoch_1.pth')
     prefixes = {key.split('.')[0] for key in state}
-    assert {'student', 'teacher', 'shared_heads', 'aux_heads'} <= prefixes
+    assert {'student', 'teacher', 'losses'} <= prefixes
+    assert any(key.startswith('losses.loss_fd.shared_heads.') for key in state)
     assert_modality(state, student, 'student.')
     assert_modality(state, teacher['modality'], 'teacher.')
     # The frozen teacher is exactly the unimodal checkpoint: loaded, never updated (weights
@@ -199,25 +200,25 @@ def fd_model_options(student: str, teacher: str, width: int = BASE * 8,
     """Shrink both models of an FD config; the bands then have ``width`` channels."""
     return (model_options('model.student', student, bert_dir)
             + model_options('model.teacher', teacher, bert_dir)
-            + [f'model.in_channels={width}'])
+            + [f'model.distill_losses.loss_fd.in_channels={width}'])
 
 
 @pytest.fixture(scope='module')
 def cremad_audio_teacher(cremad):
-    return train_teacher('configs/teachers/cremad_audio_unimodal.py',
+    return train_teacher('configs/uni/uni_r18-audio_cremad.py',
                          cremad['root'] / 'audio_teacher',
                          cremad['options'] + model_options('model', 'audio'), 'audio')
 
 
 @pytest.fixture(scope='module')
 def cremad_visual_teacher(cremad):
-    config = 'configs/teachers/cremad_visual_unimodal.py'
+    config = 'configs/uni/uni_r18-visual_cremad.py'
     return train_teacher(config, cremad['root'] / 'visual_teacher',
                          cremad_options(cremad, config) + model_options('model', 'visual'),
                          'visual')
 
 
-CREMAD_AUDIO_TO_VISUAL = 'configs/fdkd/cremad_audio_to_visual.py'
+CREMAD_AUDIO_TO_VISUAL = 'configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py'
 
 
 @pytest.fixture(scope='module')
@@ -238,7 +239,7 @@ def test_cremad_audio_to_visual(cremad_audio_to_visual):
 
 
 def test_cremad_visual_to_audio(cremad, cremad_visual_teacher):
-    config = 'configs/fdkd/cremad_visual_to_audio.py'
+    config = 'configs/fdkd/fdkd_r18-visual_r18-audio_cremad.py'
     check_fd_run(config, cremad['root'] / 'visual_to_audio', cremad_visual_teacher,
                  cremad_options(cremad, config) + fd_model_options('audio', 'visual'), 'audio')
 
@@ -259,11 +260,11 @@ def test_ave_visual_to_audio_from_precomputed_spectrograms(tmp_path):
     """AVE: spectrogram pickles, separate val / test splits; visual teacher -> audio student."""
     write_synthetic_ave(str(tmp_path / 'data'))  # 3 events: 6 train / 3 val / 3 test videos
     options = run_options(str(tmp_path / 'data'))
-    config = 'configs/teachers/ave_visual_unimodal.py'
+    config = 'configs/uni/uni_r18-visual_ave.py'
     teacher = train_teacher(config, tmp_path / 'teacher',
                             options + transform_options(config, SMALL_FRAMES)
                             + model_options('model', 'visual'), 'visual')
-    config = 'configs/fdkd/ave_visual_to_audio.py'
+    config = 'configs/fdkd/fdkd_r18-visual_r18-audio_ave.py'
     check_fd_run(config, tmp_path / 'fd', teacher,
                  options + transform_options(config, SMALL_FRAMES)
                  + fd_model_options('audio', 'visual'), 'audio')
@@ -275,9 +276,9 @@ def test_vggsound_audio_to_visual_with_three_folded_frames(tmp_path):
     write_synthetic_vggsound(str(tmp_path / 'data'))  # 3 classes: 6 train / 3 test clips
     assert Config.fromfile(str(REPO / 'configs/_base_/datasets/vggsound_av.py')).num_frames == 3
     options = run_options(str(tmp_path / 'data'))
-    teacher = train_teacher('configs/teachers/vggsound_audio_unimodal.py', tmp_path / 'teacher',
+    teacher = train_teacher('configs/uni/uni_r18-audio_vggsound.py', tmp_path / 'teacher',
                             options + model_options('model', 'audio'), 'audio')
-    config = 'configs/fdkd/vggsound_audio_to_visual.py'
+    config = 'configs/fdkd/fdkd_r18-audio_r18-visual_vggsound.py'
     check_fd_run(config, tmp_path / 'fd', teacher,
                  options + transform_options(config, SMALL_FRAMES)
                  + fd_model_options('visual', 'audio'), 'visual')
@@ -311,16 +312,16 @@ def test_crisismmd_text_to_image_with_a_local_bert(tmp_path, bert_dir):
     write_synthetic_crisismmd(str(tmp_path / 'data'))  # 8 train / 4 dev / 4 test pairs
     options = run_options(str(tmp_path / 'data'))
     tokenizer = {'TokenizeText': dict(tokenizer_path=bert_dir, max_length=16)}
-    config = 'configs/teachers/crisismmd_text_unimodal.py'
+    config = 'configs/uni/uni_bert-text_crisismmd.py'
     teacher = train_teacher(config, tmp_path / 'teacher',
                             options + transform_options(config, tokenizer)
                             + model_options('model', 'text', bert_dir), 'text')
     assert teacher['state']['backbone.encoder.embeddings.word_embeddings.weight'].shape == (
         len(VOCAB), HIDDEN)  # the local tiny BERT, not a download
-    config = 'configs/fdkd/crisismmd_text_to_image.py'
+    config = 'configs/fdkd/fdkd_bert-text_mbv2-image_crisismmd.py'
     check_fd_run(config, tmp_path / 'fd', teacher,
                  options + transform_options(config, {**tokenizer, **SMALL_IMAGES})
                  + fd_model_options('image', 'text', HIDDEN, bert_dir)
-                 + [f'model.student_connector.out_channels={HIDDEN}'], 'image')
+                 + [f'model.connectors.student_feat.out_channels={HIDDEN}'], 'image')
     state = load_state(tmp_path / 'fd' / 'epoch_1.pth')
-    assert state['student_connector.fc.weight'].shape == (HIDDEN, 1280)
+    assert state['connectors.student_feat.fc.weight'].shape == (HIDDEN, 1280)

@@ -3,7 +3,8 @@
 Every unimodal ("Uni") and FD-CMKD config of the four datasets parses, builds its model and its
 pipelines, and runs one forward pass on inputs shaped like its modalities, which checks recorder
 paths, feature widths and connectors for real (not just the numbers written in the configs).
-The settings are checked against METHOD.md and against each other: an FD config's teacher is
+The settings are checked against the method (docs/method.md) and against each other: an FD
+config's teacher is
 its teacher config's model (so ``teacher_ckpt`` loads strictly), its student and schedule are
 the student modality's Uni ones (so the Uni baseline is the fair comparison).
 
@@ -22,6 +23,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.paper_tables import config_name, network
 from fdkd_mm.registry import DATASETS, METRICS, TRANSFORMS
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
@@ -31,9 +33,9 @@ NUM_CLASSES = dict(cremad=6, ave=28, vggsound=50, crisismmd=2)  # the datasets' 
 # Feature width of each modality's encoder: ResNet-18, BERT-base, MobileNetV2 (1.0x).
 WIDTH = dict(audio=512, visual=512, text=768, image=1280)
 TEACHER_CONFIGS = sorted(p for dataset in MODALITIES
-                         for p in (CONFIG_ROOT / 'teachers').glob(f'{dataset}_*.py'))
+                         for p in (CONFIG_ROOT / 'uni').glob(f'uni_*_{dataset}.py'))
 FD_CONFIGS = sorted(p for dataset in MODALITIES
-                    for p in (CONFIG_ROOT / 'fdkd').glob(f'{dataset}_*.py'))
+                    for p in (CONFIG_ROOT / 'fdkd').glob(f'fdkd_*_{dataset}.py'))
 FD_LOSS_KEYS = {
     'student.loss', 'distill.loss_low', 'distill.loss_high',
     'align.loss_low_student', 'align.loss_low_teacher',
@@ -51,14 +53,19 @@ def config_id(path: Path) -> str:
 
 
 def parse_fd_name(path: Path) -> tuple[str, str, str]:
-    """``<dataset>_<teacher>_to_<student>.py`` → (dataset, teacher, student)."""
-    dataset, rest = path.stem.split('_', 1)
-    teacher, student = rest.split('_to_')
-    return dataset, teacher, student
+    """``fdkd_<arch>-<teacher>_<arch>-<student>_<dataset>.py`` → (dataset, teacher, student)."""
+    _, teacher, student, dataset = path.stem.split('_')
+    return dataset, teacher.rsplit('-', 1)[1], student.rsplit('-', 1)[1]
+
+
+def parse_uni_name(path: Path) -> tuple[str, str]:
+    """``uni_<arch>-<modality>_<dataset>.py`` → (dataset, modality)."""
+    _, network, dataset = path.stem.split('_')
+    return dataset, network.rsplit('-', 1)[1]
 
 
 def teacher_config_path(dataset: str, modality: str) -> Path:
-    return CONFIG_ROOT / 'teachers' / f'{dataset}_{modality}_unimodal.py'
+    return CONFIG_ROOT / 'uni' / f'uni_{network(dataset, modality)}_{dataset}.py'
 
 
 def offline(cfg):
@@ -112,13 +119,13 @@ def single_thread():
 
 
 def test_every_modality_and_direction_has_a_config():
-    assert {p.name for p in TEACHER_CONFIGS} == {
-        f'{dataset}_{modality}_unimodal.py'
+    assert {p.stem for p in TEACHER_CONFIGS} == {
+        config_name('uni', dataset, modality)
         for dataset, modalities in MODALITIES.items() for modality in modalities}
-    assert {p.name for p in FD_CONFIGS} == {
-        f'{dataset}_{teacher}_to_{student}.py'
+    assert {p.stem for p in FD_CONFIGS} == {
+        config_name('fdkd', dataset, student)
         for dataset, modalities in MODALITIES.items()
-        for teacher, student in itertools.permutations(modalities)}
+        for _, student in itertools.permutations(modalities)}
 
 
 @pytest.mark.parametrize('path', TEACHER_CONFIGS + FD_CONFIGS,
@@ -131,7 +138,7 @@ def test_pipelines_datasets_and_metric_resolve(path):
         assert DATASETS.get(dataset.type) is not None, dataset.type
         transforms = [TRANSFORMS.build(t) for t in dataset.pipeline]
         assert type(transforms[-1]).__name__.startswith('Pack')
-        assert cfg[loader].batch_size == (64 if path.stem.split('_')[0] != 'crisismmd' else 32)
+        assert cfg[loader].batch_size == (64 if not path.stem.endswith('crisismmd') else 32)
     for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
         assert evaluator.type == 'mmpretrain.Accuracy' and tuple(evaluator.topk) == (1, )
         assert METRICS.get(evaluator.type) is not None
@@ -140,7 +147,7 @@ def test_pipelines_datasets_and_metric_resolve(path):
 @pytest.mark.parametrize('path', TEACHER_CONFIGS, ids=[config_id(p) for p in TEACHER_CONFIGS])
 def test_teacher_config_builds_a_classifier_of_its_modality(path):
     cfg = Config.fromfile(str(path))
-    dataset, modality, _ = path.stem.split('_')
+    dataset, modality = parse_uni_name(path)
     model = build(cfg)
     assert type(model).__name__ == 'ImageClassifier'
     model.eval()
@@ -159,30 +166,35 @@ def test_fd_config_builds_and_distils_at_the_true_feature_widths(path):
     dataset, teacher, student = parse_fd_name(path)
     assert (cfg.model.teacher_input, cfg.model.student_input) == (teacher, student)
     # The heads work at the teacher's width; a projection maps a narrower/wider student to it.
-    assert cfg.model.in_channels == WIDTH[teacher]
-    connector = cfg.model.get('student_connector')
+    assert cfg.model.distill_losses.loss_fd.in_channels == WIDTH[teacher]
+    connector = cfg.model.connectors.student_feat
     if WIDTH[student] == WIDTH[teacher]:
-        assert connector is None
+        assert connector == dict(type='IdentityConnector')
     else:
         assert (connector.in_channels, connector.out_channels) == (WIDTH[student],
                                                                    WIDTH[teacher])
     distiller = build(cfg)
-    assert type(distiller).__name__ == 'FrequencyDecoupledDistiller'
+    assert type(distiller).__name__ == 'CrossModalDistiller'
     batch = dict(inputs={teacher: fake_inputs(teacher, cfg), student: fake_inputs(student, cfg)},
                  data_samples=fake_samples(NUM_CLASSES[dataset]))
     distiller.train()
     losses = distiller(**distiller.data_preprocessor(batch, True), mode='loss')
     assert set(losses) == FD_LOSS_KEYS
     assert all(math.isfinite(value.item()) for value in losses.values())
-    # The recorded features: each encoder's full width, and pre-activation (METHOD.md) where
-    # the last stage ends in a ReLU / ReLU6, so negative values survive; the visual student or
-    # teacher records folded frames, (N * T, C, h, w).
+    # The recorded features: each encoder's full width; for the ResNets and MobileNetV2 the
+    # post-activation output of the last stage (the tensor the authors' script distils: its
+    # in-place ReLU overwrote the `pre_out` it named), so nothing is negative; BERT's [CLS]
+    # vector has no activation after it. The visual network records folded frames.
     for role, modality in (('student', student), ('teacher', teacher)):
-        feature = getattr(distiller, f'{role}_recorder').feature
+        group = distiller.student_recorders if role == 'student' else distiller.teacher_recorders
+        feature = group.feature('feat')
         assert feature.shape[1] == WIDTH[modality], role
         frames = cfg.num_frames if modality == 'visual' else 1
         assert feature.shape[0] == 2 * frames, role
-        assert feature.min() < 0, f'{role} feature is rectified: not the pre-activation'
+        if modality == 'text':
+            assert feature.min() < 0, role
+        else:
+            assert feature.min() >= 0 and feature.max() > 0, f'{role} feature is not rectified'
 
 
 @pytest.mark.parametrize('path', FD_CONFIGS, ids=[config_id(p) for p in FD_CONFIGS])
@@ -197,7 +209,7 @@ def test_fd_config_pairs_the_uni_models_and_schedules(path):
     # The teacher run writes this checkpoint: its last epoch, on the checkpoint interval.
     last_epoch = teacher_cfg.train_cfg.max_epochs
     assert last_epoch % teacher_cfg.default_hooks.checkpoint.interval == 0
-    assert cfg.model.teacher_ckpt == (f'work_dirs/{dataset}_{teacher}_unimodal/'
+    assert cfg.model.teacher_ckpt == (f'work_dirs/{config_name("uni", dataset, teacher)}/'
                                       f'epoch_{last_epoch}.pth')
     for key in ('optim_wrapper', 'param_scheduler', 'train_cfg', 'train_dataloader'):
         if key == 'train_dataloader':
@@ -213,16 +225,20 @@ def test_fd_config_pairs_the_uni_models_and_schedules(path):
 
 @pytest.mark.parametrize('path', FD_CONFIGS, ids=[config_id(p) for p in FD_CONFIGS])
 def test_fd_config_states_the_method_defaults(path):
-    """METHOD.md: cutoff 0.5, λ1 = λ2 = 1, head weights 1, every Table 4 switch on."""
+    """The method's defaults: cutoff 0.5, λ1 = λ2 = 1, head weights 1, every Table 4 switch on."""
     model = Config.fromfile(str(path)).model
-    assert model.pool == 'avg' and model.data_preprocessor is None
-    assert model.decoupler == dict(type='FrequencyDecoupler', cutoff=0.5)
-    assert model.low_loss == dict(type='FrequencyAlignLoss', mode='mse', loss_weight=1.0)
-    assert model.high_loss == dict(type='FrequencyAlignLoss', mode='log_mse', loss_weight=1.0)
-    assert model.shared_head == dict(type='SharedHead', loss_weight=1.0)
-    assert model.aux_head == dict(type='SharedHead', loss_weight=1.0)
-    assert model.ablation == dict(frequency=True, align=True, scale=True, log=True)
-    assert model.num_classes == NUM_CLASSES[parse_fd_name(path)[0]]
+    assert model.data_preprocessor is None
+    assert {k: v.get('pool') for k, v in model.student_recorders.items() if k == 'feat'} == {
+        'feat': 'avg' if parse_fd_name(path)[2] != 'text' else None}
+    loss = model.distill_losses.loss_fd
+    assert loss.type == 'FDCMKDLoss'
+    assert loss.decoupler == dict(type='FrequencyDecoupler', cutoff=0.5)
+    assert loss.low_loss == dict(type='FrequencyAlignLoss', mode='mse', loss_weight=1.0)
+    assert loss.high_loss == dict(type='FrequencyAlignLoss', mode='log_mse', loss_weight=1.0)
+    assert loss.shared_head == dict(type='SharedHead', loss_weight=1.0)
+    assert loss.aux_head == dict(type='SharedHead', loss_weight=1.0)
+    assert loss.ablation == dict(frequency=True, align=True, scale=True, log=True)
+    assert loss.num_classes == NUM_CLASSES[parse_fd_name(path)[0]]
 
 
 @pytest.mark.parametrize('path', [p for p in TEACHER_CONFIGS if 'crisismmd' not in p.name],
@@ -243,7 +259,7 @@ def test_audio_visual_schedule_is_the_papers(path):
                for c in (cfg.model.backbone, cfg.model.backbone.get('backbone') or {}))
 
 
-def test_crisismmd_text_runs_twenty_epochs():
-    for name in ('teachers/crisismmd_text_unimodal.py', 'fdkd/crisismmd_image_to_text.py',
-                 'teachers/crisismmd_image_unimodal.py', 'fdkd/crisismmd_text_to_image.py'):
+def test_crisismmd_runs_twenty_epochs():
+    for name in ('uni/uni_bert-text_crisismmd.py', 'fdkd/fdkd_mbv2-image_bert-text_crisismmd.py',
+                 'uni/uni_mbv2-image_crisismmd.py', 'fdkd/fdkd_bert-text_mbv2-image_crisismmd.py'):
         assert Config.fromfile(str(CONFIG_ROOT / name)).train_cfg.max_epochs == 20, name

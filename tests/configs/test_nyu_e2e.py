@@ -16,8 +16,8 @@ from fdkd_mm.testing import write_synthetic_nyu
 from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
 REPO = Path(__file__).resolve().parents[2]
-FD_CONFIG = 'configs/fdkd/nyu_depth_to_rgb.py'
-TEACHER_CONFIG = 'configs/teachers/nyu_depth_unimodal.py'
+FD_CONFIG = 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py'
+TEACHER_CONFIG = 'configs/uni/uni_dlv3p-r18-depth_nyu.py'
 ITERS_PER_EPOCH = 2  # 8 training images, batch 4
 
 
@@ -104,7 +104,7 @@ def test_test_tool_reproduces_validation_miou_and_exported_student_matches(nyu, 
     run_tool('tools/export_student.py', str(fd_run['dir'] / 'epoch_2.pth'), str(student),
              '--config', FD_CONFIG)
     plain_metrics = nyu['work'] / 'plain.json'
-    run_tool('tools/test.py', 'configs/teachers/nyu_rgb_unimodal.py', str(student),
+    run_tool('tools/test.py', 'configs/uni/uni_dlv3p-r18-rgb_nyu.py', str(student),
              '--work-dir', str(nyu['work'] / 'plain'), '--out', str(plain_metrics),
              '--cfg-options', *nyu_cpu_overrides(nyu['data_root'], 1, ['model']))
     assert json.loads(plain_metrics.read_text())['mIoU'] == pytest.approx(val_miou, abs=1e-6)

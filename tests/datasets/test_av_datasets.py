@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from fdkd_mm.testing.synthetic_audio_visual import (AVE_NAMES, VGGSOUND_NAMES, class_colour,
-                                                     tone_frequency, write_synthetic_ave,
-                                                     write_synthetic_cremad,
-                                                     write_synthetic_vggsound)
+                                                    tone_frequency, write_synthetic_ave,
+                                                    write_synthetic_cremad,
+                                                    write_synthetic_vggsound)
 from fdkd_mm.registry import DATASETS
 
 FRAMES = [dict(type='fdkd_mm.SampleFrames', num_frames=2, random=False),

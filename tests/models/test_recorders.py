@@ -1,9 +1,10 @@
-"""FeatureRecorder: paths, input vs output, call index, in-place safety, hook removal."""
+"""Recorders: paths, input vs output, call index, in-place safety, hook removal, parameters,
+groups."""
 import pytest
 import torch
 from torch import nn
 
-from fdkd_mm.models.recorders import FeatureRecorder
+from fdkd_mm.models.recorders import FeatureRecorder, ParameterRecorder, RecorderGroup
 
 
 class TwiceReLU(nn.Module):
@@ -92,3 +93,46 @@ def test_tuple_output_needs_and_uses_data_index():
     with FeatureRecorder(wrapper, '0', data_index=1) as recorder:
         wrapper(x)
     torch.testing.assert_close(recorder.feature, x * 2)
+
+
+def test_parameter_recorder_gives_the_live_tensor_and_hooks_nothing():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    recorder = ParameterRecorder(model, '1.weight')
+    with recorder:
+        model(torch.randn(5, 3))
+    assert recorder.feature is model[1].weight
+    with torch.no_grad():
+        model[1].weight.fill_(2.0)  # a later change (a resumed or trained teacher) is seen
+    assert torch.all(recorder.feature == 2.0)
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+    assert torch.equal(ParameterRecorder(model, '1.running_mean').feature,
+                       model[1].running_mean)  # buffers too
+
+
+def test_parameter_recorder_path_error_lists_close_names():
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    with pytest.raises(ValueError, match=r"'1.wieght' is not a parameter or buffer of "
+                                         r"Sequential; closest: \['1.weight'"):
+        ParameterRecorder(model, '1.wieght')
+
+
+def test_recorder_group_records_several_tensors_and_removes_hooks():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    group = RecorderGroup(model, dict(hidden=dict(path='0'), out=dict(path='2'),
+                                      weight=dict(path='2.weight', source='parameter')),
+                          role='student')
+    x = torch.randn(5, 3)
+    with group:
+        out = model(x)
+    torch.testing.assert_close(group.feature('hidden'), model[0](x))
+    torch.testing.assert_close(group.features()['out'], out)
+    assert group.feature('weight') is model[2].weight
+    assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.modules())
+    with pytest.raises(RuntimeError, match='boom'), group:
+        raise RuntimeError('boom')
+    assert not any(m._forward_hooks for m in model.modules())
+    with pytest.raises(KeyError, match=r"no student recorder named 'hiden'.*\['hidden', 'out', "
+                                       r"'weight'\]"):
+        group['hiden']
+    with pytest.raises(ValueError, match=r"student recorder 'bad': recorder path '9'"):
+        RecorderGroup(model, dict(bad=dict(path='9')), role='student')

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
-FD_CONFIG = 'configs/fdkd/nyu_depth_to_rgb.py'
+FD_CONFIG = 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py'
 
 
 def fd_options(data_root: Path, epochs: int, ckpt_every: int = 1, extra=()) -> list:

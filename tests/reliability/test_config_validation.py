@@ -26,7 +26,7 @@ def test_the_shipped_config_is_valid():
 
 
 def test_teacher_config_is_not_a_distiller_and_passes():
-    validate_distill_config(Config.fromfile(str(REPO / 'configs/teachers/nyu_depth_unimodal.py')))
+    validate_distill_config(Config.fromfile(str(REPO / 'configs/uni/uni_dlv3p-r18-depth_nyu.py')))
 
 
 @pytest.mark.parametrize('role', ['student', 'teacher'])
@@ -46,44 +46,58 @@ def test_plain_packing_cannot_feed_a_distiller():
 
 def test_recorded_module_that_does_not_exist():
     with pytest.raises(DistillConfigError,
-                       match=r"teacher_recorder: recorder path 'decode_head.sep_bottlenek'.*"
-                             r"closest valid paths: 'decode_head.sep_bottleneck'"):
-        validate_distill_config(fd_config(teacher_recorder=dict(path='decode_head.sep_bottlenek')))
+                       match=r"teacher recorder 'feat': recorder path 'decode_head.sep_bottlenek'"
+                             r".*closest valid paths: 'decode_head.sep_bottleneck'"):
+        validate_distill_config(fd_config(
+            teacher_recorders=dict(feat=dict(path='decode_head.sep_bottlenek'))))
 
 
 def test_widths_that_cannot_meet():
-    # backbone.layer4 of ResNet-18: 512 channels vs the teacher's 128-d decode feature.
-    with pytest.raises(DistillConfigError, match=r"cannot meet: student 'backbone.layer4' gives "
-                                                 r'512 channels, teacher .* gives 128'):
-        validate_distill_config(fd_config(student_recorder=dict(path='backbone.layer4')))
+    # backbone.layer4 of ResNet-18: 512 channels vs the 128-d decode feature the loss expects.
+    with pytest.raises(DistillConfigError,
+                       match=r"'loss_fd' argument 'student_feat' expects 128 channels, but "
+                             r"student recorder 'feat' \(path 'backbone.layer4'\) gives 512.*"
+                             r"ProjectionConnector', in_channels=512, out_channels=128"):
+        validate_distill_config(fd_config(
+            student_recorders=dict(feat=dict(path='backbone.layer4'))))
 
 
 def test_in_channels_that_disagree_with_the_features():
-    with pytest.raises(DistillConfigError, match='in_channels=64'):
-        validate_distill_config(fd_config(in_channels=64))
+    with pytest.raises(DistillConfigError, match=r"expects 64 channels, but student recorder "
+                                                 r"'feat'.* gives 128"):
+        validate_distill_config(fd_config(distill_losses=dict(loss_fd=dict(in_channels=64))))
 
 
 def test_connector_that_bridges_the_widths_passes_and_a_wrong_one_fails():
-    layer4 = dict(path='backbone.layer4')
-    validate_distill_config(fd_config(
-        student_recorder=layer4, student_connector=dict(
-            type='ProjectionConnector', in_channels=512, out_channels=128)))
-    with pytest.raises(DistillConfigError, match='student_connector.in_channels=256'):
-        validate_distill_config(fd_config(student_recorder=layer4, student_connector=dict(
-            type='ProjectionConnector', in_channels=256, out_channels=128)))
+    layer4 = dict(student_recorders=dict(feat=dict(path='backbone.layer4')))
+    validate_distill_config(fd_config(**layer4, connectors=dict(student_feat=dict(
+        type='ProjectionConnector', in_channels=512, out_channels=128))))
+    with pytest.raises(DistillConfigError,
+                       match=r"model.connectors.student_feat takes 256 channels, but student "
+                             r"recorder 'feat' \(path 'backbone.layer4'\) gives 512"):
+        validate_distill_config(fd_config(**layer4, connectors=dict(student_feat=dict(
+            type='ProjectionConnector', in_channels=256, out_channels=128))))
 
 
 def test_width_from_a_dry_run_when_the_module_declares_none():
     # A ReLU declares no width: the feature is measured on a tiny input instead.
     relu = dict(path='backbone.layer4.1.relu', source='input', call_index=1)
-    with pytest.raises(DistillConfigError, match="backbone.layer4.1.relu' gives 512"):
-        validate_distill_config(fd_config(student_recorder=relu))
+    with pytest.raises(DistillConfigError, match=r"backbone.layer4.1.relu'\) gives 512"):
+        validate_distill_config(fd_config(student_recorders=dict(feat=relu)))
 
 
 def test_num_classes_disagreeing_with_the_dataset():
     with pytest.raises(DistillConfigError,
-                       match='num_classes disagree: model.num_classes=13.*declares 40 classes'):
-        validate_distill_config(fd_config(num_classes=13))
+                       match=r'num_classes disagree: .*model.distill_losses.loss_fd.num_classes=13'
+                             r'.*declares 40 classes'):
+        validate_distill_config(fd_config(distill_losses=dict(loss_fd=dict(num_classes=13))))
+
+
+def test_a_mapping_error_is_reported_before_training():
+    with pytest.raises(DistillConfigError, match=r"no student recorder named 'fet' "
+                                                 r"\(did you mean 'feat'\?\)"):
+        validate_distill_config(fd_config(loss_forward_mappings=dict(loss_fd=dict(
+            student_feat=dict(recorder='fet')))))
 
 
 def test_train_py_validates_before_building_the_runner(tmp_path):

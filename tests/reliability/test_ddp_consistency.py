@@ -46,9 +46,9 @@ def test_two_gloo_ranks_keep_identical_weights(nyu_data, tmp_path):
     rank0 = torch.load(work / 'rank0_params.pth')
     rank1 = torch.load(work / 'rank1_params.pth')
     assert rank0.keys() == rank1.keys()
-    trained = [k for k in rank0 if k.startswith(('student.', 'shared_heads.', 'aux_heads.'))]
-    assert any(k.startswith('shared_heads.') for k in trained)
-    assert any(k.startswith('aux_heads.') for k in trained)
+    trained = [k for k in rank0 if k.startswith(('student.', 'losses.loss_fd.'))]
+    assert any(k.startswith('losses.loss_fd.shared_heads.') for k in trained)
+    assert any(k.startswith('losses.loss_fd.aux_heads.') for k in trained)
     unequal = [k for k in trained if not torch.equal(rank0[k], rank1[k])]
     assert not unequal, f'parameters differ across ranks: {unequal[:5]}'
     checkpoint = load_ckpt(work / 'epoch_2.pth')['state_dict']

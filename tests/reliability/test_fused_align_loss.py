@@ -7,7 +7,7 @@ and student gradient of ``MSE(f(Std(S)), f(Std(T)))`` built from ``standardize``
 import pytest
 import torch
 
-from fdkd_mm.models.frequency import FrequencyDecoupler
+from fdkd_mm.models.decouplers import FrequencyDecoupler
 from fdkd_mm.models.losses import FrequencyAlignLoss, signed_log, standardize
 from fdkd_mm.models.losses.frequency_align import standardized_mse
 

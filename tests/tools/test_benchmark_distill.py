@@ -15,7 +15,8 @@ VARIANTS = ('a_student', 'b_student_teacher', 'c_fd', 'd_feat', 'e_loss_ours', '
 def test_benchmark_writes_a_complete_report(tmp_path):
     out = tmp_path / 'bench.json'
     result = subprocess.run(
-        [sys.executable, 'tools/analysis/benchmark_distill.py', 'configs/fdkd/nyu_depth_to_rgb.py',
+        [sys.executable, 'tools/analysis/benchmark_distill.py',
+         'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py',
          '--batch-size', '2', '--crop', '32', '40', '--warmup', '1', '--repeats', '2',
          '--threads', '1', '--sweep-dims', '64', '128', '--sweep-hw', '8x10',
          '--sweep-repeats', '1', '--out', str(out)],

@@ -13,7 +13,7 @@ hits every variant alike:
 * (e) decoupler + both band losses alone (forward + backward) on the recorded feature shapes:
   ours; ours with plain-autograd losses and centring (``fused=False, centre=True``, the
   implementation before the fused loss); and a straightforward formulation written here
-  (complex ``fft`` with masks, masked-index sign-log; see PERFORMANCE_NOTES.md).
+  (complex ``fft`` with masks, masked-index sign-log; docs/performance.md).
 
 Machines shared with other jobs make single timings noisy. Besides the medians, the report
 gives ratios of the minima (the least disturbed runs) and *paired* ratios: the median over
@@ -26,7 +26,8 @@ the RSS just before it (model built, no step run yet). That includes optimizer-s
 and allocator behaviour; it is a process-level measure, not a tensor count.
 
 Example:
-    python tools/analysis/benchmark_distill.py configs/fdkd/nyu_depth_to_rgb.py \
+    python tools/analysis/benchmark_distill.py \
+        configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py \
         --batch-size 2 --crop 128 160 --repeats 30 --out work_dirs/bench.json
 """
 import argparse
@@ -55,7 +56,8 @@ SWEEP_HW = ((30, 40), (60, 80), (120, 160))
 def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description='Benchmark a distillation training step')
-    parser.add_argument('config', nargs='?', default='configs/fdkd/nyu_depth_to_rgb.py')
+    parser.add_argument('config', nargs='?',
+                        default='configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py')
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--crop', type=int, nargs=2, default=(128, 160), metavar=('H', 'W'))
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -115,7 +117,8 @@ def build_models(args: argparse.Namespace) -> dict:
     model_cfg = load_model_cfg(args)
     fd = build_scoped(model_cfg)
     feat_cfg = copy.deepcopy(model_cfg)
-    feat_cfg['ablation'] = dict(frequency=False, align=False, scale=False, log=False)
+    feat_cfg['distill_losses'][fd_loss_name(fd)]['ablation'] = dict(
+        frequency=False, align=False, scale=False, log=False)
     feat = build_scoped(feat_cfg)
     # No init_weights(): PyTorch's default initialisation times the same and logs nothing.
     # (a)/(b) train their own copy, so no variant's steps change another's weights.
@@ -124,6 +127,16 @@ def build_models(args: argparse.Namespace) -> dict:
     device = torch.device(args.device)
     return dict(fd=fd.to(device), feat=feat.to(device), student=student.to(device),
                 teacher=teacher.to(device), cfg=model_cfg)
+
+
+def fd_loss_name(distiller) -> str:
+    """Name of the distiller's FD-CMKD loss (the benchmark times FD-CMKD configs)."""
+    from fdkd_mm.models.losses import FDCMKDLoss
+    for name, loss in distiller.losses.items():
+        if isinstance(loss, FDCMKDLoss):
+            return name
+    raise ValueError(f'the config has no FDCMKDLoss among its distill_losses '
+                     f'{list(distiller.losses)}; benchmark an FD-CMKD config')
 
 
 def optim_wrapper_for(model: torch.nn.Module):
@@ -213,21 +226,20 @@ def make_steps(models: dict, batch: dict, device: torch.device) -> dict[str, Cal
 
 
 def recorded_shapes(models: dict, batch: dict) -> tuple[torch.Size, torch.Size]:
-    """Shapes of the student and teacher features the FD distiller aligns (after _prepare)."""
+    """Shapes of the student and teacher features the FD-CMKD loss aligns (after pooling and
+    connectors)."""
     fd = models['fd']
     data = fd.data_preprocessor(dict(inputs=dict(batch['inputs']),
                                      data_samples=copy.deepcopy(batch['data_samples'])), True)
     with torch.no_grad():
-        fd.run_teacher(data['inputs'], None, fd.teacher_recorder)
-        _, student_feature = fd.student_loss_and_feature(data['inputs'], data['data_samples'])
-        student, teacher = fd._prepare(student_feature, fd.teacher_recorder.feature,
-                                       len(data['data_samples']))
-    return student.shape, teacher.shape
+        _, arguments = fd.loss_inputs(data['inputs'], data['data_samples'])
+    fd_arguments = arguments[fd_loss_name(fd)]
+    return fd_arguments['student_feat'].shape, fd_arguments['teacher_feat'].shape
 
 
 # ------------------------------------------------------------------------ loss-only variants
 def naive_fd_losses(student: torch.Tensor, teacher: torch.Tensor, cutoff: float = 0.5,
-                    eps: float = 1e-6) -> torch.Tensor:
+                    eps: float = 1e-8) -> torch.Tensor:
     """A straightforward reading of the paper, as a baseline: complex FFT over all D bins.
 
     Full-spectrum masks (a bin and its mirror), ``ifft(...).real`` per band, Std, sign-log by
@@ -263,9 +275,13 @@ def naive_fd_losses(student: torch.Tensor, teacher: torch.Tensor, cutoff: float 
     return low + high
 
 
-def make_loss_fns(fd) -> dict[str, Callable]:
-    """``fn(student, teacher) -> loss``: ours (the distiller's modules), ours unfused, naive."""
-    cutoff = fd.decoupler.cutoff if fd.decoupler is not None else 0.5
+def make_loss_fns(distiller) -> dict[str, Callable]:
+    """``fn(student, teacher) -> loss``: ours (the FD-CMKD loss's modules), ours unfused, naive."""
+    fd = distiller.losses[fd_loss_name(distiller)]
+    if fd.decoupler is None or fd.bands != ('low', 'high'):
+        raise ValueError('the loss-only variants time the two-band method; benchmark a config '
+                         f'with frequency=True and low/high bands, got bands {fd.bands}')
+    cutoff = fd.decoupler.cutoff
     unfused = {band: copy.deepcopy(loss) for band, loss in fd.band_losses.items()}
     for loss in unfused.values():  # the pre-fusion path: autograd composition, centring
         loss.fused, loss.centre = False, True
@@ -300,20 +316,29 @@ def loss_step(fn: Callable, shape, device, seed: int = 0) -> tuple[Callable, Cal
 
 # -------------------------------------------------------------------------------- timing
 def time_interleaved(steps: dict[str, Callable], warmup: int, repeats: int,
-                     device: torch.device) -> dict[str, list[float]]:
-    """Round-robin over the steps: every round times each once, so load drifts hit all."""
-    for _ in range(warmup):
+                     device: torch.device, progress: bool = True) -> dict[str, list[float]]:
+    """Round-robin over the steps: every round times each once, so load drifts hit all.
+
+    With ``progress``, one line per round goes to stderr (rounds take seconds on CPU).
+    """
+    for round_index in range(warmup):
         for step in steps.values():
             step()
+        if progress:
+            print(f'warm-up round {round_index + 1}/{warmup}', file=sys.stderr, flush=True)
     _sync(device)
     times = {name: [] for name in steps}
-    for _ in range(repeats):
+    for round_index in range(repeats):
         for name, step in steps.items():
             _sync(device)
             start = time.perf_counter()
             step()
             _sync(device)
             times[name].append(time.perf_counter() - start)
+        if progress:
+            print(f'timed round {round_index + 1}/{repeats}: '
+                  + ', '.join(f'{name} {times[name][-1] * 1e3:.1f} ms' for name in steps),
+                  file=sys.stderr, flush=True)
     return times
 
 
@@ -350,7 +375,7 @@ def memory_probe(args: argparse.Namespace) -> dict:
     device = torch.device(args.device)
     models = build_models(args)
     batch = make_batch(models['cfg'], args.batch_size, tuple(args.crop),
-                       models['cfg']['num_classes'])
+                       models['fd'].losses[fd_loss_name(models['fd'])].num_classes)
     step = make_steps(models, batch, device)[args.memory_probe]
     if device.type == 'cuda':
         step()  # allocator warm; then the peak of a steady-state step
@@ -433,7 +458,7 @@ def main(argv: Optional[list] = None) -> dict:
         return {}
     device = torch.device(args.device)
     models = build_models(args)
-    num_classes = models['cfg']['num_classes']
+    num_classes = models['fd'].losses[fd_loss_name(models['fd'])].num_classes
     batch = make_batch(models['cfg'], args.batch_size, tuple(args.crop), num_classes)
     student_shape, teacher_shape = recorded_shapes(models, batch)
     loss_fns = make_loss_fns(models['fd'])

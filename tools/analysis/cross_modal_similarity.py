@@ -9,12 +9,14 @@ modalities share.
 Examples:
     # depth vs RGB "Uni" networks on the NYU test split
     python tools/analysis/cross_modal_similarity.py \
-        configs/teachers/nyu_depth_unimodal.py work_dirs/nyu_depth_unimodal/epoch_50.pth \
-        --pair-config configs/teachers/nyu_rgb_unimodal.py \
-        --pair-checkpoint work_dirs/nyu_rgb_unimodal/epoch_50.pth --out work_dirs/analysis
+        configs/uni/uni_dlv3p-r18-depth_nyu.py work_dirs/uni_dlv3p-r18-depth_nyu/epoch_50.pth \
+        --pair-config configs/uni/uni_dlv3p-r18-rgb_nyu.py \
+        --pair-checkpoint work_dirs/uni_dlv3p-r18-rgb_nyu/epoch_50.pth --out work_dirs/analysis
     # a trained distiller: its student vs its teacher
-    python tools/analysis/cross_modal_similarity.py configs/fdkd/nyu_depth_to_rgb.py \
-        work_dirs/nyu_depth_to_rgb/epoch_50.pth --out work_dirs/analysis --cutoff 0.25
+    python tools/analysis/cross_modal_similarity.py \
+        configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py \
+        work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/epoch_50.pth --out work_dirs/analysis \
+        --cutoff 0.25
 
 Writes ``<out>/cross_modal_similarity.json`` and prints a Markdown table.
 """
@@ -49,7 +51,7 @@ def build_decoupler(kind: str, cutoff: float):
     """The decoupler both modalities are split with."""
     import fdkd_mm.models.decouplers  # noqa: F401  (registers SpatialFrequencyDecoupler)
     from fdkd_mm.models.decouplers import SpatialFrequencyDecoupler
-    from fdkd_mm.models.frequency import FrequencyDecoupler
+    from fdkd_mm.models.decouplers import FrequencyDecoupler
     return SpatialFrequencyDecoupler(cutoff) if kind == 'spatial' else FrequencyDecoupler(cutoff)
 
 

@@ -4,7 +4,8 @@ Shows the scale mismatch between modalities that motivates the scale standardiza
 line is the mean of one feature dimension over the split (over all pixels for dense maps).
 
 Example:
-    python tools/analysis/feature_scale.py configs/fdkd/nyu_depth_to_rgb.py CKPT \
+    python tools/analysis/feature_scale.py \
+        configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py CKPT \
         --out work_dirs/analysis
 
 Writes ``<out>/feature_scale.png`` and ``<out>/feature_scale.json`` (the means).

@@ -5,7 +5,8 @@ cumulative share at the cutoff line is the fraction of each modality's (non-DC) 
 low band.
 
 Example:
-    python tools/analysis/spectrum.py configs/fdkd/nyu_depth_to_rgb.py CKPT --cutoff 0.5 \
+    python tools/analysis/spectrum.py \
+        configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py CKPT --cutoff 0.5 \
         --out work_dirs/analysis
 
 Writes ``<out>/spectrum.png`` and ``<out>/spectrum.json`` (energies, low-band shares).
@@ -22,7 +23,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from fdkd_mm.analysis.cli import add_source_args, build_sources  # noqa: E402
 from fdkd_mm.analysis.features import iterate_features  # noqa: E402
 from fdkd_mm.analysis.statistics import SpectrumEnergy, low_band_fraction  # noqa: E402
-from fdkd_mm.models.frequency import band_bins  # noqa: E402
+from fdkd_mm.models.decouplers import band_bins  # noqa: E402
 
 
 def main(argv: Optional[list[str]] = None) -> list[str]:

@@ -5,7 +5,8 @@ The paper's Figure 4. Vector features give one point per sample; dense maps give
 ``--band`` embeds a frequency band instead of the raw feature.
 
 Example:
-    python tools/analysis/tsne.py configs/fdkd/nyu_depth_to_rgb.py CKPT --out work_dirs/analysis
+    python tools/analysis/tsne.py configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py CKPT \
+        --out work_dirs/analysis
 
 Writes ``<out>/tsne.png`` (``tsne_<band>.png`` with ``--band``).
 """
@@ -47,7 +48,7 @@ def main(argv: Optional[list[str]] = None) -> list[str]:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     from fdkd_mm.analysis.plots import save_png, tsne_figure
-    from fdkd_mm.models.frequency import FrequencyDecoupler
+    from fdkd_mm.models.decouplers import FrequencyDecoupler
 
     sources = build_sources(args)
     decoupler = FrequencyDecoupler(args.cutoff) if args.band != 'raw' else None

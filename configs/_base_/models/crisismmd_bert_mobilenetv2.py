@@ -32,12 +32,34 @@ image_classifier = dict(
     head=dict(type='LinearClsHead', in_channels=1280, loss=dict(type='CrossEntropyLoss'),
               topk=(1, )))
 
-# The distilled features (METHOD.md: the pre-activation output of the last stage, pooled).
-# BERT has no post-activation stage: its feature is the encoder output itself, the [CLS] vector
-# the head classifies (768-d). MobileNetV2's last stage is the 1x1 conv 320 -> 1280 + BN + ReLU6
-# (`backbone.conv2`); its pre-activation is the input of that ReLU6 (1280 channels, 7 x 7),
-# average-pooled by the distiller. The recorder clones it, since the ReLU6 works in place.
-text_feature = dict(path='backbone', source='output')
-image_feature = dict(path='backbone.conv2.activate', source='input')
-text_channels = 768
-image_channels = 1280
+# The tensors distillation methods read from each network, by name (CrossModalDistiller
+# recorder configs; a method maps the ones it needs).
+#   logits       classifier output (N, 2)
+#   feat         FD-CMKD's feature: text, the [CLS] vector the head classifies (768-d; BERT has
+#                no post-activation stage); image, the last stage (the 1x1 conv 320 -> 1280 +
+#                BN + ReLU6, `backbone.conv2`) average-pooled (1280-d). The widths differ, so
+#                the methods that compare features map the student's through a projection.
+#   feat_preact  OFD's pre-ReLU position: image, the input of that ReLU6 (its BN: preact_bn_*);
+#                text, the [CLS] vector itself (no activation follows it, and no BN precedes
+#                it, so OFD with a text teacher uses plain L2: configs/_base_/distill/ofd.py)
+#   stage2..4    maps for AFD / C2KD: image, layer5, layer6 and the last stage (14x14, 7x7,
+#                7x7); text, the token states of encoder layers 10, 11, 12 laid out as
+#                (N, 768, L, 1) maps (pool='tokens'); C2KD's proxies read stage3.
+text_tensors = dict(
+    logits=dict(path='head.fc'),
+    feat=dict(path='backbone', source='output'),
+    feat_preact=dict(path='backbone', source='output'),
+    stage2=dict(path='backbone.encoder.encoder.layer.9', pool='tokens'),
+    stage3=dict(path='backbone.encoder.encoder.layer.10', pool='tokens'),
+    stage4=dict(path='backbone.encoder.encoder.layer.11', pool='tokens'))
+image_tensors = dict(
+    logits=dict(path='head.fc'),
+    feat=dict(path='backbone.conv2', pool='avg'),
+    feat_preact=dict(path='backbone.conv2.activate', source='input', pool='avg'),
+    preact_bn_weight=dict(path='backbone.conv2.bn.weight', source='parameter'),
+    preact_bn_bias=dict(path='backbone.conv2.bn.bias', source='parameter'),
+    stage2=dict(path='backbone.layer5'),
+    stage3=dict(path='backbone.layer6'),
+    stage4=dict(path='backbone.conv2'))
+text_channels = dict(feat=768, stages=[768, 768, 768], proxy=768)
+image_channels = dict(feat=1280, stages=[96, 160, 1280], proxy=160)

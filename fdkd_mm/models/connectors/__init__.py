@@ -1,5 +1,5 @@
-"""Heads and connectors between recorded features and the distillation losses."""
+"""Connectors: trainable maps between a recorded tensor and a distillation loss."""
+from .identity import IdentityConnector
 from .projection import ProjectionConnector
-from .shared_head import SharedHead, head_losses, resize_labels
 
-__all__ = ['ProjectionConnector', 'SharedHead', 'head_losses', 'resize_labels']
+__all__ = ['IdentityConnector', 'ProjectionConnector']

@@ -26,9 +26,9 @@ def split_bands(x: Tensor, method: str, filters: Tensor) -> tuple[Tensor, ...]:
     Args:
         x: Float features (N, D) or (N, D, H, W).
         method: ``'matmul'`` or ``'fft'`` (see :func:`resolve_method`).
-        filters: For ``'matmul'`` the K-1 band projections stacked into a ((K-1)*D, D) matrix
-            (each is symmetric, a real even filter); for ``'fft'`` their (K-1, D//2+1) rfft
-            masks.
+        filters: For ``'matmul'`` the transposes of the K-1 band projections ``P_i`` (band
+            ``i`` of a row vector is ``x @ P_i``) stacked into a ((K-1)*D, D) matrix; for
+            ``'fft'`` their (K-1, D//2+1) rfft masks.
 
     Returns:
         K tensors shaped like ``x``, lowest band first.

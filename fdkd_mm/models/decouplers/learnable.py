@@ -4,7 +4,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from fdkd_mm.models.decouplers._float32 import decouple_in_float32
+from fdkd_mm.models.decouplers.base import BaseDecoupler
 from fdkd_mm.registry import MODELS
 
 
@@ -37,7 +37,7 @@ def soft_band_masks(dim: int, cutoff: Tensor, temperature: float) -> Tensor:
 
 
 @MODELS.register_module()
-class LearnableFrequencyDecoupler(nn.Module):
+class LearnableFrequencyDecoupler(BaseDecoupler):
     """FrequencyDecoupler whose cutoff is learned through a soft (sigmoid) band edge.
 
     The cutoff is parametrised as ``sigmoid(cutoff_logit)``, so it stays in (0, 1) and receives
@@ -96,28 +96,21 @@ class LearnableFrequencyDecoupler(nn.Module):
                 f'final_temperature={self.final_temperature}, '
                 f'learnable={self.cutoff_logit.requires_grad}')
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Decouple ``x`` into its soft low and high bands.
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return ('low', 'high')
 
-        Args:
-            x: Features of shape (N, D) or (N, D, H, W).
+    def check_input(self, x: Tensor) -> None:
+        super().check_input(x)
+        if x.shape[1] < 4:
+            raise ValueError(f'frequency decoupling needs a feature width D >= 4, got '
+                             f'D={x.shape[1]}')
 
-        Returns:
-            ``(low, high)``, each shaped and typed like ``x``.
-        """
-        if x.dim() not in (2, 4):
-            raise ValueError(f'LearnableFrequencyDecoupler expects (N, D) or (N, D, H, W) '
-                             f'features, got shape {tuple(x.shape)}')
+    def split(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """The soft low and high bands of float32 features (the masks carry the gradient to
+        the cutoff, so they are rebuilt every call)."""
         dim = x.shape[1]
-        if dim < 4:
-            raise ValueError(f'frequency decoupling needs a feature width D >= 4, got D={dim}')
-
-        def split(features: Tensor) -> tuple[Tensor, Tensor]:
-            rows = features.movedim(1, -1)
-            spectrum = torch.fft.rfft(rows, dim=-1)
-            # The masks carry the gradient to the cutoff, so they are rebuilt every call.
-            bands = torch.fft.irfft(spectrum.unsqueeze(-2) * self.masks(dim), n=dim, dim=-1)
-            low, high = bands.unbind(-2)
-            return low.movedim(-1, 1), high.movedim(-1, 1)
-
-        return decouple_in_float32(x, split)
+        spectrum = torch.fft.rfft(x.movedim(1, -1), dim=-1)
+        bands = torch.fft.irfft(spectrum.unsqueeze(-2) * self.masks(dim), n=dim, dim=-1)
+        low, high = bands.unbind(-2)
+        return low.movedim(-1, 1), high.movedim(-1, 1)

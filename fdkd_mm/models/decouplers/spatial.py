@@ -1,8 +1,8 @@
 """Decoupling over the 2-D spatial spectrum of dense features (open question: which axis)."""
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from fdkd_mm.models.decouplers._float32 import decouple_in_float32
+from fdkd_mm.models.decouplers.base import BaseDecoupler
 from fdkd_mm.registry import MODELS
 
 
@@ -43,7 +43,7 @@ def radial_band_masks(height: int, width: int, cutoff: float, device=None) -> Te
 
 
 @MODELS.register_module()
-class SpatialFrequencyDecoupler(nn.Module):
+class SpatialFrequencyDecoupler(BaseDecoupler):
     """Split dense features (N, C, H, W) into low/high bands of their 2-D spatial spectrum.
 
     Each channel map is transformed with ``rfft2`` over (H, W) and filtered with the radial
@@ -57,8 +57,9 @@ class SpatialFrequencyDecoupler(nn.Module):
     """
 
     #: The bands keep each pixel's channel mean (only the spatial mean is removed), so the
-    #: distiller must not skip the centring of ``Std`` (``FrequencyAlignLoss(centre=True)``).
+    #: scale standardization must centre them (``FrequencyAlignLoss(centre=True)``).
     zero_channel_mean = False
+    accepted_dims = (4,)
 
     def __init__(self, cutoff: float = 0.5) -> None:
         super().__init__()
@@ -76,25 +77,19 @@ class SpatialFrequencyDecoupler(nn.Module):
             self._cache[key] = radial_band_masks(height, width, self.cutoff, device)
         return self._cache[key]
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Decouple ``x`` into its spatially low- and high-frequency bands.
+    @property
+    def band_names(self) -> tuple[str, ...]:
+        return ('low', 'high')
 
-        Args:
-            x: Dense features of shape (N, C, H, W).
-
-        Returns:
-            ``(low, high)``, each shaped and typed like ``x``.
-        """
+    def check_input(self, x: Tensor) -> None:
         if x.dim() != 4:
             raise ValueError(f'SpatialFrequencyDecoupler needs dense (N, C, H, W) features, got '
                              f'shape {tuple(x.shape)}; use FrequencyDecoupler for vectors')
+
+    def split(self, x: Tensor) -> tuple[Tensor, Tensor]:
         height, width = x.shape[-2:]
         masks = self._masks(height, width, x.device)
-
-        def split(features: Tensor) -> tuple[Tensor, Tensor]:
-            spectrum = torch.fft.rfft2(features, dim=(-2, -1))
-            bands = torch.fft.irfft2(spectrum.unsqueeze(0) * masks[:, None, None],
-                                     s=(height, width), dim=(-2, -1))
-            return bands[0], bands[1]
-
-        return decouple_in_float32(x, split)
+        spectrum = torch.fft.rfft2(x, dim=(-2, -1))
+        bands = torch.fft.irfft2(spectrum.unsqueeze(0) * masks[:, None, None],
+                                 s=(height, width), dim=(-2, -1))
+        return bands[0], bands[1]

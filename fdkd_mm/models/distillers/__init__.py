@@ -1,7 +1,7 @@
-"""Distillers: models that own a student, a teacher and the distillation terms."""
+"""The cross-modal distiller: teacher/student plumbing + recorders → connectors → losses."""
 from .base import BaseCrossModalDistiller, gather_labels, prefix_losses
-from .configurable import CrossModalDistiller, pool_recorded
-from .frequency_decoupled import FrequencyDecoupledDistiller, pool_features
+from .cross_modal import CrossModalDistiller
+from .legacy import FrequencyDecoupledDistiller
 
 __all__ = ['BaseCrossModalDistiller', 'CrossModalDistiller', 'FrequencyDecoupledDistiller',
-           'gather_labels', 'pool_features', 'pool_recorded', 'prefix_losses']
+           'gather_labels', 'prefix_losses']

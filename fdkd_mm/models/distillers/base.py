@@ -1,6 +1,7 @@
-"""The machinery every cross-modal distiller shares: two models, two inputs, two recorders."""
+"""Two-model plumbing of the cross-modal distiller: two networks, two inputs, two recorders."""
 import contextlib
 import os.path as osp
+from collections.abc import Mapping
 from typing import ContextManager, Optional, Union
 
 import torch
@@ -11,7 +12,8 @@ from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
-from fdkd_mm.models.recorders import FeatureRecorder, RecorderGroup
+from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
+from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
 
 RecorderCfg = dict
 
@@ -47,9 +49,11 @@ class BaseCrossModalDistiller(BaseModel):
     """A student on one modality distilled from a teacher on another.
 
     Owns the student and the teacher as submodules (so both are checkpointed), feeds each its own
-    modality from a dict of inputs, records tensors of each with forward hooks, and leaves
-    the distillation terms to subclasses (:meth:`distill_losses`). ``predict`` and ``tensor``
-    modes run the student alone, so validation measures the student with its own metric.
+    modality from a dict of inputs and records named tensors of each with forward hooks (pooled
+    as each recorder's ``pool`` asks, see :func:`~fdkd_mm.models.pooling.pool_recorded`).
+    What is computed from them is :class:`~fdkd_mm.models.distillers.CrossModalDistiller`'s
+    business. ``predict`` and ``tensor`` modes run the student alone, so validation measures
+    the student with its own metric.
 
     By default the teacher is frozen as a whole: ``requires_grad=False``, kept in ``eval()`` by
     :meth:`train` (BatchNorm *and* Dropout), run under ``no_grad`` in ``mode='tensor'`` (no
@@ -60,29 +64,22 @@ class BaseCrossModalDistiller(BaseModel):
     own modality, so its task loss joins the total as ``teacher.*`` and its recorded tensors
     carry gradients.
 
-    Recording: ``student_recorder`` / ``teacher_recorder`` name the single feature of the
-    one-feature interface (:meth:`loss` → :meth:`distill_losses`); they are stored in the
-    recorder groups under the name ``'feature'``. Subclasses that need several tensors pass
-    ``student_recorders`` / ``teacher_recorders`` (name → recorder config) instead and
-    override :meth:`loss`.
-
     Args:
         student: Config (any scope, e.g. ``type='mmseg.EncoderDecoder'``) or module.
         teacher: Config or module of the teacher.
         student_input: Key of the student's modality in the batch's inputs dict.
         teacher_input: Key of the teacher's modality.
-        student_recorder: ``dict(path=..., source='output'|'input', call_index=0,
-            data_index=0)`` naming the student feature to distil (see :class:`FeatureRecorder`).
-        teacher_recorder: The same for the teacher.
+        student_recorders: Name → recorder config of every student tensor to record:
+            :class:`~fdkd_mm.models.recorders.FeatureRecorder` arguments (``path``, ``source``
+            ``'output'`` / ``'input'`` / ``'parameter'``, ``call_index``, ...) plus an optional
+            ``pool`` (``None``, ``'avg'``, ``'frames'``).
+        teacher_recorders: The same for the teacher.
         teacher_ckpt: Checkpoint of the trained unimodal teacher. ``None`` keeps the teacher as
             built (only sensible in tests, or for a trainable teacher trained from scratch).
         data_preprocessor: Config of the multi-modal preprocessor. ``None`` builds a
             :class:`MultiModalDataPreprocessor` from the student's and teacher's own
             preprocessors, with labels handled by the student's.
         init_cfg: Initialisation config of the distiller.
-        student_recorders: Name → recorder config of every student tensor to record (the
-            several-tensor alternative to ``student_recorder``).
-        teacher_recorders: The same for the teacher.
         teacher_trainable: Train the teacher alongside the student (see above). Defaults to
             False: a frozen teacher.
         teacher_autocast: ``'bf16'`` or ``'fp16'`` to run the frozen teacher's forward under
@@ -93,13 +90,11 @@ class BaseCrossModalDistiller(BaseModel):
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
                  student_input: str, teacher_input: str,
-                 student_recorder: Optional[RecorderCfg] = None,
-                 teacher_recorder: Optional[RecorderCfg] = None,
+                 student_recorders: dict[str, RecorderCfg],
+                 teacher_recorders: dict[str, RecorderCfg],
                  teacher_ckpt: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 student_recorders: Optional[dict[str, RecorderCfg]] = None,
-                 teacher_recorders: Optional[dict[str, RecorderCfg]] = None,
                  teacher_trainable: bool = False,
                  teacher_autocast: Optional[str] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -112,21 +107,19 @@ class BaseCrossModalDistiller(BaseModel):
             self._load_teacher(teacher_ckpt)
         if not teacher_trainable:
             self._freeze_teacher()
+        self.pools = {'student': self._split_pools(student_recorders, 'student'),
+                      'teacher': self._split_pools(teacher_recorders, 'teacher')}
         self.student_recorders = RecorderGroup(
-            self.student, self._recorder_cfgs(student_recorder, student_recorders, 'student'),
+            self.student, {n: self._without_pool(c) for n, c in student_recorders.items()},
             role='student')
         self.teacher_recorders = RecorderGroup(
-            self.teacher, self._recorder_cfgs(teacher_recorder, teacher_recorders, 'teacher'),
+            self.teacher, {n: self._without_pool(c) for n, c in teacher_recorders.items()},
             role='teacher')
         self.teacher_autocast = self._check_teacher_autocast(teacher_autocast)
         if teacher_autocast is not None:
             for name in self.teacher_recorders:
-                self.teacher_recorders[name].dtype = torch.float32
-        # The one-feature interface (FD-CMKD): None when only named recorders were given.
-        self.student_recorder: Optional[FeatureRecorder] = (
-            self.student_recorders['feature'] if student_recorder is not None else None)
-        self.teacher_recorder: Optional[FeatureRecorder] = (
-            self.teacher_recorders['feature'] if teacher_recorder is not None else None)
+                if not isinstance(self.teacher_recorders[name], ParameterRecorder):
+                    self.teacher_recorders[name].dtype = torch.float32
         if data_preprocessor is None:
             self.data_preprocessor = MultiModalDataPreprocessor(
                 {student_input: self.student.data_preprocessor,
@@ -136,15 +129,39 @@ class BaseCrossModalDistiller(BaseModel):
             self.data_preprocessor = build_scoped(data_preprocessor)
 
     @staticmethod
-    def _recorder_cfgs(single: Optional[RecorderCfg], named: Optional[dict[str, RecorderCfg]],
-                       role: str) -> dict[str, RecorderCfg]:
-        """Merge the one-feature shorthand and the named recorders into one name → cfg dict."""
-        if single is None and not named:
-            raise ValueError(f'no {role} recorder configured: give {role}_recorder=dict(path=...) '
-                             f'or {role}_recorders=dict(name=dict(path=...), ...)')
-        if single is not None and named:
-            raise ValueError(f'give either {role}_recorder or {role}_recorders, not both')
-        return {'feature': single} if single is not None else dict(named)
+    def _split_pools(recorders: dict[str, RecorderCfg], role: str) -> dict[str, Optional[str]]:
+        if not isinstance(recorders, Mapping) or not recorders:
+            raise ValueError(f'{role}_recorders must be a non-empty dict name → '
+                             f'dict(path=..., ...), got {recorders!r}')
+        pools = {}
+        for name, cfg in recorders.items():
+            pool = cfg.get('pool') if isinstance(cfg, Mapping) else None
+            if pool not in POOL_MODES:
+                raise ValueError(f'{role} recorder {name!r}: pool must be one of {POOL_MODES}, '
+                                 f'got {pool!r}')
+            pools[name] = pool
+        return pools
+
+    @staticmethod
+    def _without_pool(cfg: RecorderCfg) -> RecorderCfg:
+        return {k: v for k, v in cfg.items() if k != 'pool'} if isinstance(cfg, Mapping) else cfg
+
+    def recorded(self, role: str, name: str, batch_size: int) -> Tensor:
+        """The tensor recorder ``name`` of the student or teacher took in the last forward,
+        pooled as its ``pool`` asks.
+
+        Args:
+            role: ``'student'`` or ``'teacher'``.
+            name: Recorder name.
+            batch_size: Number of samples of the batch.
+
+        Returns:
+            The (pooled) tensor; a parameter recorder's tensor as it is.
+        """
+        group = self.student_recorders if role == 'student' else self.teacher_recorders
+        if isinstance(group[name], ParameterRecorder):
+            return group.feature(name)
+        return pool_recorded(group.feature(name), batch_size, self.pools[role][name])
 
     # ----------------------------------------------------------------------------- teacher
     def _check_teacher_autocast(self, teacher_autocast: Optional[str]) -> Optional[str]:
@@ -169,7 +186,7 @@ class BaseCrossModalDistiller(BaseModel):
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'teacher_ckpt {path!r} does not exist. Train the unimodal teacher first '
-                '(configs/teachers/...) and point teacher_ckpt at its checkpoint.')
+                '(configs/uni/...) and point teacher_ckpt at its checkpoint.')
         load_checkpoint(self.teacher, path, map_location='cpu', strict=True,
                         logger='current', revise_keys=[(r'^module\.', '')])
         # Marked initialised, so the distiller's init_weights() never overwrites the weights.
@@ -260,43 +277,6 @@ class BaseCrossModalDistiller(BaseModel):
         with recorder if recorder is not None else contextlib.nullcontext():
             return self.student(student_inputs, data_samples, mode='loss')
 
-    def _single_recorder(self, role: str) -> FeatureRecorder:
-        recorder = getattr(self, f'{role}_recorder')
-        if recorder is None:
-            raise RuntimeError(f'{type(self).__name__} was built with named {role}_recorders; '
-                               f'the one-feature interface needs {role}_recorder')
-        return recorder
-
-    def teacher_feature(self, inputs: dict) -> Tensor:
-        """Run the teacher on its modality (no task loss) and return its recorded feature."""
-        recorder = self._single_recorder('teacher')
-        self.run_teacher(inputs, None, recorder)
-        return recorder.feature
-
-    def student_loss_and_feature(self, inputs: dict,
-                                 data_samples: list) -> tuple[dict, Tensor]:
-        """Run the student's own loss on its modality and return it with the recorded feature."""
-        recorder = self._single_recorder('student')
-        losses = self.run_student(inputs, data_samples, recorder)
-        return losses, recorder.feature
-
     def loss(self, inputs: dict, data_samples: list) -> dict[str, Tensor]:
-        """Student (and trainable teacher) task losses plus the distillation terms.
-
-        Returns:
-            ``student.*`` task losses, ``teacher.*`` task losses of a trainable teacher, and
-            the keys of :meth:`distill_losses`.
-        """
-        teacher_recorder = self._single_recorder('teacher')
-        teacher_losses = self.run_teacher(inputs, data_samples, teacher_recorder)
-        student_losses, student_feature = self.student_loss_and_feature(inputs, data_samples)
-        losses = prefix_losses('student', student_losses)
-        losses.update(prefix_losses('teacher', teacher_losses))
-        losses.update(self.distill_losses(student_feature, teacher_recorder.feature,
-                                          data_samples))
-        return losses
-
-    def distill_losses(self, student_feature: Tensor, teacher_feature: Tensor,
-                       data_samples: list) -> dict[str, Tensor]:
-        """The method's distillation terms; keys must contain ``loss`` to be optimised."""
+        """The training losses; the method's terms are the subclass's."""
         raise NotImplementedError

@@ -5,15 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fdkd_mm.models.resize import resize_labels
 from fdkd_mm.registry import MODELS
-
-
-def resize_labels(labels: Tensor, size: tuple[int, int]) -> Tensor:
-    """Nearest-neighbour resize of (N, H, W) label maps to ``size`` (ignore values survive)."""
-    if tuple(labels.shape[-2:]) == tuple(size):
-        return labels
-    resized = F.interpolate(labels[:, None].float(), size=size, mode='nearest')
-    return resized[:, 0].long()
 
 
 @MODELS.register_module()
@@ -21,8 +14,9 @@ class SharedHead(nn.Module):
     """``ReLU → Linear(D, K)`` on (N, D) features, ``ReLU → 1×1 conv`` on (N, D, H, W) maps.
 
     One set of weights serves both layouts (the 1×1 conv is the linear layer applied per pixel),
-    so the same head classifies pooled and dense features. As a *shared* head (METHOD.md, Eq. 10)
-    it classifies student and teacher band features alike, tying their feature spaces.
+    so the same head classifies pooled and dense features. As a *shared* head (Eq. 10 of the
+    method, docs/method.md) it classifies student and teacher band features alike, tying their
+    feature spaces.
 
     Args:
         in_channels: Feature width D.

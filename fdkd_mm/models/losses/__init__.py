@@ -4,6 +4,7 @@ from .c2kd import C2KDLoss, C2KDProxyHead
 from .dist import DISTLoss
 from .dkd import DKDLoss
 from .dml import DMLLoss
+from .fdcmkd import FDCMKDLoss
 from .fitnet import FitNetLoss
 from .frequency_align import FrequencyAlignLoss, signed_log, standardize
 from .kd import KDLoss
@@ -14,6 +15,6 @@ from .ofd import OFDConnector, OFDLoss, ofd_margin, ofd_margin_from_bn
 from .pkd import PKDLoss
 
 __all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
-           'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss', 'NKDLoss',
-           'OFDConnector', 'OFDLoss', 'PKDLoss', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn',
-           'signed_log', 'standardize']
+           'FDCMKDLoss', 'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss',
+           'NKDLoss', 'OFDConnector', 'OFDLoss', 'PKDLoss', 'kendall_tau', 'ofd_margin',
+           'ofd_margin_from_bn', 'signed_log', 'standardize']

@@ -33,16 +33,26 @@ Where the official code differs from the paper / this default:
   device, and no ``if mask.sum() == 0`` branch is needed (the masked mean is then 0).
 
 Features of any shape (N, C, ...) are accepted: they are averaged over all dims after the
-channel dim (a pooled (N, C) vector is used as is). Classification only: logits are (N, K).
+channel dim (a pooled (N, C) vector is used as is).
+
+Dense prediction (Table 3, NYU-Depth V2): with (N, K, H, W) logits every pixel is a sample. The
+proxies classify each pixel of the (N, C, h, w) feature map (the same layers applied per
+pixel: 1×1 conv + BN + LeakyReLU, then the linear classifier as a 1×1 conv), their maps are
+resampled (bilinear) onto the student's logit grid, as are the teacher's logits, and labels
+are resized (nearest) to it; every KL and the Kendall-τ selection run per pixel, and every mean
+runs over the pixels whose label is not ``ignore_index`` (the official code's batch mean over
+N, with unselected samples counting 0, becomes the mean over valid pixels).
 """
 from typing import Literal, Optional
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
 
-from .kd import kl_rows
+from .kd import kl_rows, logits_to_rows, weighted_mean
 from .kendall import kendall_tau
 from .nkd import non_target_indices
 
@@ -72,8 +82,22 @@ class C2KDProxyHead(nn.Module):
         nn.init.ones_(self.bn.weight)
         nn.init.zeros_(self.bn.bias)
 
-    def forward(self, feat: Tensor) -> Tensor:
-        """Map a (N, C, ...) feature to (N, K) proxy logits."""
+    def forward(self, feat: Tensor, dense: bool = False) -> Tensor:
+        """Proxy logits of a feature.
+
+        Args:
+            feat: (N, C, ...) feature.
+            dense: Classify every pixel of an (N, C, h, w) map instead of its pooled vector.
+
+        Returns:
+            (N, K) logits, or (N, K, h, w) with ``dense``.
+        """
+        if dense:
+            if feat.dim() != 4:
+                raise ValueError(f'dense C2KD proxies need (N, C, h, w) features, got shape '
+                                 f'{tuple(feat.shape)}')
+            hidden = self.act(self.bn(self.conv(feat)))
+            return F.conv2d(hidden, self.fc.weight[:, :, None, None], self.fc.bias)
         pooled = feat.flatten(2).mean(dim=2) if feat.dim() > 2 else feat
         hidden = self.act(self.bn(self.conv(pooled[:, :, None, None])))
         return self.fc(hidden.flatten(1))
@@ -92,12 +116,13 @@ class C2KDLoss(nn.Module):
         non_target: ``'remove'`` (paper) or ``'zero_logit'`` (official code), see the module
             docstring. Defaults to ``'remove'``.
         loss_weight: Multiplier of all three terms. Defaults to 1.0.
+        ignore_index: Label of the pixels dense C2KD skips. Defaults to 255.
     """
 
     def __init__(self, student_channels: int, teacher_channels: int, num_classes: int,
                  proxy_channels: Optional[int] = None, kendall_threshold: float = 0.0,
                  non_target: Literal['remove', 'zero_logit'] = 'remove',
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0, ignore_index: int = 255) -> None:
         super().__init__()
         if non_target not in ('remove', 'zero_logit'):
             raise ValueError(f"non_target must be 'remove' or 'zero_logit', got {non_target!r}")
@@ -106,6 +131,13 @@ class C2KDLoss(nn.Module):
         self.kendall_threshold = kendall_threshold
         self.non_target = non_target
         self.loss_weight = loss_weight
+        self.ignore_index = ignore_index
+        self.student_channels = student_channels
+        self.teacher_channels = teacher_channels
+
+    def input_channels(self) -> dict[str, int]:
+        """The widths of the two features (checked by the distiller)."""
+        return dict(student_feat=self.student_channels, teacher_feat=self.teacher_channels)
 
     def _non_target_logits(self, logits: Tensor, target: Tensor) -> Tensor:
         """Logits whose softmax is the non-target distribution (see ``non_target``)."""
@@ -122,32 +154,56 @@ class C2KDLoss(nn.Module):
             student_feat: Student feature (N, C_s, ...) fed to the student proxy.
             teacher_feat: Teacher feature (N, C_t, ...) fed to the teacher proxy; not detached
                 (the teacher is trained in C2KD).
-            student_logits: (N, K) logits of the student's own head.
-            teacher_logits: (N, K) logits of the teacher's own head; not detached.
-            target: (N,) class ids.
+            student_logits: (N, K) logits of the student's own head, or (N, K, H, W) for the
+                dense form.
+            teacher_logits: Logits of the teacher's own head, same layout (a dense map may
+                have another resolution); not detached.
+            target: (N,) class ids, or (N, H, W) label maps.
 
         Returns:
             ``loss_student_proxy``, ``loss_teacher_proxy`` and ``loss_proxy_distill``
             (see the module docstring), each scalar.
         """
+        if student_logits.dim() == 4:
+            return self._dense(student_feat, teacher_feat, student_logits, teacher_logits,
+                               target)
         if student_logits.dim() != 2 or student_logits.shape != teacher_logits.shape:
-            raise ValueError(f'expected (N, K) student and teacher logits of the same shape, '
-                             f'got {tuple(student_logits.shape)} and '
+            raise ValueError(f'expected (N, K) or (N, K, H, W) student and teacher logits of '
+                             f'the same shape, got {tuple(student_logits.shape)} and '
                              f'{tuple(teacher_logits.shape)}')
-        student_logits, teacher_logits = student_logits.float(), teacher_logits.float()
-        proxy_student = self.student_proxy(student_feat).float()
-        proxy_teacher = self.teacher_proxy(teacher_feat).float()
-        target = target.reshape(-1).long()
+        proxy_student = self.student_proxy(student_feat)
+        proxy_teacher = self.teacher_proxy(teacher_feat)
+        rows = torch.ones(student_logits.shape[0], device=student_logits.device)
+        return self._terms(student_logits.float(), teacher_logits.float(), proxy_student.float(),
+                           proxy_teacher.float(), target.reshape(-1).long(), rows)
+
+    def _dense(self, student_feat: Tensor, teacher_feat: Tensor, student_logits: Tensor,
+               teacher_logits: Tensor, target: Tensor) -> dict[str, Tensor]:
+        """The per-pixel form: one row per pixel of the student's logit grid."""
+        proxy_student = match_grid(self.student_proxy(student_feat, dense=True), student_logits)
+        proxy_teacher = match_grid(self.teacher_proxy(teacher_feat, dense=True), student_logits)
+        student_rows, teacher_rows, target_rows, valid = logits_to_rows(
+            student_logits, teacher_logits, target, self.ignore_index)
+        proxy_student_rows, proxy_teacher_rows, _, _ = logits_to_rows(proxy_student,
+                                                                      proxy_teacher)
+        return self._terms(student_rows, teacher_rows, proxy_student_rows, proxy_teacher_rows,
+                           target_rows, valid)
+
+    def _terms(self, student_logits: Tensor, teacher_logits: Tensor, proxy_student: Tensor,
+               proxy_teacher: Tensor, target: Tensor, weights: Tensor) -> dict[str, Tensor]:
+        """The three terms from (M, K) rows (samples or pixels) and their (M,) 0/1 weights."""
 
         def mutual_kl(a: Tensor, b: Tensor) -> Tensor:
-            # KL(b ‖ a) trains a, KL(a ‖ b) trains b; batch mean.
-            return kl_rows(a, b.detach()).mean() + kl_rows(b, a.detach()).mean()
+            # KL(b ‖ a) trains a, KL(a ‖ b) trains b; mean over the counted rows.
+            return (weighted_mean(kl_rows(a, b.detach()), weights)
+                    + weighted_mean(kl_rows(b, a.detach()), weights))
 
         keep = (kendall_tau(proxy_teacher, proxy_student) > self.kendall_threshold).float()
         nt_student = self._non_target_logits(proxy_student, target)
         nt_teacher = self._non_target_logits(proxy_teacher, target)
-        proxy_distill = (keep * (kl_rows(nt_student, nt_teacher.detach()) +
-                                 kl_rows(nt_teacher, nt_student.detach()))).mean()
+        proxy_distill = weighted_mean(keep * (kl_rows(nt_student, nt_teacher.detach())
+                                              + kl_rows(nt_teacher, nt_student.detach())),
+                                      weights)
         return dict(
             loss_student_proxy=self.loss_weight * mutual_kl(proxy_student, student_logits),
             loss_teacher_proxy=self.loss_weight * mutual_kl(proxy_teacher, teacher_logits),

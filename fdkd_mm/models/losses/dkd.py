@@ -12,11 +12,13 @@ Formula (p = σ(z / τ), t the target class, N rows)::
     w(e)   = min((e + 1) / warmup_epochs, 1)                        e: 0-based epoch
 
 Both KLs are *summed* over the batch and then divided by N, like mdistiller's
-``kl_div(size_average=False) / target.shape[0]``. (MMRazor's ``DKDLoss`` passes
-``size_average=False`` together with ``reduction=...``; the legacy argument wins, so its
-``reduction`` is silently ignored and the loss is the batch *sum*. This module is not that
-variant.) The target is masked out of the non-target softmax by subtracting 1000 from the
-tempered logits, exactly as the official code does, so the target probability underflows to 0.
+``kl_div(size_average=False) / target.shape[0]``. MMRazor's ``DKDLoss`` gives the same value
+for every ``reduction`` it accepts: it passes ``size_average=False`` too, so torch sums over
+the batch whatever ``reduction`` says, and the division by N then comes from torch's
+``'batchmean'`` (its default) or from MMRazor's own ``/ N`` for ``'sum'``, ``'mean'`` and
+``'none'`` (checked numerically against mdistiller's formula). The target is masked out of the
+non-target softmax by subtracting 1000 from the tempered logits, exactly as the official code
+does, so the target probability underflows to 0.
 
 Defaults: α = 1, β = 8, τ = 4, warm-up over the first 20 epochs, loss_weight = 1.
 

@@ -1,4 +1,4 @@
-"""Band alignment losses of FD-CMKD (METHOD.md, Eq. 7-9)."""
+"""Band alignment losses of FD-CMKD (Eq. 7-9 of the method, docs/method.md)."""
 from typing import Literal
 
 import torch
@@ -7,11 +7,12 @@ from torch import Tensor, nn
 from fdkd_mm.registry import MODELS
 
 
-def standardize(x: Tensor, eps: float = 1e-6, centre: bool = True) -> Tensor:
+def standardize(x: Tensor, eps: float = 1e-8, centre: bool = True) -> Tensor:
     """Scale standardization ``Std(v) = (v - mean(v)) / ||v - mean(v)||_2`` along dim 1.
 
     Applied per sample for (N, D) and per pixel for (N, D, H, W). The norm is clamped at
-    ``eps`` so an all-constant vector maps to zeros instead of NaN.
+    ``eps`` (1e-8, as the authors' script) so an all-constant vector maps to zeros instead of
+    NaN.
 
     Args:
         x: Features of shape (N, D, ...).
@@ -85,7 +86,7 @@ class _StdAlignMSE(torch.autograd.Function):
         return grad, None, None, None, None
 
 
-def standardized_mse(student: Tensor, teacher: Tensor, log: bool = False, eps: float = 1e-6,
+def standardized_mse(student: Tensor, teacher: Tensor, log: bool = False, eps: float = 1e-8,
                      centre: bool = True) -> Tensor:
     """``mean((f(Std(student)) - f(Std(teacher.detach())))^2)``, f = σ if ``log`` else identity.
 
@@ -122,16 +123,16 @@ class FrequencyAlignLoss(nn.Module):
         standardize: Apply ``Std`` first (the "Scale" switch of the ablation). Defaults to True.
         loss_weight: Multiplier of the loss (λ1 / λ2 of Eq. 11). Defaults to 1.0.
         eps: Norm clamp of ``Std``.
-        centre: Subtract the dim-1 mean inside ``Std``. The FD distiller turns it off for
-            frequency bands, whose mean is zero by construction (no DC bin, METHOD.md Eq. 7:
-            ``Std`` reduces to L2 normalization there); that saves two passes per tensor.
+        centre: Subtract the dim-1 mean inside ``Std``. The FD-CMKD loss turns it off for
+            frequency bands, whose mean is zero by construction (no DC bin, Eq. 7: ``Std``
+            reduces to L2 normalization there); that saves two passes per tensor.
         fused: Compute the standardized loss with the hand-written backward of
             :func:`standardized_mse` (same values, ~2x faster on dense maps). ``False`` uses
             plain autograd (e.g. for double backward). Defaults to True.
     """
 
     def __init__(self, mode: Literal['mse', 'log_mse'] = 'mse', standardize: bool = True,
-                 loss_weight: float = 1.0, eps: float = 1e-6, centre: bool = True,
+                 loss_weight: float = 1.0, eps: float = 1e-8, centre: bool = True,
                  fused: bool = True) -> None:
         super().__init__()
         if mode not in ('mse', 'log_mse'):

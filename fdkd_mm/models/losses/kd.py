@@ -15,7 +15,9 @@ Defaults: τ = 4, loss_weight = 1.
 Dense logits (N, C, H, W): every pixel is one row (a sample), and the mean runs over the valid
 pixels. An optional ``target`` (N, H, W) or (N, 1, H, W) only marks pixels to ignore
 (``ignore_index``, 255 by default); it is resized (nearest) to the logits' size when they differ,
-since mmseg decode heads predict at a fraction of the label resolution. For (N, C) logits the
+since mmseg decode heads predict at a fraction of the label resolution. Teacher logits at
+another resolution than the student's (another output stride or decode head) are resampled
+bilinearly onto the student's grid first. For (N, C) logits the
 target is not used: every row counts (a class id 255 is a valid class in, e.g., VGGSound).
 
 The teacher logits are detached: the teacher is frozen in KD.
@@ -29,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fdkd_mm.models.resize import match_grid, resize_labels
 from fdkd_mm.registry import MODELS
 
 
@@ -39,7 +42,8 @@ def logits_to_rows(student_logits: Tensor, teacher_logits: Tensor,
 
     Args:
         student_logits: (N, C) or (N, C, H, W).
-        teacher_logits: Same shape as ``student_logits``.
+        teacher_logits: Same shape as ``student_logits``; dense logits may be at another
+            (H', W'), resampled onto the student's grid.
         target: Optional class ids, (N,) for (N, C) logits, (N, H, W) or (N, 1, H, W) for dense
             logits (resized with nearest-neighbour interpolation to (H, W) if needed).
         ignore_index: Dense label value of pixels that do not count.
@@ -50,9 +54,11 @@ def logits_to_rows(student_logits: Tensor, teacher_logits: Tensor,
         in range; their weight is 0), or None when no target was given, and weights (M,) in
         {0, 1}. Reduce with :func:`weighted_mean`.
     """
+    teacher_logits = match_grid(teacher_logits, student_logits)
     if student_logits.shape != teacher_logits.shape:
         raise ValueError(f'student logits {tuple(student_logits.shape)} and teacher logits '
-                         f'{tuple(teacher_logits.shape)} must have the same shape')
+                         f'{tuple(teacher_logits.shape)} must have the same shape (same batch '
+                         'and classes; dense maps may differ only in resolution)')
     if student_logits.dim() == 2:
         student_rows, teacher_rows = student_logits, teacher_logits
         weights = student_logits.new_ones(student_logits.shape[0], dtype=torch.float32)
@@ -66,11 +72,7 @@ def logits_to_rows(student_logits: Tensor, teacher_logits: Tensor,
             weights = student_rows.new_ones(student_rows.shape[0], dtype=torch.float32)
             target_rows = None
         else:
-            if target.dim() == 4:
-                target = target.squeeze(1)
-            if target.shape[-2:] != student_logits.shape[-2:]:
-                target = F.interpolate(target[:, None].float(), size=student_logits.shape[-2:],
-                                       mode='nearest')[:, 0]
+            target = resize_labels(target, student_logits.shape[-2:])
             target_rows = target.reshape(-1).long()
             valid = target_rows != ignore_index
             weights = valid.float()

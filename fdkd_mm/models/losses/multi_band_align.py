@@ -31,7 +31,7 @@ class MultiBandAlignLoss(nn.Module):
 
     def __init__(self, num_bands: int, modes: Optional[Union[Mode, Sequence[Mode]]] = None,
                  loss_weights: Union[float, Sequence[float]] = 1.0, standardize: bool = True,
-                 eps: float = 1e-6, **loss_kwargs) -> None:
+                 eps: float = 1e-8, **loss_kwargs) -> None:
         super().__init__()
         if num_bands < 2:
             raise ValueError(f'num_bands must be at least 2, got {num_bands}')

@@ -109,19 +109,29 @@ class OFDConnector(nn.Module):
 class OFDLoss(nn.Module):
     """Partial L2 between the connected student feature and the margin-clipped teacher feature.
 
-    The margin comes from the ``margin`` argument of :meth:`forward` or, if that is None, from
-    the buffer filled by :meth:`set_margin` (not persistent, so checkpoints do not depend on
-    it; set it again after (re)loading the teacher).
+    The margin comes, in this order, from the teacher BN's parameters passed to
+    :meth:`forward` (``bn_weight`` / ``bn_bias``: map them from teacher recorders with
+    ``source='parameter'``, so the margin follows the loaded, resumed or trained teacher at
+    every step), from a ``margin`` tensor, or from the buffer filled by :meth:`set_margin`
+    (not persistent, so checkpoints do not depend on it).
+
+    With ``partial=False`` no margin and no mask apply: plain L2 of the per-sample sum, for a
+    teacher feature that no ReLU follows and no BN precedes (e.g. BERT's [CLS] vector), where
+    OFD's margin is undefined.
 
     Args:
         loss_weight: Multiplier of the per-sample sum. Defaults to 1e-3.
+        partial: Clip the teacher at the margin and use the partial L2. Defaults to True.
     """
 
     margin: Optional[Tensor]
 
-    def __init__(self, loss_weight: float = 1e-3) -> None:
+    def __init__(self, loss_weight: float = 1e-3, partial: bool = True) -> None:
         super().__init__()
+        if not isinstance(partial, bool):
+            raise ValueError(f'partial must be True or False, got {partial!r}')
         self.loss_weight = loss_weight
+        self.partial = partial
         self.register_buffer('margin', None, persistent=False)
 
     def set_margin(self, source: Union[Tensor, _BatchNorm]) -> None:
@@ -130,25 +140,36 @@ class OFDLoss(nn.Module):
         self.margin = margin.detach().clone()
 
     def forward(self, student_feat: Tensor, teacher_feat: Tensor,
-                margin: Optional[Tensor] = None) -> Tensor:
+                margin: Optional[Tensor] = None, bn_weight: Optional[Tensor] = None,
+                bn_bias: Optional[Tensor] = None) -> Tensor:
         """Compute the loss.
 
         Args:
             student_feat: Connected student feature, (N, C) or (N, C, H, W).
             teacher_feat: Pre-ReLU teacher feature of the same shape; detached here.
-            margin: Optional (C,) margin; defaults to the stored one.
+            margin: Optional (C,) margin, used when no BN parameters are given; defaults to
+                the stored one.
+            bn_weight: (C,) weight γ of the teacher BN before the feature.
+            bn_bias: (C,) bias β of that BN (give both or neither).
 
         Returns:
             Scalar loss.
         """
-        if margin is None:
+        if (bn_weight is None) != (bn_bias is None):
+            raise ValueError('give both bn_weight and bn_bias of the teacher BN, or neither')
+        if student_feat.shape != teacher_feat.shape:
+            raise ValueError(f'student feature {tuple(student_feat.shape)} and teacher feature '
+                             f'{tuple(teacher_feat.shape)} must have the same shape')
+        if not self.partial:
+            squared = (student_feat.float() - teacher_feat.detach().float()).pow(2)
+            return self.loss_weight * squared.sum() / student_feat.shape[0]
+        if bn_weight is not None:
+            margin = ofd_margin(bn_weight, bn_bias)
+        elif margin is None:
             margin = self.margin
         if margin is None:
             raise RuntimeError('OFDLoss has no margin: pass `margin=` or call `set_margin()` '
                                'with the teacher BN that precedes the distilled feature')
-        if student_feat.shape != teacher_feat.shape:
-            raise ValueError(f'student feature {tuple(student_feat.shape)} and teacher feature '
-                             f'{tuple(teacher_feat.shape)} must have the same shape')
         student_feat = student_feat.float()
         margin = margin.detach().to(device=teacher_feat.device, dtype=torch.float32)
         margin = margin.view(1, -1, *([1] * (teacher_feat.dim() - 2)))
@@ -158,4 +179,4 @@ class OFDLoss(nn.Module):
         return self.loss_weight * squared.sum() / student_feat.shape[0]
 
     def extra_repr(self) -> str:
-        return f'loss_weight={self.loss_weight}'
+        return f'loss_weight={self.loss_weight}, partial={self.partial}'

@@ -8,7 +8,7 @@ from mmengine.logging import MessageHub
 from torch import nn
 
 from fdkd_mm.engine.hooks.decoupler_schedule_hook import (DecouplerTemperatureHook,
-                                                     scheduled_temperature)
+                                                          scheduled_temperature)
 from fdkd_mm.models.decouplers import LearnableFrequencyDecoupler
 
 

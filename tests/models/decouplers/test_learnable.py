@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from fdkd_mm.models.decouplers import LearnableFrequencyDecoupler, soft_band_masks
-from fdkd_mm.models.frequency import FrequencyDecoupler, band_masks
+from fdkd_mm.models.decouplers import FrequencyDecoupler, band_masks
 from fdkd_mm.registry import MODELS
 
 

@@ -6,10 +6,11 @@ import torch
 
 import fdkd_mm.models.losses.multi_band_align  # noqa: F401  (registers MultiBandAlignLoss)
 from fdkd_mm.models.decouplers import MultiBandDecoupler, multi_band_bins
-from fdkd_mm.models.frequency import FrequencyDecoupler, band_bins
+from fdkd_mm.models.decouplers import FrequencyDecoupler, band_bins
 from fdkd_mm.models.losses import FrequencyAlignLoss
 from fdkd_mm.models.losses.multi_band_align import MultiBandAlignLoss
 from fdkd_mm.registry import MODELS
+from fdkd_mm.testing.tiny_models import with_fd_loss
 
 TWO_BANDS = dict(decoupler=dict(type='MultiBandDecoupler', cutoffs=(0.5,)),
                  band_loss=dict(type='MultiBandAlignLoss'))
@@ -70,7 +71,7 @@ def test_multi_band_loss_is_one_frequency_align_loss_per_band():
 def test_distiller_with_two_bands_reproduces_the_standard_losses(task, request, batch_factory):
     standard_cfg = request.getfixturevalue(f'{task}_distiller_cfg')
     standard = MODELS.build(standard_cfg)
-    multi = MODELS.build(dict(standard_cfg, **TWO_BANDS))
+    multi = MODELS.build(with_fd_loss(standard_cfg, **TWO_BANDS))
     # Same student, teacher and heads: copy the weights across the renamed band keys.
     state = {k: v for k, v in standard.state_dict().items()}
     renamed = {}
@@ -96,10 +97,10 @@ def test_distiller_with_two_bands_reproduces_the_standard_losses(task, request, 
 
 
 def test_distiller_with_four_bands_has_per_band_keys_and_heads(cls_distiller_cfg, cls_batch):
-    cfg = dict(cls_distiller_cfg,
-               decoupler=dict(type='MultiBandDecoupler', cutoffs=(0.25, 0.5, 0.75)),
-               band_loss=dict(type='MultiBandAlignLoss', modes=('mse', 'mse', 'log_mse',
-                                                                'log_mse')))
+    cfg = with_fd_loss(cls_distiller_cfg,
+                       decoupler=dict(type='MultiBandDecoupler', cutoffs=(0.25, 0.5, 0.75)),
+                       band_loss=dict(type='MultiBandAlignLoss', modes=('mse', 'mse', 'log_mse',
+                                                                        'log_mse')))
     model = MODELS.build(cfg)
     losses = model(**model.data_preprocessor(cls_batch, True), mode='loss')
     bands = [f'band{i}' for i in range(4)]
@@ -107,15 +108,18 @@ def test_distiller_with_four_bands_has_per_band_keys_and_heads(cls_distiller_cfg
         f'align.loss_{b}_{side}' for b in bands for side in ('student', 'teacher')}
     assert expected <= set(losses)
     assert not any('low' in k or 'high' in k for k in losses)
-    assert set(model.shared_heads) == set(model.aux_heads) == set(bands)
-    assert [model.band_losses[b].mode for b in bands] == ['mse', 'mse', 'log_mse', 'log_mse']
+    fd = model.losses['loss_fd']
+    assert set(fd.shared_heads) == set(fd.aux_heads) == set(bands)
+    assert [fd.band_losses[b].mode for b in bands] == ['mse', 'mse', 'log_mse', 'log_mse']
     # Ablation switches reach every band.
-    ablated = MODELS.build(dict(cfg, ablation=dict(log=False, scale=False)))
+    ablated = MODELS.build(with_fd_loss(cfg, ablation=dict(log=False, scale=False))).losses[
+        'loss_fd']
     assert all(ablated.band_losses[b].mode == 'mse' and not ablated.band_losses[b].standardize
                for b in bands)
 
 
 def test_more_than_two_bands_without_band_loss_is_a_clear_error(cls_distiller_cfg):
-    cfg = dict(cls_distiller_cfg, decoupler=dict(type='MultiBandDecoupler', cutoffs=(0.3, 0.6)))
+    cfg = with_fd_loss(cls_distiller_cfg,
+                       decoupler=dict(type='MultiBandDecoupler', cutoffs=(0.3, 0.6)))
     with pytest.raises(ValueError, match='3 bands.*MultiBandAlignLoss'):
         MODELS.build(cfg)

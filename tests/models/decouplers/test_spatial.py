@@ -6,6 +6,7 @@ import torch
 
 from fdkd_mm.models.decouplers import SpatialFrequencyDecoupler, radial_band_masks
 from fdkd_mm.registry import MODELS
+from fdkd_mm.testing.tiny_models import with_fd_loss
 
 
 @pytest.mark.parametrize('size', [(8, 8), (7, 10), (16, 20)])
@@ -52,14 +53,15 @@ def test_vectors_are_rejected_and_autocast_keeps_dtype():
 
 def test_distiller_uses_spatial_bands_with_the_standard_keys(seg_distiller_cfg, seg_batch):
     from fdkd_mm.models.losses import FrequencyAlignLoss
-    cfg = dict(seg_distiller_cfg, decoupler=dict(type='SpatialFrequencyDecoupler', cutoff=0.5))
+    cfg = with_fd_loss(seg_distiller_cfg,
+                       decoupler=dict(type='SpatialFrequencyDecoupler', cutoff=0.5))
     model = MODELS.build(cfg)
     data = model.data_preprocessor(seg_batch, True)
     losses = model(**data, mode='loss')
     assert {'distill.loss_low', 'distill.loss_high', 'aux.loss_low',
             'align.loss_high_teacher'} <= set(losses)
-    student = model.student_loss_and_feature(data['inputs'], data['data_samples'])[1]
-    teacher = model.teacher_feature(data['inputs'])
+    student = model.student_recorders.feature('feat')
+    teacher = model.teacher_recorders.feature('feat')
     (s_low, s_high), (t_low, t_high) = (SpatialFrequencyDecoupler(0.5)(f)
                                         for f in (student, teacher))
     torch.testing.assert_close(losses['distill.loss_low'],

@@ -38,10 +38,13 @@ def canonical_name(name: str) -> str:
     """Parameter names as they were when the numbers were pinned.
 
     FD-CMKD's heads lived on the distiller (``shared_heads.*``, ``aux_heads.*``); they now
-    live in its loss module (``losses.loss_fd.*``).
+    live in its loss module (``losses.loss_fd.*``). Feat's projection was ``connectors.s_proj``;
+    it is the pair's ``connectors.student_feat`` now.
     """
-    prefix = 'losses.loss_fd.'
-    return name[len(prefix):] if name.startswith(prefix) else name
+    for new, old in (('losses.loss_fd.', ''), ('connectors.student_feat.', 'connectors.s_proj.')):
+        if name.startswith(new):
+            return old + name[len(new):]
+    return name
 
 
 @torch.no_grad()
@@ -126,37 +129,72 @@ def cremad_batch(student: str, seed: int = 0) -> dict:
         data_samples=[DataSample().set_gt_label(label) for label in labels])
 
 
-# Settings of the time of pinning that later fidelity fixes change in the configs' defaults.
-_AV_PREACT = dict(path='backbone.layer4.1.relu', source='input', call_index=1)
-_AV_VISUAL_PREACT = dict(path='backbone.backbone.layer4.1.relu', source='input', call_index=1)
+# Settings of the time of pinning that later fidelity fixes changed in the configs' defaults.
+_AV_PREACT = dict(path='backbone.layer4.1.relu', source='input', call_index=1, pool='avg')
+_AV_VISUAL_PREACT = dict(path='backbone.backbone.layer4.1.relu', source='input', call_index=1,
+                         pool='avg')
 
 
-def _fd_av_preact(model: dict) -> None:
-    """FD on CREMA-D as pinned: the pre-activation of the last block, pooled."""
+def _av_preact_feature(model: dict) -> None:
+    """ResNet-18 pairs as pinned: 'feat' was the pre-activation of the last block, pooled
+    (the post-ReLU block output is the default since)."""
     paths = {'audio': _AV_PREACT, 'visual': _AV_VISUAL_PREACT}
-    student, teacher = paths[model['student_input']], paths[model['teacher_input']]
-    if 'distill_losses' not in model:  # the FrequencyDecoupledDistiller form
-        model['student_recorder'], model['teacher_recorder'] = dict(student), dict(teacher)
-        return
-    model['student_recorders']['feat'] = dict(student, pool='avg')
-    model['teacher_recorders']['feat'] = dict(teacher, pool='avg')
+    model['student_recorders']['feat'] = dict(paths[model['student_input']])
+    model['teacher_recorders']['feat'] = dict(paths[model['teacher_input']])
+
+
+def _feat_with_projection(model: dict) -> None:
+    """Feat as pinned: a ProjectionConnector (with BN) on the student even at equal widths."""
+    width = 128 if model['student_input'] in ('rgb', 'depth') else 512
+    model['connectors']['student_feat'] = dict(type='ProjectionConnector', in_channels=width,
+                                               out_channels=width)
+
+
+def _c2kd_on_stage4(model: dict) -> None:
+    """C2KD as pinned: proxies on stage4 (512 channels) instead of the official stage3."""
+    model['distill_losses']['loss_c2kd'].update(student_channels=512, teacher_channels=512)
+    mapping = model['loss_forward_mappings']['loss_c2kd']
+    mapping['student_feat']['recorder'] = mapping['teacher_feat']['recorder'] = 'stage4'
+
+
+def _afd_without_kd(model: dict) -> None:
+    """AFD as pinned: CE + beta * AFD, without the official training's Hinton KD term."""
+    del model['distill_losses']['loss_kd'], model['loss_forward_mappings']['loss_kd']
+
+
+def _chain(*fns: Callable) -> Callable:
+    def apply(model: dict) -> None:
+        for fn in fns:
+            fn(model)
+    return apply
 
 
 #: case -> (config, batch factory, overrides of the built model dict applied in place).
-CASES: dict[str, tuple[str, Callable, Optional[Callable]]] = {
-    'fdkd/nyu_depth_to_rgb': ('configs/fdkd/nyu_depth_to_rgb.py', nyu_batch, None),
-    'fdkd/nyu_rgb_to_depth': ('configs/fdkd/nyu_rgb_to_depth.py', nyu_batch, None),
-    'fdkd/cremad_audio_to_visual': ('configs/fdkd/cremad_audio_to_visual.py', cremad_batch,
-                                    _fd_av_preact),
-    'fdkd/cremad_visual_to_audio': ('configs/fdkd/cremad_visual_to_audio.py', cremad_batch,
-                                    _fd_av_preact),
+_NYU = {'depth_to_rgb': 'dlv3p-r18-depth_dlv3p-r18-rgb_nyu',
+        'rgb_to_depth': 'dlv3p-r18-rgb_dlv3p-r18-depth_nyu'}
+_CREMAD = {'audio_to_visual': 'r18-audio_r18-visual_cremad',
+           'visual_to_audio': 'r18-visual_r18-audio_cremad'}
+_OVERRIDES = {
+    'fdkd/cremad': _av_preact_feature, 'pkd/cremad': _av_preact_feature,
+    'feat/cremad': _chain(_av_preact_feature, _feat_with_projection),
+    'feat/nyu': _feat_with_projection, 'c2kd/cremad': _c2kd_on_stage4,
+    'afd/cremad': _afd_without_kd, 'afd/nyu': _afd_without_kd,
 }
+CASES: dict[str, tuple[str, Callable, Optional[Callable]]] = {}
+for _direction in _NYU:
+    CASES[f'fdkd/nyu_{_direction}'] = (f'configs/fdkd/fdkd_{_NYU[_direction]}.py', nyu_batch,
+                                       None)
+for _direction in _CREMAD:
+    CASES[f'fdkd/cremad_{_direction}'] = (f'configs/fdkd/fdkd_{_CREMAD[_direction]}.py',
+                                          cremad_batch, _OVERRIDES['fdkd/cremad'])
 for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd'):
     CASES[f'{_method}/nyu_depth_to_rgb'] = (
-        f'configs/baselines/{_method}/nyu_depth_to_rgb.py', nyu_batch, None)
+        f'configs/{_method}/{_method}_{_NYU["depth_to_rgb"]}.py', nyu_batch,
+        _OVERRIDES.get(f'{_method}/nyu'))
 for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 'c2kd'):
     CASES[f'{_method}/cremad_audio_to_visual'] = (
-        f'configs/baselines/{_method}/cremad_audio_to_visual.py', cremad_batch, None)
+        f'configs/{_method}/{_method}_{_CREMAD["audio_to_visual"]}.py', cremad_batch,
+        _OVERRIDES.get(f'{_method}/cremad'))
 
 
 def build_case(case: str) -> tuple[torch.nn.Module, dict]:
@@ -192,7 +230,8 @@ def compute_case(case: str) -> dict:
     losses = model(**data, mode='loss')
     total = sum(value for key, value in losses.items() if 'loss' in key)
     total.backward()
-    return dict(losses={key: float(value) for key, value in losses.items() if 'loss' in key},
+    return dict(losses={key: float(value.detach()) for key, value in losses.items()
+                        if 'loss' in key},
                 gradients=gradient_fingerprint(model))
 
 

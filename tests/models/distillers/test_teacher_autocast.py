@@ -29,10 +29,11 @@ def test_teacher_runs_in_bf16_and_its_feature_comes_back_float32(seg_distiller_c
     s_handle.remove()
     assert teacher_dtypes == [torch.bfloat16]  # inside the teacher: autocast
     assert student_dtypes == [torch.float32]  # the student is not affected
-    feature = amp.teacher_recorder.feature
+    feature = amp.teacher_recorders.feature('feat')
     assert feature.dtype == torch.float32
-    reference = plain.teacher_feature(plain.data_preprocessor(copy.deepcopy(seg_batch), True)[
-        'inputs'])
+    plain_data = plain.data_preprocessor(copy.deepcopy(seg_batch), True)
+    plain.run_teacher(plain_data['inputs'], None, plain.teacher_recorders)
+    reference = plain.teacher_recorders.feature('feat')
     assert not torch.equal(feature, reference)  # it really ran in reduced precision ...
     torch.testing.assert_close(feature, reference, rtol=0.1, atol=0.1)  # ... of the same net
     assert all(torch.isfinite(v) for v in losses.values())

@@ -1,0 +1,22 @@
+# Skeleton of the audio -> visual pairs (CREMA-D, AVE, VGGSound): a frozen audio ResNet-18
+# teacher, a visual ResNet-18 student, each network's tensor vocabulary (../models/
+# av_resnet18.py). The dataset pairs (./<dataset>_audio_to_visual.py) add the data, the classes
+# and the teacher checkpoint; method configs add their losses and mappings.
+_base_ = ['../models/av_resnet18.py']
+student_channels = _base_.visual_channels
+teacher_channels = _base_.audio_channels
+feature_channels = 512  # the width FD-CMKD / Feat / PKD compare at (the teacher's feature)
+model = dict(
+    type='CrossModalDistiller',
+    student=_base_.visual_classifier,
+    teacher=_base_.audio_classifier,
+    student_input='visual',  # keys of the packed inputs dict (PackAudioVisualInputs)
+    teacher_input='audio',
+    student_recorders=_base_.visual_tensors,
+    teacher_recorders=_base_.audio_tensors,
+    # Equal widths: the student's feature reaches the teacher's as it is.
+    connectors=dict(student_feat=dict(type='IdentityConnector')),
+    teacher_trainable=False,
+    # None: each modality goes through its own model's preprocessor (MultiModalDataPreprocessor).
+    # Explicit, because MMEngine's Runner would otherwise inject a top-level data_preprocessor.
+    data_preprocessor=None)

@@ -1,8 +1,0 @@
-# Open question: where the frequency is. The dense decode features are split over their 2-D
-# spatial spectrum (rfft2 over H, W; radial masks at half the largest spatial frequency; the
-# spatial mean in neither band) instead of along the channel axis. Losses, heads and keys are
-# those of the default method.
-_base_ = ['../fdkd/nyu_depth_to_rgb.py']
-custom_imports = dict(imports=['fdkd_mm', 'fdkd_mm.models.decouplers'],
-                      allow_failed_imports=False)
-model = dict(decoupler=dict(_delete_=True, type='SpatialFrequencyDecoupler', cutoff=0.5))

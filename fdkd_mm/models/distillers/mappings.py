@@ -1,0 +1,187 @@
+"""``loss_forward_mappings``: which recorded tensor (or the labels) feeds which loss argument.
+
+Parsed and checked once at build time (:func:`parse_mappings`); resolved once per step
+(:class:`StepInputs`), computing every (recorder, connector) pair at most once however many
+losses use it.
+"""
+import difflib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional, Union
+
+from torch import Tensor, nn
+
+# Keys of one argument's mapping: exactly one source (recorder= or labels=).
+SOURCE_KEYS = ('recorder', 'labels')
+MAPPING_KEYS = SOURCE_KEYS + ('from_student', 'connector')
+
+
+@dataclass(frozen=True)
+class ArgSource:
+    """Where one forward argument of a distillation loss comes from (a parsed mapping).
+
+    Attributes:
+        kind: ``'recorder'`` or ``'labels'``.
+        from_student: Whose recorders ``recorders`` name.
+        recorders: Recorder names; one unless ``is_list``.
+        connectors: Connector name (or None) applied to each recorded tensor.
+        is_list: Pass a list of tensors (AFD) instead of one tensor.
+    """
+
+    kind: str
+    from_student: bool = True
+    recorders: tuple[str, ...] = ()
+    connectors: tuple[Optional[str], ...] = ()
+    is_list: bool = False
+
+    @property
+    def role(self) -> str:
+        return 'student' if self.from_student else 'teacher'
+
+
+def closest(name: str, valid: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid name, or an empty string."""
+    close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
+    return f' (did you mean {close[0]!r}?)' if close else ''
+
+
+def check_signature(loss_name: str, loss: nn.Module, mapping: Mapping) -> None:
+    """Raise a ValueError if ``mapping`` names arguments the loss's ``forward`` does not take,
+    or leaves required ones unmapped."""
+    params = inspect.signature(loss.forward).parameters
+    keyword_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    accepted = [n for n, p in params.items() if p.kind in keyword_kinds]
+    takes_any = any(p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values())
+    where = f'distill loss {loss_name!r} ({type(loss).__name__}.forward)'
+    extra = [arg for arg in mapping if arg not in accepted]
+    if extra and not takes_any:
+        raise ValueError(f'{where} takes no argument(s) {extra}; it accepts {accepted}')
+    required = [n for n in accepted
+                if params[n].default is inspect.Parameter.empty and n not in mapping]
+    if required:
+        raise ValueError(f'{where}: required argument(s) {required} are not mapped in '
+                         f'loss_forward_mappings[{loss_name!r}] (mapped: {list(mapping)})')
+
+
+def parse_source(where: str, spec: Mapping, recorders: dict[str, Sequence[str]],
+                 connectors: Sequence[str]) -> ArgSource:
+    """Parse one argument's mapping, checking recorder and connector names.
+
+    Args:
+        where: Description of the argument for error messages.
+        spec: ``dict(from_student=..., recorder=..., connector=...)`` or ``dict(labels=True)``.
+        recorders: ``{'student': names, 'teacher': names}``.
+        connectors: Names of the distiller's connectors.
+
+    Returns:
+        The parsed :class:`ArgSource`.
+    """
+    if not isinstance(spec, Mapping):
+        raise TypeError(f'{where}: mapping must be a dict such as dict(from_student=True, '
+                        f"recorder='feat'), got {spec!r}")
+    bad = sorted(set(spec) - set(MAPPING_KEYS))
+    if bad:
+        raise ValueError(f'{where}: unknown mapping key(s) {bad}; valid keys: '
+                         f'{list(MAPPING_KEYS)}')
+    kinds = [key for key in SOURCE_KEYS if key in spec]
+    if len(kinds) != 1:
+        raise ValueError(f'{where}: give exactly one source among {list(SOURCE_KEYS)}, '
+                         f'got {kinds or "none"}')
+    if kinds[0] == 'labels':
+        if {'from_student', 'connector'} & set(spec):
+            raise ValueError(f'{where}: from_student / connector only apply to recorder=')
+        if spec['labels'] is not True:
+            raise ValueError(f'{where}: write labels=True')
+        return ArgSource('labels')
+    if 'from_student' not in spec or not isinstance(spec['from_student'], bool):
+        raise ValueError(f'{where}: say whose recorder it is with from_student=True|False')
+    role = 'student' if spec['from_student'] else 'teacher'
+    is_list = isinstance(spec['recorder'], (list, tuple))
+    names = tuple(spec['recorder']) if is_list else (spec['recorder'],)
+    wanted = spec.get('connector')
+    if wanted is not None and is_list != isinstance(wanted, (list, tuple)):
+        raise ValueError(f'{where}: give one connector name for one recorder, a list of '
+                         f'connectors (or None) for a list of recorders; got '
+                         f'recorder={spec["recorder"]!r}, connector={wanted!r}')
+    if is_list:
+        wanted = tuple(wanted) if wanted is not None else (None,) * len(names)
+        if len(wanted) != len(names):
+            raise ValueError(f'{where}: {len(names)} recorders but {len(wanted)} connectors; '
+                             'give one connector (or None) per recorder')
+    else:
+        wanted = (wanted,)
+    for name in names:
+        if name not in recorders[role]:
+            raise ValueError(f'{where}: no {role} recorder named {name!r}'
+                             f'{closest(str(name), recorders[role])}; valid {role} recorders: '
+                             f'{list(recorders[role])}')
+    for name in wanted:
+        if name is not None and name not in connectors:
+            raise ValueError(f'{where}: no connector named {name!r}'
+                             f'{closest(str(name), connectors)}; valid connectors: '
+                             f'{list(connectors)}')
+    return ArgSource('recorder', spec['from_student'], names, wanted, is_list)
+
+
+def parse_mappings(mappings: Mapping, losses: Mapping[str, nn.Module],
+                   recorders: dict[str, Sequence[str]],
+                   connectors: Sequence[str]) -> dict[str, dict[str, ArgSource]]:
+    """Parse and validate ``loss_forward_mappings`` against losses, recorders, signatures.
+
+    Returns:
+        Loss name → argument → :class:`ArgSource`.
+    """
+    unknown = sorted(set(mappings) - set(losses))
+    if unknown:
+        raise ValueError(f'loss_forward_mappings names losses {unknown} that are not in '
+                         f'distill_losses; valid names: {sorted(losses)}')
+    sources = {}
+    for loss_name, loss in losses.items():
+        if loss_name not in mappings:
+            raise ValueError(f'distill loss {loss_name!r} has no entry in '
+                             'loss_forward_mappings; map its forward arguments '
+                             f'{list(inspect.signature(loss.forward).parameters)}')
+        check_signature(loss_name, loss, mappings[loss_name])
+        sources[loss_name] = {
+            arg: parse_source(f'loss {loss_name!r} argument {arg!r}', spec, recorders, connectors)
+            for arg, spec in mappings[loss_name].items()}
+    return sources
+
+
+class StepInputs:
+    """Resolves :class:`ArgSource` objects for one step, computing each tensor once.
+
+    Args:
+        recorded: ``recorded(role, name)``: the (pooled) tensor of a recorder in this step.
+        connectors: The distiller's connectors by name.
+        labels: Returns the batch's labels (called at most once).
+    """
+
+    def __init__(self, recorded: Callable[[str, str], Tensor], connectors: Mapping[str, nn.Module],
+                 labels: Callable[[], Tensor]) -> None:
+        self._recorded_fn = recorded
+        self._connectors = connectors
+        self._labels_fn = labels
+        self._cache: dict[tuple, Tensor] = {}
+
+    def _cached(self, key: tuple, compute: Callable[[], Tensor]) -> Tensor:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def tensor(self, role: str, name: str, connector: Optional[str] = None) -> Tensor:
+        """Recorder ``name`` of ``role``, through ``connector`` when one is named."""
+        feature = self._cached((role, name, None), lambda: self._recorded_fn(role, name))
+        if connector is None:
+            return feature
+        return self._cached((role, name, connector),
+                            lambda: self._connectors[connector](feature))
+
+    def resolve(self, source: ArgSource) -> Union[Tensor, list[Tensor]]:
+        """The value of one mapped loss argument for this step: a tensor, or a list of them."""
+        if source.kind == 'labels':
+            return self._cached(('labels',), self._labels_fn)
+        tensors = [self.tensor(source.role, name, connector)
+                   for name, connector in zip(source.recorders, source.connectors)]
+        return tensors if source.is_list else tensors[0]
