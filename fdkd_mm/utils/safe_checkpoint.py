@@ -84,16 +84,20 @@ def _mmengine_globals_allowed() -> Iterator[None]:
         yield
 
 
-def _refusal_detail(error: Exception) -> str:
-    """What the safe unpickler refused, from torch's long message."""
+def _refusal_detail(error: Exception) -> Optional[str]:
+    """What the safe unpickler refused, from torch's long message; ``None`` if it refused
+    nothing (the pickle itself is broken)."""
     text = str(error)
     for pattern in (r'GLOBAL (\S+) was not an allowed', r'unsupported GLOBAL (\S+) whose',
                     r'unrecognized function (.+?)$', r'(getattr\(.*?allowed\))',
-                    r'(Can only .+?)$'):
+                    r'(Can only (?:build|create) .+?)$'):
         found = re.search(pattern, text, re.MULTILINE)
         if found:
-            return found.group(1).rstrip('.;')
-    return 'an object the safe unpickler does not accept'
+            name = found.group(1).rstrip('.;')
+            # torch drops the module of builtins ('exec'); say where the name lives.
+            return f'builtins.{name}' if pattern.startswith('GLOBAL') and '.' not in name \
+                else name
+    return None
 
 
 def load_checkpoint_file(filename: Union[str, 'os.PathLike'],
@@ -120,10 +124,11 @@ def load_checkpoint_file(filename: Union[str, 'os.PathLike'],
         with _mmengine_globals_allowed():
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        if 'Weights only load failed' not in str(error):
+        refused = _refusal_detail(error) if 'Weights only load failed' in str(error) else None
+        if refused is None:
             raise _corrupt(filename, error) from error
         raise UnsafeCheckpointError(
-            f'refused to load checkpoint {filename}: it holds {_refusal_detail(error)}, which '
+            f'refused to load checkpoint {filename}: it holds {refused}, which '
             'is not among the types MMEngine checkpoints contain. Unpickling it could run code '
             'carried by the file, so it was not loaded. If you trust the file, extract its '
             "weights once with torch.load(path, weights_only=False)['state_dict'] and save "
@@ -133,7 +138,9 @@ def load_checkpoint_file(filename: Union[str, 'os.PathLike'],
 
 
 def _corrupt(filename: str, error: Exception) -> CorruptCheckpointError:
-    detail = str(error).splitlines()[0] if str(error) else 'no detail'
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    detail = next((line for line in lines if 'Unsupported operand' in line),
+                  lines[0] if lines else 'no detail')
     return CorruptCheckpointError(
         f'checkpoint {filename} cannot be read: it is truncated or not a torch checkpoint '
         f'({type(error).__name__}: {detail})')
