@@ -47,8 +47,7 @@ def _load_mat_keys(path: Path, *keys: str) -> list:
     _require_file(path, 'MATLAB file')
     try:
         content = scipy.io.loadmat(str(path))
-    except (ValueError, TypeError, OSError, NotImplementedError,
-            scipy.io.matlab.MatReadError) as error:
+    except Exception as error:  # scipy raises ValueError, MatReadError, IndexError, ...
         raise ValueError(f'{path} is not a readable MATLAB 5 file: {error}') from error
     missing = [key for key in keys if key not in content]
     if missing:
