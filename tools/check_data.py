@@ -6,7 +6,8 @@ reported. Exit status 1 when any sample (or a split's dataset) is bad.
 
 Example:
     python tools/check_data.py configs/fdkd/nyu_depth_to_rgb.py
-    python tools/check_data.py CONFIG --splits test --cfg-options test_dataloader.dataset.data_root=D
+    python tools/check_data.py CONFIG --splits test \
+        --cfg-options test_dataloader.dataset.data_root=data/nyu_depth_v2
 """
 import argparse
 import sys

@@ -127,8 +127,8 @@ def test_exploded_weights_are_not_checkpointed(tmp_path):
 
 def test_non_finite_weights_are_not_checkpointed(tmp_path):
     runner = make_runner(tmp_path, BlowUp(float('inf')), dict(type='DivergenceGuardHook'))
-    with pytest.raises(DivergenceError, match=r'non-finite weights at iteration 3 \(epoch 1\): 1 tensors, '
-                                              r'e\.g\. lin\.weight'):
+    with pytest.raises(DivergenceError, match=r'non-finite weights at iteration 3 \(epoch 1\): '
+                                              r'1 tensors, e\.g\. lin\.weight'):
         runner.train()
     assert not os.path.exists(tmp_path / 'iter_3.pth')
 

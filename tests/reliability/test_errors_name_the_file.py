@@ -133,8 +133,8 @@ def official_files(root: Path, raw_label: int = 3, images_dtype=np.uint8) -> lis
         f['images'] = np.full((3, 3, 5, 4), 100, images_dtype)
         f['depths'] = np.full((3, 5, 4), 2.0, np.float32)
         f['labels'] = np.full((3, 5, 4), raw_label, np.uint16)
-    scipy.io.savemat(root / 'splits.mat', dict(trainNdxs=np.array([[1.0], [3.0]]),
-                                                testNdxs=np.array([[2.0]])))
+    scipy.io.savemat(root / 'splits.mat',
+                     dict(trainNdxs=np.array([[1.0], [3.0]]), testNdxs=np.array([[2.0]])))
     scipy.io.savemat(root / 'classMapping40.mat', dict(mapClass=np.ones((1, 894))))
     return [str(labeled), str(root / 'splits.mat'), str(root / 'classMapping40.mat')]
 
