@@ -12,9 +12,12 @@ one load (``torch.serialization.safe_globals``): the torch-wide allow-list is le
 to ``os.system``. It is replaced by :func:`history_buffer_method`, which resolves nothing but
 the public methods of ``HistoryBuffer``.
 """
+import os
 import os.path as osp
 import pickle
 import re
+import struct
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Callable, Optional, Union
@@ -100,7 +103,7 @@ def _refusal_detail(error: Exception) -> Optional[str]:
     return None
 
 
-def load_checkpoint_file(filename: Union[str, 'os.PathLike'],
+def load_checkpoint_file(filename: Union[str, os.PathLike],
                          map_location: Optional[Union[str, Callable]] = None) -> dict:
     """Load a local checkpoint with the safe unpickler and MMEngine's types allowed.
 
@@ -133,8 +136,18 @@ def load_checkpoint_file(filename: Union[str, 'os.PathLike'],
             'carried by the file, so it was not loaded. If you trust the file, extract its '
             "weights once with torch.load(path, weights_only=False)['state_dict'] and save "
             'those.') from None
-    except Exception as error:  # zip / pickle structure broken: truncated, or not a checkpoint
+    except _BROKEN_FILE as error:  # zip / pickle structure broken: truncated, or no checkpoint
         raise _corrupt(filename, error) from error
+    except RuntimeError as error:
+        if 'PytorchStreamReader' in str(error) or 'zip archive' in str(error):
+            raise _corrupt(filename, error) from error
+        # Not the file's structure (e.g. CUDA tensors without a GPU): say which file.
+        raise RuntimeError(f'cannot load checkpoint {filename}: {error}') from error
+
+
+#: What torch's unpickler raises on bytes that are not a (complete) checkpoint.
+_BROKEN_FILE = (EOFError, OSError, KeyError, IndexError, ValueError, TypeError, AttributeError,
+                zipfile.BadZipFile, struct.error)
 
 
 def _corrupt(filename: str, error: Exception) -> CorruptCheckpointError:
