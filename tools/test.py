@@ -1,5 +1,9 @@
 """Evaluate a checkpoint (distiller or plain model) with the config's test loop.
 
+The checkpoint must fit the config's model exactly: a missing, unexpected or mis-shaped key
+stops the test with a short summary (the full key lists go to the log file) instead of
+evaluating random weights.
+
 Example:
     python tools/test.py configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py \
         work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/epoch_50.pth
@@ -10,10 +14,14 @@ import os
 import os.path as osp
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
+from mmengine.dist import get_rank
 
+from fdkd_mm.engine.hooks.atomic_checkpoint_hook import write_text_atomic
+from fdkd_mm.engine.strict_runner import StrictLoadRunner
 from fdkd_mm.utils.cli import load_run_config
-from fdkd_mm.utils.dist import prepare_cpu_distributed
+from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
+from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError, UnsafeCheckpointError
+from fdkd_mm.utils.strict_loading import CheckpointMismatchError
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,10 +40,30 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def check_out_path(path: str) -> None:
+    """Fail now, not after the evaluation, when ``--out`` cannot be written.
+
+    Creates missing parent folders and writes (then removes) a probe file next to ``path``.
+    """
+    if osp.isdir(path):
+        raise SystemExit(f'error: --out {path} is a folder; give a file name, e.g. '
+                         f'{osp.join(path, "metrics.json")}')
+    probe = f'{path}.probe{os.getpid()}'
+    try:
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        with open(probe, 'w'):
+            pass
+        os.remove(probe)
+    except OSError as error:
+        raise SystemExit(f'error: --out {path} cannot be written: {error.strerror or error}')
+
+
 def main() -> None:
     args = parse_args()
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist')
+        raise SystemExit(f'error: checkpoint {args.checkpoint!r} does not exist')
+    if args.out:
+        check_out_path(args.out)
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if cfg.model.get('teacher_ckpt'):
@@ -43,11 +71,16 @@ def main() -> None:
         # checkpoint must not need the teacher run's files.
         cfg.model.teacher_ckpt = None
     prepare_cpu_distributed(cfg)
-    metrics = Runner.from_cfg(cfg).test()
-    if args.out:
-        with open(args.out, 'w') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
-    print(json.dumps({k: float(v) for k, v in metrics.items()}))
+    runner = StrictLoadRunner.from_cfg(cfg)
+    try:
+        metrics = runner.test()
+    except (CheckpointMismatchError, CorruptCheckpointError, UnsafeCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from None
+    text = json.dumps({k: float(v) for k, v in metrics.items()})
+    if args.out and get_rank() == 0:
+        write_text_atomic(args.out, json.dumps(json.loads(text), indent=2))
+    print(text)
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ Examples:
     python tools/train.py configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py
     python tools/train.py CONFIG --work-dir work_dirs/x --cfg-options train_cfg.max_epochs=1
     python tools/train.py CONFIG --resume              # latest checkpoint of the work dir
+    python tools/train.py CONFIG --resume auto         # ... or from scratch if there is none
     python tools/train.py CONFIG --resume path/to/iter_100.pth
     tools/dist_train.sh CONFIG 8                        # 8 processes via torchrun
 """
@@ -13,18 +14,20 @@ import os
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from fdkd_mm.utils.cli import load_run_config
+from fdkd_mm.engine.strict_runner import StrictLoadRunner
+from fdkd_mm.utils.cli import load_run_config, resolve_resume
 from fdkd_mm.utils.config_validation import validate_distill_config
-from fdkd_mm.utils.dist import prepare_cpu_distributed
+from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model from an fdkd_mm config')
     parser.add_argument('config', help='config file path')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+    parser.add_argument('--resume', nargs='?', const=True, default=None,
                         help='resume training: without a value from the latest checkpoint of '
-                        'the work dir, or from the given checkpoint')
+                        'the work dir (an error if there is none), "auto" for the same or '
+                        'from scratch if there is none, or from the given checkpoint')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision training (AmpOptimWrapper; needs a GPU)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -46,10 +49,11 @@ def build_config(args: argparse.Namespace) -> Config:
         if optim_wrapper != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    if args.resume is not None:
+        try:
+            cfg.resume, cfg.load_from = True, resolve_resume(args.resume, cfg.work_dir)
+        except FileNotFoundError as error:
+            raise SystemExit(f'error: {error}') from None
     return cfg
 
 
@@ -58,8 +62,10 @@ def main() -> None:
     cfg = build_config(args)
     validate_distill_config(cfg)  # wrong keys / paths / widths / classes: fail before training
     prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    # A resumed checkpoint must fit the model exactly; load_from (fine-tuning) stays lenient.
+    runner = (StrictLoadRunner if cfg.resume else Runner).from_cfg(cfg)
     runner.train()
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -12,18 +12,24 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Written to <name>.tmp and renamed, last_checkpoint updated after: a kill never leaves a
-    # truncated checkpoint under its final name (fdkd_mm/engine/hooks/atomic_checkpoint.py).
+    # truncated checkpoint under its final name (fdkd_mm/engine/hooks/atomic_checkpoint_hook.py).
+    # 'auto' = mIoU / top-1; BN buffers are averaged over the ranks before every checkpoint.
     checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=3,
                     save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# Stop with an error naming the loss term and iteration if any loss turns NaN/Inf; keep the
-# RNG states in checkpoints so --resume continues the same random stream; log the samples a
-# dataset with skip_bad_samples=True replaced, per epoch.
+# Stop with an error naming the term, iteration and last sane checkpoint if a loss turns
+# NaN/Inf or explodes, or weights would be checkpointed non-finite / exploded; keep the RNG
+# states in checkpoints so --resume continues the same random stream; log the samples a
+# dataset with skip_bad_samples=True replaced, per epoch; record what the model is (kind,
+# modalities, networks) in every checkpoint's meta; average BN buffers over the ranks before
+# validation (distributed runs without SyncBN).
 custom_hooks = [
-    dict(type='NonFiniteLossGuardHook'),
+    dict(type='DivergenceGuardHook'),
     dict(type='RNGStateHook'),
     dict(type='BadSampleReportHook'),
+    dict(type='CheckpointMetaHook'),
+    dict(type='SyncBuffersHook'),
 ]
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')

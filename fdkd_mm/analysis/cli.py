@@ -69,6 +69,17 @@ def _pool(choice: str, default: Optional[str]) -> Optional[str]:
     return default if _POOLS[choice] == 'auto' else _POOLS[choice]
 
 
+def _build_or_exit(cfg, checkpoint: Optional[str], device: str):
+    """build_model, with a checkpoint that does not fit (or cannot be read safely) ending the
+    tool with its short message instead of a traceback, as tools/test.py does."""
+    from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError, UnsafeCheckpointError
+    from fdkd_mm.utils.strict_loading import CheckpointMismatchError
+    try:
+        return build_model(cfg, checkpoint, device)
+    except (CheckpointMismatchError, CorruptCheckpointError, UnsafeCheckpointError) as error:
+        raise SystemExit(f'error: {error}') from error
+
+
 def build_sources(args: argparse.Namespace) -> Sources:
     """Build the models, loaders and recorders the arguments describe.
 
@@ -76,7 +87,7 @@ def build_sources(args: argparse.Namespace) -> Sources:
         :class:`Sources` whose streams yield features named ``'a'`` and ``'b'``.
     """
     cfg = load_config(args.config, args.cfg_options)
-    model = build_model(cfg, args.checkpoint, args.device)
+    model = _build_or_exit(cfg, args.checkpoint, args.device)
     loader = build_loader(cfg, args.split, args.batch_size)
     if args.pair_config is None:
         if not is_distiller(model):
@@ -91,7 +102,7 @@ def build_sources(args: argparse.Namespace) -> Sources:
                                     b=_pool(args.pool, default_pools['teacher'])))
         return Sources([stream], *names)
     pair_cfg = load_config(args.pair_config, args.pair_cfg_options)
-    pair_model = build_model(pair_cfg, args.pair_checkpoint, args.device)
+    pair_model = _build_or_exit(pair_cfg, args.pair_checkpoint, args.device)
     pair_loader = build_loader(pair_cfg, args.split, args.batch_size)
     streams = []
     for key, (mdl, ldr, spec) in dict(a=(model, loader, args.recorder),

@@ -15,15 +15,16 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import load_checkpoint
 from torch import Tensor, nn
 
 from fdkd_mm.models.distillers.base import gather_labels
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
+from fdkd_mm.utils.checkpoint_meta import model_record
+from fdkd_mm.utils.strict_loading import load_checkpoint_strict
 
 #: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
 _IDENTITY_KEYS = ('sample_idx', 'img_path')
@@ -70,7 +71,9 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
 
     Args:
         cfg: The loaded config.
-        checkpoint: Weights to load (strict); ``None`` keeps random weights, with a warning.
+        checkpoint: Weights to load, strictly: a checkpoint that does not fit the config is
+            refused with a summary (:func:`fdkd_mm.utils.strict_loading.load_checkpoint_strict`).
+            ``None`` keeps random weights, with a warning.
         device: Device to run on.
 
     Returns:
@@ -87,8 +90,9 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     else:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True, logger='current',
-                        revise_keys=[(r'^module\.', '')])
+        # Every key present with its shape, or a short message saying what the file is.
+        load_checkpoint_strict(model, checkpoint, MMLogger.get_current_instance(),
+                               model_record(cfg))
     return model.to(device).eval()
 
 

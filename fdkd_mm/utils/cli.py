@@ -1,8 +1,10 @@
 """Config loading shared by the command-line tools."""
+import logging
 import os.path as osp
-from typing import Optional
+from typing import Optional, Union
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 
 def load_run_config(config_path: str, launcher: str = 'none',
@@ -29,3 +31,45 @@ def load_run_config(config_path: str, launcher: str = 'none',
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
     return cfg
+
+
+def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from, or ``None`` for MMEngine's fall-through.
+
+    * ``--resume`` alone (``True``): the checkpoint the work dir's ``last_checkpoint`` names;
+      an error when there is none (a mistyped ``--work-dir`` must not train from scratch).
+    * ``--resume auto``: the same if there is one; otherwise training starts from scratch,
+      with a warning in the log (MMEngine's behaviour).
+    * ``--resume PATH``: that checkpoint, which must exist.
+
+    Args:
+        resume: The ``--resume`` value (``None`` when the option is absent).
+        work_dir: The run's work dir.
+
+    Returns:
+        The checkpoint path; ``None`` for ``auto`` without a checkpoint (or no ``--resume``).
+
+    Raises:
+        FileNotFoundError: Nothing to resume from, naming the work dir or the path.
+    """
+    if resume is None or resume is False:
+        return None
+    if resume not in (True, 'auto'):
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume {resume}: no such checkpoint')
+        return resume
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        if resume == 'auto':
+            print_log(f'--resume auto: {work_dir} has no last_checkpoint, so training starts '
+                      'FROM SCRATCH', logger='current', level=logging.WARNING)
+            return None
+        raise FileNotFoundError(
+            f'--resume: nothing to resume from in {work_dir} (no last_checkpoint there). Check '
+            '--work-dir, give a checkpoint (--resume PATH), or use --resume auto to start from '
+            'scratch when there is none.')
+    with open(pointer) as f:
+        path = f.read().strip()
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'--resume: {pointer} names {path!r}, which does not exist')
+    return path

@@ -32,3 +32,19 @@ def prepare_cpu_distributed(cfg: Config) -> bool:
     print_log(f'CPU distributed run: gloo, world size {dist.get_world_size()}',
               logger='current')
     return True
+
+
+def shutdown_distributed() -> None:
+    """End a successful distributed run: wait for every rank, then destroy the process group.
+
+    Without it the process group is torn down during interpreter finalisation: gloo's worker
+    threads may still hold work objects whose tensors need the GIL, and the process aborts
+    (``terminate called without an active exception``, SIGABRT) after training has finished;
+    torchrun then reports the run as failed and stops the other ranks, possibly in the middle
+    of writing the last or best checkpoint. The barrier makes every rank finish its last
+    checkpoint and validation first. Call it only after a successful run: after an error the
+    other ranks may never reach the barrier.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

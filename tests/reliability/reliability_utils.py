@@ -55,7 +55,10 @@ def run_train(work_dir: Path, options: list, resume=None, timeout: int = 300) ->
 
 
 def load_ckpt(path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=False)
+    """Load a checkpoint the way the project does (safe unpickler, MMEngine's types allowed):
+    every reliability test that reads a checkpoint checks the allow-list on it too."""
+    from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+    return load_checkpoint_file(path, map_location='cpu')
 
 
 def assert_same_tensors(first: dict, second: dict, what: str) -> None:

@@ -73,6 +73,16 @@ def test_valid_labels_including_void_and_40_pass(root):
     assert dataset(root)[0]['data_samples'].gt_sem_seg.data.max() == 255
 
 
+def test_stored_255_is_void_as_the_readme_says(root):
+    """README: a stored 255 is void like 0 (mmseg's convention), it is ignored, not an error."""
+    path = root / 'train' / 'labels_40' / '0001.png'
+    label = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    label[0, :3] = (255, 0, 1)
+    cv2.imwrite(str(path), label)
+    loaded = dataset(root)[0]['data_samples'].gt_sem_seg.data[0]
+    assert loaded[0, :3].tolist() == [255, 255, 0]
+
+
 def test_modality_file_missing_at_load_time_is_named(root):
     ds = dataset(root)  # listed files existed when the dataset was built
     gone = root / 'train' / 'depth' / '0004.png'

@@ -43,14 +43,22 @@ def _require_file(path: Path, what: str) -> None:
 
 
 def _load_mat_keys(path: Path, *keys: str) -> list:
-    """Read variables of a MATLAB 5 file, naming file and key when one is missing."""
+    """Read numeric variables of a MATLAB 5 file, naming file and key when one is bad."""
     _require_file(path, 'MATLAB file')
-    content = scipy.io.loadmat(str(path))
+    try:
+        content = scipy.io.loadmat(str(path))
+    except Exception as error:  # scipy raises ValueError, MatReadError, IndexError, ...
+        raise ValueError(f'{path} is not a readable MATLAB 5 file: {error}') from error
     missing = [key for key in keys if key not in content]
     if missing:
         found = sorted(name for name in content if not name.startswith('__'))
         raise KeyError(f'{path} has no variable(s) {missing} (it has {found})')
-    return [np.asarray(content[key]) for key in keys]
+    values = [np.asarray(content[key]) for key in keys]
+    for key, value in zip(keys, values):
+        if not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+            raise ValueError(f'{path}: variable {key!r} must be numeric, got {value.dtype} '
+                             f'{value.shape}')
+    return values
 
 
 def load_splits(path: Path, num_frames: int) -> dict:
@@ -106,6 +114,12 @@ def _open_labeled(path: Path) -> h5py.File:
         labeled.close()
         raise KeyError(f'{path} has no dataset(s) {missing} (it has {found})')
     images, depths, labels = (labeled[key] for key in LABELED_KEYS)
+    for key, kind in zip(LABELED_KEYS, ('u', 'f', 'ui')):
+        if labeled[key].dtype.kind not in kind:
+            dtype = labeled[key].dtype
+            labeled.close()
+            raise ValueError(f'{path}: dataset {key!r} has dtype {dtype}; the official file '
+                             'stores images as uint8, depths as float, labels as integers')
     if images.ndim != 4 or images.shape[1] != 3:
         labeled.close()
         raise ValueError(f'{path}: images must be stored (N, 3, W, H), got {images.shape}')
@@ -136,9 +150,31 @@ def convert_frame(image: np.ndarray, depth: np.ndarray, label: np.ndarray,
     depth_mm = np.clip(np.rint(np.asarray(depth, np.float64).T * 1000), 0, 65535)
     label = np.asarray(label).T
     if label.max() >= lut.size:
-        raise ValueError(f'raw label {label.max()} is beyond the {lut.size - 1} classes of '
-                         'mapClass')
+        raise ValueError(f'field "labels": raw label {label.max()} is beyond the '
+                         f'{lut.size - 1} classes of mapClass')
     return bgr, depth_mm.astype(np.uint16), lut[label]
+
+
+def _read_frame(labeled: h5py.File, path: Path, frame: int) -> list:
+    """The three arrays of one frame; a failed HDF5 read names the file, field and frame."""
+    arrays = []
+    for key in LABELED_KEYS:
+        try:
+            arrays.append(labeled[key][frame])
+        except (OSError, ValueError, KeyError) as error:  # a corrupt chunk, a short file
+            raise ValueError(f'{path}: cannot read {key}[{frame}] (frame {frame + 1}): '
+                             f'{error}') from error
+    return arrays
+
+
+def _write_image(path: Path, array: np.ndarray) -> None:
+    """``cv2.imwrite`` returns False (a full disk, no permission) instead of raising."""
+    try:
+        written = cv2.imwrite(str(path), array)
+    except cv2.error as error:
+        raise OSError(f'cannot write {path}: {error}') from error
+    if not written:
+        raise OSError(f'cannot write {path} (disk full or not writable?)')
 
 
 def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
@@ -175,20 +211,28 @@ def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
             for index in tqdm(indices, desc=f'NYU-Depth V2 {split}', unit='frame',
                               disable=not show_progress):
                 frame = int(index) - 1
-                bgr, depth_mm, label = convert_frame(labeled['images'][frame],
-                                                     labeled['depths'][frame],
-                                                     labeled['labels'][frame], lut)
+                try:
+                    bgr, depth_mm, label = convert_frame(
+                        *_read_frame(labeled, labeled_mat, frame), lut)
+                except ValueError as error:
+                    if str(labeled_mat) in str(error):
+                        raise
+                    raise ValueError(f'{labeled_mat}, frame {frame + 1}: {error}') from error
                 sample_id = f'{int(index):04d}'
-                cv2.imwrite(str(dirs['rgb'] / f'{sample_id}.png'), bgr)
-                cv2.imwrite(str(dirs['depth'] / f'{sample_id}.png'), depth_mm)
-                cv2.imwrite(str(dirs['labels_40'] / f'{sample_id}.png'), label)
+                _write_image(dirs['rgb'] / f'{sample_id}.png', bgr)
+                _write_image(dirs['depth'] / f'{sample_id}.png', depth_mm)
+                _write_image(dirs['labels_40'] / f'{sample_id}.png', label)
                 ids.append(sample_id)
                 if split == 'train':
                     metres = np.minimum(depth_mm / 1000.0, MAX_DEPTH_M)
                     depth_sum += metres.sum()
                     depth_sq_sum += np.square(metres).sum()
                     depth_count += metres.size
-            (out_root / f'{split}.txt').write_text('\n'.join(ids) + '\n')
+            split_file = out_root / f'{split}.txt'
+            try:
+                split_file.write_text('\n'.join(ids) + '\n')
+            except OSError as error:
+                raise OSError(f'cannot write {split_file}: {error.strerror or error}') from error
             result[split] = len(ids)
     mean = depth_sum / depth_count
     result['depth_mean'] = float(mean)
@@ -228,7 +272,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         result = convert_nyu_depth_v2(args.labeled_mat, args.splits_mat, args.mapping_mat,
                                       args.out_root, show_progress=not args.no_progress)
-    except (FileNotFoundError, KeyError, ValueError) as error:
+    except (OSError, KeyError, ValueError) as error:  # FileNotFoundError is an OSError
         # KeyError's str() is the repr of its message; show the message itself.
         message = error.args[0] if error.args else error
         print(f'error: {message}', file=sys.stderr)

@@ -14,6 +14,7 @@ import os.path as osp
 import re
 from typing import Optional, Sequence, Union
 
+import cv2
 import mmcv
 import numpy as np
 import torch
@@ -25,6 +26,10 @@ from mmpretrain.structures import DataSample
 from fdkd_mm.registry import TRANSFORMS
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
+
+
+class FrameDecodeError(ValueError):
+    """A frame of a clip cannot be read or decoded; the message names the clip and the file."""
 
 
 def _natural_key(name: str) -> list:
@@ -125,6 +130,24 @@ class LoadFrames(BaseTransform):
         self.out_key = out_key
         self.backend_args = backend_args
 
+    def _decode(self, path: str, clip: str) -> np.ndarray:
+        """One frame as RGB; undecodable bytes are named here, not as an OpenCV assertion."""
+        try:
+            content = fileio.get(path, self.backend_args)
+        except OSError as error:
+            raise FrameDecodeError(f'clip {clip}: cannot read frame {path}: {error}') from error
+        # Decoded in OpenCV's BGR order: asking mmcv for RGB converts before checking that
+        # anything was decoded (cvtColor's "!_src.empty()" assertion, naming no file).
+        try:
+            frame = mmcv.imfrombytes(content, flag='color', channel_order='bgr') \
+                if content else None
+        except (OSError, ValueError, cv2.error):  # other mmcv backends raise instead
+            frame = None
+        if frame is None:
+            raise FrameDecodeError(f'clip {clip}: frame {path} cannot be decoded (empty, '
+                                   'truncated or not an image)')
+        return np.ascontiguousarray(frame[..., ::-1])
+
     def transform(self, results: dict) -> dict:
         """Decode the chosen frames.
 
@@ -133,15 +156,18 @@ class LoadFrames(BaseTransform):
 
         Returns:
             ``results`` with ``out_key`` (T, H, W, 3) uint8 and ``img_shape`` (H, W).
+
+        Raises:
+            FrameDecodeError: A frame is unreadable, undecodable or of another size than the
+                clip's first; names the clip (``clip_id``) and the frame file.
         """
+        clip = results.get('clip_id') or osp.basename(str(results.get('frame_dir', '?')))
         frames = []
         for path in results['frame_paths']:
-            frame = mmcv.imfrombytes(fileio.get(path, self.backend_args), channel_order='rgb')
-            if frame is None:
-                raise ValueError(f'cannot decode frame {path}')
+            frame = self._decode(path, clip)
             if frames and frame.shape != frames[0].shape:
-                raise ValueError(f'frame {path} has shape {frame.shape}, the clip\'s first frame '
-                                 f'{frames[0].shape}')
+                raise FrameDecodeError(f'clip {clip}: frame {path} has shape {frame.shape}, the '
+                                       f"clip's first frame {frames[0].shape}")
             frames.append(frame)
         results[self.out_key] = np.stack(frames)
         results['img_shape'] = frames[0].shape[:2]

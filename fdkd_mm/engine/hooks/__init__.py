@@ -1,9 +1,11 @@
 """Training hooks of fdkd_mm."""
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_sample_report_hook import BadSampleReportHook
+from .checkpoint_meta_hook import CheckpointMetaHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
-from .nonfinite_guard_hook import NonFiniteLossGuardHook
+from .divergence_guard_hook import DivergenceError, DivergenceGuardHook, NonFiniteLossGuardHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'DecouplerTemperatureHook',
+__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'CheckpointMetaHook',
+           'DecouplerTemperatureHook', 'DivergenceError', 'DivergenceGuardHook',
            'NonFiniteLossGuardHook', 'RNGStateHook']

@@ -5,7 +5,7 @@ import os
 import os.path as osp
 from collections.abc import Iterator
 
-from mmengine.dist import is_main_process
+from mmengine.dist import all_reduce_params, is_distributed, is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
@@ -22,6 +22,23 @@ def fsync_path(path: str) -> None:
         os.close(fd)
 
 
+#: Metrics ``save_best='auto'`` selects, in this order, before falling back to the first one.
+PREFERRED_BEST_METRICS = ('mIoU', 'accuracy/top1')
+
+
+@contextlib.contextmanager
+def naming_the_file(path: str, what: str = 'checkpoint') -> Iterator[None]:
+    """Re-raise an ``OSError`` (full disk, permissions) with the file being written, and remove
+    the partial ``<path>.tmp`` so no half-written file is left behind."""
+    try:
+        yield
+    except OSError as error:
+        if osp.isfile(path + '.tmp'):
+            os.remove(path + '.tmp')
+        raise OSError(error.errno, f'cannot write {what} {path}: '
+                      f'{error.strerror or error}', path) from error
+
+
 def commit_tmp(final: str) -> None:
     """Make the complete ``<final>.tmp`` durable, rename it to ``final`` and flush the folder."""
     fsync_path(final + '.tmp')
@@ -32,11 +49,21 @@ def commit_tmp(final: str) -> None:
 def write_text_atomic(path: str, text: str) -> None:
     """Write ``text`` to ``<path>.tmp``, flush it, then rename it over ``path``."""
     tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with naming_the_file(path, 'file'):
+        with open(tmp, 'w') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+
+def preferred_best_metric(metrics: dict) -> str:
+    """The metric ``save_best='auto'`` follows: mIoU, else top-1, else the first one."""
+    for preferred in PREFERRED_BEST_METRICS:
+        for key in metrics:
+            if key == preferred or key.endswith('/' + preferred):
+                return key
+    return next(iter(metrics))
 
 
 @HOOKS.register_module()
@@ -61,10 +88,34 @@ class AtomicCheckpointHook(CheckpointHook):
     ``save_best`` checkpoints get the same treatment: MMEngine deletes the previous best file
     and then writes the new one in place; here the new one goes through a temporary file and
     the previous one is deleted after the rename, so a kill leaves a complete best checkpoint
-    (at worst two). Other file backends keep MMEngine's behaviour.
+    (at worst two). Other file backends keep MMEngine's behaviour. A failed write (full disk)
+    raises an ``OSError`` naming the checkpoint and leaves no partial file.
 
-    Takes every argument of :class:`mmengine.hooks.CheckpointHook`.
+    ``save_best='auto'`` follows mIoU (segmentation) or top-1 accuracy (classification);
+    MMEngine's ``'auto'`` takes the first metric, which for mmseg's ``IoUMetric`` is aAcc.
+    Other metrics keep MMEngine's rule (the first one).
+
+    In distributed runs without SyncBN each rank's BatchNorm statistics come from its own
+    batches, and only rank 0's would be written: with ``sync_buffers`` (default) the buffers
+    are averaged over the ranks right before every checkpoint, so the checkpoint, the
+    training state of every rank and a resumed run agree (``SyncBuffersHook`` does the same
+    before validation).
+
+    Args:
+        sync_buffers: Average the model buffers over the ranks before each checkpoint.
+        **kwargs: Every argument of :class:`mmengine.hooks.CheckpointHook`.
     """
+
+    def __init__(self, *args, sync_buffers: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not isinstance(sync_buffers, bool):
+            raise TypeError(f'default_hooks.checkpoint.sync_buffers must be True or False, got '
+                            f'{sync_buffers!r}')
+        self.sync_buffers = sync_buffers
+
+    def _sync_buffers(self, runner) -> None:
+        if self.sync_buffers and is_distributed():
+            all_reduce_params(runner.model.buffers(), op='mean')
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
@@ -86,6 +137,7 @@ class AtomicCheckpointHook(CheckpointHook):
         return stale
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        self._sync_buffers(runner)
         if not isinstance(self.file_backend, LocalBackend):
             return super()._save_checkpoint_with_step(runner, step, meta)
         stale = self._rotate(runner, step)
@@ -93,19 +145,27 @@ class AtomicCheckpointHook(CheckpointHook):
         final = self.file_backend.join_path(self.out_dir, filename)
         self.last_ckpt = final
         runner.message_hub.update_info('last_ckpt', final)
-        runner.save_checkpoint(
-            self.out_dir, filename + '.tmp', self.file_client_args,
-            save_optimizer=self.save_optimizer, save_param_scheduler=self.save_param_scheduler,
-            meta=meta, by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
-        if not is_main_process():  # Runner.save_checkpoint writes on the main process only
-            return
-        commit_tmp(final)
+        with naming_the_file(final):
+            runner.save_checkpoint(
+                self.out_dir, filename + '.tmp', self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler, meta=meta,
+                by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
+            if not is_main_process():  # Runner.save_checkpoint writes on the main process only
+                return
+            commit_tmp(final)
         write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), final)
         for path in stale:
             if path != final and osp.isfile(path):
                 os.remove(path)
 
     def _save_best_checkpoint(self, runner, metrics) -> None:
+        if self.save_best and 'auto' in self.key_indicators and metrics:
+            key = preferred_best_metric(metrics)
+            runner.logger.info(f"save_best='auto' follows {key} (metrics: {', '.join(metrics)})")
+            self._init_rule(self.rules, [key])
+            self.key_indicators = [key]
+        self._sync_buffers(runner)
         if not self.save_best or not isinstance(self.file_backend, LocalBackend):
             return super()._save_best_checkpoint(runner, metrics)
         with self._best_written_atomically(runner) as previous_best:
@@ -126,9 +186,11 @@ class AtomicCheckpointHook(CheckpointHook):
         def save_best(out_dir, filename, *args, **kwargs):
             if not filename.startswith('best_'):  # the regular re-save at the end
                 return save_checkpoint(out_dir, filename, *args, **kwargs)
-            save_checkpoint(out_dir, filename + '.tmp', *args, **kwargs)
-            if is_main_process():
-                commit_tmp(self.file_backend.join_path(out_dir, filename))
+            final = self.file_backend.join_path(out_dir, filename)
+            with naming_the_file(final):
+                save_checkpoint(out_dir, filename + '.tmp', *args, **kwargs)
+                if is_main_process():
+                    commit_tmp(final)
 
         def defer_remove(path, *args, **kwargs):
             if osp.basename(str(path)).startswith('best_'):

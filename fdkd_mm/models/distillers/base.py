@@ -5,15 +5,18 @@ from collections.abc import Mapping
 from typing import ContextManager, Optional, Union
 
 import torch
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import load_checkpoint
 from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
 from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
+from fdkd_mm.utils.checkpoint_meta import check_teacher_checkpoint
+from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+from fdkd_mm.utils.strict_loading import load_state_dict_strict
+from fdkd_mm.utils.typed_args import check_bool, check_choice
 
 RecorderCfg = dict
 
@@ -86,6 +89,9 @@ class BaseCrossModalDistiller(BaseModel):
             ``torch.autocast`` in that precision (cheaper on GPUs with fast half-precision
             math); its recorded tensors are cast back to float32, so the distillation losses
             see float32 targets. ``None`` (default) runs it in the model's own precision.
+        allow_teacher_mismatch: Load a ``teacher_ckpt`` whose record says it was trained on
+            another modality or network than the teacher's, with a warning, instead of
+            refusing it. Defaults to False.
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
@@ -96,15 +102,18 @@ class BaseCrossModalDistiller(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  teacher_trainable: bool = False,
-                 teacher_autocast: Optional[str] = None) -> None:
+                 teacher_autocast: Optional[str] = None,
+                 allow_teacher_mismatch: bool = False) -> None:
         super().__init__(init_cfg=init_cfg)
         self.student = build_scoped(student)
         self.teacher = build_scoped(teacher)
         self.student_input = student_input
         self.teacher_input = teacher_input
-        self.teacher_trainable = teacher_trainable
+        self.teacher_trainable = check_bool(teacher_trainable, 'model.teacher_trainable')
         if teacher_ckpt is not None:
-            self._load_teacher(teacher_ckpt)
+            self._load_teacher(teacher_ckpt, teacher if isinstance(teacher, Mapping) else None,
+                               check_bool(allow_teacher_mismatch,
+                                          'model.allow_teacher_mismatch'))
         if not teacher_trainable:
             self._freeze_teacher()
         self.pools = {'student': self._split_pools(student_recorders, 'student'),
@@ -165,11 +174,10 @@ class BaseCrossModalDistiller(BaseModel):
 
     # ----------------------------------------------------------------------------- teacher
     def _check_teacher_autocast(self, teacher_autocast: Optional[str]) -> Optional[str]:
+        check_choice(teacher_autocast, 'model.teacher_autocast',
+                     [None, *sorted(TEACHER_AUTOCAST_DTYPES)])
         if teacher_autocast is None:
             return None
-        if teacher_autocast not in TEACHER_AUTOCAST_DTYPES:
-            raise ValueError(f'teacher_autocast must be one of {sorted(TEACHER_AUTOCAST_DTYPES)}'
-                             f' or None, got {teacher_autocast!r}')
         if self.teacher_trainable:
             raise ValueError('teacher_autocast applies to a frozen teacher; a trainable teacher '
                              'trains in the precision of the optimizer wrapper (AmpOptimWrapper)')
@@ -182,13 +190,20 @@ class BaseCrossModalDistiller(BaseModel):
         device = next(self.teacher.parameters()).device
         return torch.autocast(device.type, dtype=TEACHER_AUTOCAST_DTYPES[self.teacher_autocast])
 
-    def _load_teacher(self, path: str) -> None:
+    def _load_teacher(self, path: str, teacher_cfg: Optional[dict],
+                      allow_mismatch: bool) -> None:
+        """Load the trained unimodal teacher: refused when the checkpoint's record says it was
+        trained on another modality or network, or when its keys do not fit (each named)."""
         if not osp.isfile(path):
             raise FileNotFoundError(
                 f'teacher_ckpt {path!r} does not exist. Train the unimodal teacher first '
                 '(configs/uni/...) and point teacher_ckpt at its checkpoint.')
-        load_checkpoint(self.teacher, path, map_location='cpu', strict=True,
-                        logger='current', revise_keys=[(r'^module\.', '')])
+        checkpoint = load_checkpoint_file(path, map_location='cpu')
+        check_teacher_checkpoint(checkpoint, self.teacher_input, teacher_cfg,
+                                 allow_mismatch=allow_mismatch,
+                                 override_hint='model.allow_teacher_mismatch=True')
+        load_state_dict_strict(self.teacher, checkpoint, path,
+                               logger=MMLogger.get_current_instance())
         # Marked initialised, so the distiller's init_weights() never overwrites the weights.
         self.teacher._is_init = True
         print_log(f'loaded teacher weights from {path}', logger='current')

@@ -80,6 +80,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
         init_cfg: Initialisation config of the distiller.
         teacher_autocast: ``'bf16'`` / ``'fp16'``: run the frozen teacher under autocast (see
             :class:`BaseCrossModalDistiller`).
+        allow_teacher_mismatch: Load a teacher checkpoint recorded for another modality or
+            network anyway, with a warning (see :class:`BaseCrossModalDistiller`).
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
@@ -90,7 +92,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
                  teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
-                 teacher_autocast: Optional[str] = None) -> None:
+                 teacher_autocast: Optional[str] = None,
+                 allow_teacher_mismatch: bool = False) -> None:
         used = self._used_names(loss_forward_mappings)
         super().__init__(
             student=student, teacher=teacher, student_input=student_input,
@@ -98,7 +101,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg,
             student_recorders=self._keep(student_recorders, used['student'], 'student recorder'),
             teacher_recorders=self._keep(teacher_recorders, used['teacher'], 'teacher recorder'),
-            teacher_trainable=teacher_trainable, teacher_autocast=teacher_autocast)
+            teacher_trainable=teacher_trainable, teacher_autocast=teacher_autocast,
+            allow_teacher_mismatch=allow_teacher_mismatch)
         offered_connectors = list(connectors or {})
         connectors = self._keep(connectors or {}, used['connector'], 'connector', allow_empty=True)
         self.connectors = nn.ModuleDict(

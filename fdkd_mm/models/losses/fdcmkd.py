@@ -40,6 +40,7 @@ from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.heads import head_losses
 from fdkd_mm.models.resize import match_grid, resize_labels
 from fdkd_mm.registry import MODELS
+from fdkd_mm.utils.typed_args import check_bool_dict
 
 ABLATION_SWITCHES = ('frequency', 'align', 'scale', 'log')
 _ALIGN_LOSS_TYPES = ('FrequencyAlignLoss', 'fdkd_mm.FrequencyAlignLoss')
@@ -55,18 +56,12 @@ def ablation_switches(ablation: Optional[dict]) -> dict[str, bool]:
         All four switches.
 
     Raises:
-        ValueError: For an unknown switch, or a value that is not ``True`` / ``False`` (e.g.
-            the string ``'Flase'`` from a mistyped ``--cfg-options``).
+        ValueError: For an unknown switch (the closest name is suggested).
+        TypeError: For a value that is not ``True`` / ``False`` (e.g. the string ``'Flase'``
+            from a mistyped ``--cfg-options``).
     """
     switches = dict.fromkeys(ABLATION_SWITCHES, True)
-    unknown = sorted(set(ablation or {}) - switches.keys())
-    if unknown:
-        raise ValueError(f'unknown ablation switches {unknown}; valid: {list(ABLATION_SWITCHES)}')
-    for name, value in (ablation or {}).items():
-        if not isinstance(value, bool):
-            raise ValueError(f'ablation.{name} must be True or False, got {value!r} '
-                             f'({type(value).__name__})')
-        switches[name] = value
+    switches.update(check_bool_dict(ablation or {}, 'ablation', allowed=ABLATION_SWITCHES))
     return switches
 
 

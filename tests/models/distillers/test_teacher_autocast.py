@@ -53,7 +53,8 @@ def test_training_step_with_a_bf16_teacher_updates_only_the_student(seg_distille
 
 
 def test_unknown_precision_is_a_clear_error(seg_distiller_cfg):
-    with pytest.raises(ValueError, match=r"one of \['bf16', 'fp16'\] or None, got 'bfloat'"):
+    with pytest.raises(ValueError, match=r"model.teacher_autocast='bfloat' is not one of "
+                                         r"\[None, 'bf16', 'fp16'\]"):
         MODELS.build(dict(seg_distiller_cfg, teacher_autocast='bfloat'))
 
 
