@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from fdkd_mm.testing.synthetic_audio_visual import (AVE_NAMES, VGGSOUND_NAMES, class_colour,
-                                                     tone_frequency, write_synthetic_ave,
-                                                     write_synthetic_cremad,
-                                                     write_synthetic_vggsound)
+                                                    tone_frequency, write_synthetic_ave,
+                                                    write_synthetic_cremad,
+                                                    write_synthetic_vggsound)
 from fdkd_mm.registry import DATASETS
 
 FRAMES = [dict(type='fdkd_mm.SampleFrames', num_frames=2, random=False),
@@ -209,4 +209,4 @@ def test_vggsound_malformed_start_and_missing_video(tmp_path):
     os.rename(osp.join(root, 'test-videos/test-set-img/Image-01-FPS', clip + '.mp4'),
               osp.join(root, 'gone'))
     with pytest.raises(FileNotFoundError, match=f'{clip}.mp4'):
-        DATASETS.build(vggsound_cfg(root, 'test'))
+        DATASETS.build(vggsound_cfg(root, 'test', missing_files='error'))
