@@ -1,5 +1,7 @@
 """Helpers of the dataset-converter tests: load a converter, inspect outputs, train briefly."""
 import importlib.util
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -102,3 +104,33 @@ def train_two_iterations(config: str, data_root: Path, work_dir: Path,
     assert runner.iter == 2 and len(losses) == 2, (runner.iter, losses)
     assert all(np.isfinite(losses)) and all(loss > 0 for loss in losses), losses
     return losses
+
+
+KILLER = '''
+import os, signal, sys
+import fdkd_mm.datasets.conversion.outputs as outputs
+sys.path.insert(0, {tests!r})
+from converter_checks import load_converter
+real, calls = outputs.write_atomic, []
+
+def write_atomic(final, write, is_dir=False):
+    calls.append(final)
+    if len(calls) == {kill_at}:  # this output is written in full, then the process dies
+        inner = write
+        def write(tmp):
+            inner(tmp)
+            os.kill(os.getpid(), signal.SIGKILL)
+    return real(final, write, is_dir)
+
+outputs.write_atomic = write_atomic
+sys.exit(load_converter({name!r}).main({argv!r}))
+'''
+
+
+def run_killed(name: str, argv: list[str], kill_at: int) -> subprocess.CompletedProcess:
+    """Run converter ``name`` and SIGKILL it while it writes its ``kill_at``-th output."""
+    code = KILLER.format(tests=str(Path(__file__).resolve().parent), kill_at=kill_at, name=name,
+                         argv=argv)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, '-c', code], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)

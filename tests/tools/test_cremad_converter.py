@@ -7,15 +7,13 @@ keeps source frames 0, 10 and 20.
 """
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.registry import init_default_scope
 
 from converter_checks import (REPO, dominant_frequency, frame_codes, load_converter, read_wav,
-                              snapshot, train_two_iterations)
+                              run_killed, snapshot, train_two_iterations)
 from fdkd_mm.datasets.audio_visual.cremad import CREMAD_CLASSES
 from fdkd_mm.testing.synthetic_audio_visual import tone_frequency
 from fdkd_mm.testing.synthetic_downloads import write_raw_cremad
@@ -110,36 +108,6 @@ def test_no_split_files_writes_a_speaker_split_with_a_warning(tmp_path, capsys):
     rows = {split: (out / f'{split}.csv').read_text().splitlines() for split in ('train', 'test')}
     assert sorted(rows['train'] + rows['test']) == [f'{clip},NEU' for clip in clips]
     assert len(rows['train']) == len(rows['test']) == 1
-
-
-KILLER = '''
-import os, signal, sys
-import fdkd_mm.datasets.conversion.outputs as outputs
-sys.path.insert(0, {tests!r})
-from converter_checks import load_converter
-real, calls = outputs.write_atomic, []
-
-def write_atomic(final, write, is_dir=False):
-    calls.append(final)
-    if len(calls) == {kill_at}:  # this output is written in full, then the process dies
-        inner = write
-        def write(tmp):
-            inner(tmp)
-            os.kill(os.getpid(), signal.SIGKILL)
-    return real(final, write, is_dir)
-
-outputs.write_atomic = write_atomic
-sys.exit(load_converter({name!r}).main({argv!r}))
-'''
-
-
-def run_killed(name: str, argv: list[str], kill_at: int) -> subprocess.CompletedProcess:
-    """Run converter ``name`` and SIGKILL it while it writes its ``kill_at``-th output."""
-    code = KILLER.format(tests=str(Path(__file__).parent), kill_at=kill_at, name=name,
-                         argv=argv)
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, '-c', code], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
 
 
 def test_killed_run_leaves_no_partial_output_and_resumes(tmp_path, capsys):
