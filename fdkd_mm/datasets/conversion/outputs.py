@@ -100,7 +100,13 @@ def write_pickle(path: PathLike, obj) -> None:
 
 
 def write_text(path: PathLike, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path``, atomically."""
+    """Write UTF-8 ``text`` to ``path``, atomically; a file that holds it already is kept.
+
+    Keeping an unchanged file lets a rerun leave a finished layout untouched.
+    """
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding='utf-8') == text:
+        return
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding='utf-8'))
 
 

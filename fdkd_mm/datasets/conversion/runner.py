@@ -204,9 +204,8 @@ def write_splits(out_root: Path, splits: Mapping[str, Sequence[tuple]], succeede
     all_kept = True
     for file_name, rows in splits.items():
         kept = [line for clip_id, line in rows if clip_id in succeeded]
-        path, text = Path(out_root) / file_name, ''.join(line + '\n' for line in kept)
-        if not path.is_file() or path.read_text(encoding='utf-8') != text:
-            write_text(path, text)
+        path = Path(out_root) / file_name
+        write_text(path, ''.join(line + '\n' for line in kept))
         dropped = len(rows) - len(kept)
         print(f'{path}: {len(kept)} clips'
               + (f' ({dropped} rows dropped: their clips failed, see above)' if dropped else ''),
