@@ -74,6 +74,22 @@ def default_ann_file(task: str, split: str, split_set: str) -> str:
     return f'crisismmd_datasplit_agreed_label/task_{task}_text_img_agreed_lab_{split}.tsv'
 
 
+def image_file_problems(path: str) -> list[str]:
+    """What is wrong with an image file: missing, or not decodable.
+
+    Args:
+        path: The image.
+
+    Returns:
+        One message naming the file, or none when it decodes.
+    """
+    if not osp.isfile(path):
+        return [f'{path}: missing (image)']
+    if cv2.imread(path, cv2.IMREAD_COLOR) is None:
+        return [f'{path}: cannot be decoded, truncated or not an image']
+    return []
+
+
 @DATASETS.register_module()
 class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
     """CrisisMMD v2.0 (tweet text, tweet image) pairs with one class label per pair.
@@ -207,13 +223,8 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             event_name=row.get('event_name', ''))
 
     def diagnose_sample(self, info: dict) -> list[str]:
-        """Problems of the pair's image (missing, or not decodable as an image)."""
-        path = info['img_path']
-        if not osp.isfile(path):
-            return [f'{path}: missing (image)']
-        if cv2.imread(path, cv2.IMREAD_COLOR) is None:
-            return [f'{path}: cannot be decoded, truncated or not an image']
-        return []
+        """Problems of the pair's image (see :func:`image_file_problems`)."""
+        return image_file_problems(info['img_path'])
 
     def sample_key(self, info: dict) -> str:
         """``<tweet_id>/<image_id>`` of the pair."""

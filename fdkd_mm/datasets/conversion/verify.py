@@ -1,13 +1,14 @@
 """``--verify``: check a converted layout through the dataset classes the configs build.
 
 Each split's dataset is built exactly as the configs build it (split file parsed, every listed
-clip's files present), every clip's files are checked by the converter's own rule (frames
-decode, audio at the expected rate or of the expected shape) in the worker pool, and the
-number of clips per split and class is printed.
+clip's files present), the number of samples per split and class is printed, and every sample's
+files are checked once (samples shared by several splits or tasks are checked once) by the
+converter's own rule -- frames decode, audio at the expected rate or of the expected shape,
+images decode -- in the worker pool.
 """
 import sys
 from collections import Counter
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Optional
 
 from .media import ClipError
 from .runner import CONVERTED, SHOWN_FAILURES, ClipResult, run_clips
@@ -15,48 +16,63 @@ from .runner import CONVERTED, SHOWN_FAILURES, ClipResult, run_clips
 BAD_OUTPUT = 'bad output'
 
 
-def _checker(check_clip: Callable[[dict], list]) -> Callable:
-    def check(item) -> ClipResult:
-        clip_id, info = item
-        problems = check_clip(info)
+def _checker(check: Callable[[dict], list]) -> Callable:
+    def run(item) -> ClipResult:
+        key, info = item
+        problems = check(info)
         if problems:
             raise ClipError(BAD_OUTPUT, '; '.join(problems))
-        return ClipResult(clip_id, CONVERTED)
-    return check
+        return ClipResult(key, CONVERTED)
+    return run
 
 
-def verify_layout(name: str, builders: Mapping[str, Callable], check_clip: Callable[[dict], list],
-                  workers: int = 1, show_progress: bool = True, stream=None) -> int:
-    """Build each split's dataset, check every clip, print counts per split and class.
+def print_counts(split: str, dataset, stream) -> None:
+    """``<split>: N samples in C classes`` and one line per class of the dataset."""
+    classes = dataset.metainfo['classes']
+    counts = Counter(classes[dataset.get_data_info(index)['gt_label']]
+                     for index in range(len(dataset)))
+    print(f'{split}: {len(dataset)} clips in {len(counts)} classes', file=stream)
+    width = max(len(name) for name in classes)
+    for name in classes:
+        print(f'  {name:<{width}}  {counts.get(name, 0):6d}', file=stream)
+
+
+def verify_layout(name: str, builders: Mapping[str, Callable], check: Callable[[dict], list],
+                  workers: int = 1, show_progress: bool = True,
+                  key: Optional[Callable[[dict], str]] = None, stream=None) -> int:
+    """Build each split's dataset, print counts per split and class, check every sample.
 
     Args:
         name: Dataset name for the messages.
         builders: Split name → function building that split's dataset (as the configs do).
-        check_clip: Data info → problems with the clip's files (empty when fine).
-        workers: Processes checking clips.
-        show_progress: Show progress bars.
+        check: Data info → problems with the sample's files (empty when fine).
+        workers: Processes checking samples.
+        show_progress: Show the progress bar.
+        key: Data info → what identifies a sample's files (default its ``clip_id``); samples
+            of equal key are checked once.
         stream: Where to print (default stdout).
 
     Returns:
-        0 when every split builds and every clip passes, else 1.
+        0 when every split builds and every sample passes, else 1.
     """
     stream = stream or sys.stdout
-    problems = []
+    key = key or (lambda info: info['clip_id'])
+    problems, items, splits_of = [], {}, {}
     for split, build in builders.items():
         try:
             dataset = build()
         except (FileNotFoundError, ValueError) as error:
             problems.append(f'{split}: the dataset does not build: {error}')
             continue
-        infos = [dataset.get_data_info(index) for index in range(len(dataset))]
-        counts = Counter(info['label_name'] for info in infos)
-        print(f'{split}: {len(infos)} clips in {len(counts)} classes', file=stream)
-        width = max((len(label) for label in counts), default=0)
-        for label in dataset.metainfo['classes']:
-            print(f'  {label:<{width}}  {counts.get(label, 0):6d}', file=stream)
-        summary = run_clips([(info['clip_id'], info) for info in infos], _checker(check_clip),
-                            workers, desc=f'verify {split}', show_progress=show_progress)
-        problems += [f'{split}: {result.message}' for result in summary.failed]
+        print_counts(split, dataset, stream)
+        for index in range(len(dataset)):
+            info = dataset.get_data_info(index)
+            items.setdefault(key(info), info)
+            splits_of.setdefault(key(info), []).append(split)
+    summary = run_clips(list(items.items()), _checker(check), workers, desc=f'verify {name}',
+                        show_progress=show_progress)
+    problems += [f'{"/".join(splits_of[result.clip_id])}: {result.message}'
+                 for result in summary.failed]
     if problems:
         print(f'{name}: {len(problems)} problem(s):', file=stream)
         for problem in problems[:SHOWN_FAILURES]:
