@@ -30,14 +30,14 @@ def test_unpacks_the_splits_and_counts_pairs_per_split_and_class(download, capsy
     printed = capsys.readouterr().out
     assert "unpacked ['crisismmd_datasplit_all']" in printed
     assert not (root / '__MACOSX').exists()
-    assert 'all/informative/train: 6 clips in 2 classes' in printed
+    assert 'all/informative/train: 6 pairs in 2 classes' in printed
     tsv = root / 'crisismmd_datasplit_all' / 'task_informative_text_img_train.tsv'
     lines = tsv.read_text().splitlines()
     labels = [line.split('\t')[lines[0].split('\t').index('label')] for line in lines[1:]]
     for name in ('informative', 'not_informative'):
         assert f'  {name:<15}  {labels.count(name):6d}' in printed
     assert 0 < labels.count('informative') < 6
-    assert 'all/informative/test: 3 clips in 2 classes' in printed
+    assert 'all/informative/test: 3 pairs in 2 classes' in printed
     assert 'not present: crisismmd_datasplit_agreed_label/' in printed
     assert 'CrisisMMD: layout OK' in printed
     assert checker.main([str(root), '--splits-zip', str(archive), '--no-progress']) == 0

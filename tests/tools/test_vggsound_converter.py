@@ -89,6 +89,14 @@ def test_public_split_files_and_unknown_classes(converted, tmp_path, capsys):
                           str(test), '--no-progress']) == 0
     assert (out / 'train.csv').read_text() == train.read_text()
     assert (out / 'test.csv').read_text() == test.read_text()
+    # C2KD's train_tiny.csv / test_tiny.csv carry a fourth (split) column.
+    for path in (train, test):
+        split = path.stem.split('_')[0]
+        path.write_text(''.join(f'{line},{split}\n' for line in path.read_text().splitlines()))
+    out4 = tmp_path / 'out4'
+    assert vggsound.main([str(converted['raw']), str(out4), '--split-files', str(train),
+                          str(test), '--no-progress']) == 0
+    assert (out4 / 'train.csv').read_text() == (out / 'train.csv').read_text()
     typo = tmp_path / 'typo.txt'
     typo.write_text('dog barking\ndog barkin\n')
     assert vggsound.main([str(converted['raw']), str(out), '--classes', str(typo),

@@ -104,7 +104,7 @@ def check(data_root: Path, workers: int, show_progress: bool) -> int:
         print(f'not present: {tsv} (needed for task={task!r}, split_set={split_set!r})')
     missing_default = [tsv for split_set, task, tsv in absent if (split_set, task) == DEFAULT]
     code = verify_layout('CrisisMMD', builders, image_problems, workers, show_progress,
-                         key=lambda info: info['img_path'])
+                         key=lambda info: info['img_path'], unit='pairs')
     if missing_default:
         print(f'error: the configs\' default split files are missing: {missing_default}; '
               'unpack crisismmd_datasplit_all.zip into DATA_ROOT (--splits-zip)',

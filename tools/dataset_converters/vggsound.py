@@ -7,9 +7,10 @@ Input ``RAW_ROOT``: a folder (searched recursively) of the clips, named
 ``<ytid>_<start:06d>.mp4`` as in the released VGGSound video archives (``<ytid>_<start>.mp4``
 without zero padding is found too). Rows come from
 
-* ``--split-files TRAIN TEST``: one csv per split, e.g. C2KD's ``train_tiny.csv`` /
-  ``test_tiny.csv`` (3 columns ``<ytid>,<start>,<label>``, in its ``vggsound/datasplit.zip``),
-  which define the paper's 50-class subset; or
+* ``--split-files TRAIN TEST``: one csv per split, in 3 (``<ytid>,<start>,<label>``) or 4
+  columns (a split column, ignored: the file says the split), e.g. C2KD's ``train_tiny.csv`` /
+  ``test_tiny.csv`` (in its ``vggsound/datasplit.zip``; 4 columns, 25,835 / 2,500 rows), which
+  define the paper's 50-class subset; or
 * ``--csv vggsound.csv`` (default ``RAW_ROOT/vggsound.csv``): the official list, split by its
   fourth column;
 

@@ -15,8 +15,10 @@ folder)::
 their name. The split file may also be the full ``vggsound.csv`` (rows
 ``<ytid>,<start>,<label>,<train|test>``): pass ``split='train'`` or ``'test'`` to keep one split.
 Fields are standard CSV (labels with commas are quoted). The subset is defined by the split
-files you give; C2KD's loader reads ``train_tiny.csv`` / ``test_tiny.csv`` in this 3-column form
-(shipped in its ``vggsound/datasplit.zip``), OGM-GE's the 4-column ``vggsound.csv``.
+files you give: the paper's 50 classes are those of C2KD's ``train_tiny.csv`` /
+``test_tiny.csv`` (in its ``vggsound/datasplit.zip``; 4 columns, 25,835 / 2,500 rows), which
+``tools/dataset_converters/vggsound.py`` turns into the 3-column ``train.csv`` / ``test.csv``
+read here; OGM-GE reads the full 4-column ``vggsound.csv``.
 
 Real downloads: some clips of every split file are gone from YouTube, so rows whose wav or frame
 folder is missing are left out at build time and counted in the log (``missing_files='drop'``,

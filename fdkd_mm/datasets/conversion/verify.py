@@ -26,12 +26,12 @@ def _checker(check: Callable[[dict], list]) -> Callable:
     return run
 
 
-def print_counts(split: str, dataset, stream) -> None:
-    """``<split>: N samples in C classes`` and one line per class of the dataset."""
+def print_counts(split: str, dataset, unit: str, stream) -> None:
+    """``<split>: N <unit> in C classes`` and one line per class of the dataset."""
     classes = dataset.metainfo['classes']
     counts = Counter(classes[dataset.get_data_info(index)['gt_label']]
                      for index in range(len(dataset)))
-    print(f'{split}: {len(dataset)} clips in {len(counts)} classes', file=stream)
+    print(f'{split}: {len(dataset)} {unit} in {len(counts)} classes', file=stream)
     width = max(len(name) for name in classes)
     for name in classes:
         print(f'  {name:<{width}}  {counts.get(name, 0):6d}', file=stream)
@@ -39,7 +39,8 @@ def print_counts(split: str, dataset, stream) -> None:
 
 def verify_layout(name: str, builders: Mapping[str, Callable], check: Callable[[dict], list],
                   workers: int = 1, show_progress: bool = True,
-                  key: Optional[Callable[[dict], str]] = None, stream=None) -> int:
+                  key: Optional[Callable[[dict], str]] = None, unit: str = 'clips',
+                  stream=None) -> int:
     """Build each split's dataset, print counts per split and class, check every sample.
 
     Args:
@@ -50,6 +51,7 @@ def verify_layout(name: str, builders: Mapping[str, Callable], check: Callable[[
         show_progress: Show the progress bar.
         key: Data info → what identifies a sample's files (default its ``clip_id``); samples
             of equal key are checked once.
+        unit: What a sample is called in the counts (``'clips'``, ``'pairs'``).
         stream: Where to print (default stdout).
 
     Returns:
@@ -64,7 +66,7 @@ def verify_layout(name: str, builders: Mapping[str, Callable], check: Callable[[
         except (FileNotFoundError, ValueError) as error:
             problems.append(f'{split}: the dataset does not build: {error}')
             continue
-        print_counts(split, dataset, stream)
+        print_counts(split, dataset, unit, stream)
         for index in range(len(dataset)):
             info = dataset.get_data_info(index)
             items.setdefault(key(info), info)
