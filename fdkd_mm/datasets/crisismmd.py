@@ -21,9 +21,11 @@ annotations in the ``all`` split set). A tweet with several images appears once 
 import os.path as osp
 from typing import Optional
 
+import cv2
 from mmpretrain.datasets import BaseDataset
 
 from fdkd_mm.registry import DATASETS
+from .bad_samples import SkipBadSamplesMixin
 
 # Class order is alphabetical, as in the dataset's own published class lists, so that an index
 # means the same thing in every split and config.
@@ -72,8 +74,24 @@ def default_ann_file(task: str, split: str, split_set: str) -> str:
     return f'crisismmd_datasplit_agreed_label/task_{task}_text_img_agreed_lab_{split}.tsv'
 
 
+def image_file_problems(path: str) -> list[str]:
+    """What is wrong with an image file: missing, or not decodable.
+
+    Args:
+        path: The image.
+
+    Returns:
+        One message naming the file, or none when it decodes.
+    """
+    if not osp.isfile(path):
+        return [f'{path}: missing (image)']
+    if cv2.imread(path, cv2.IMREAD_COLOR) is None:
+        return [f'{path}: cannot be decoded, truncated or not an image']
+    return []
+
+
 @DATASETS.register_module()
-class CrisisMMDDataset(BaseDataset):
+class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
     """CrisisMMD v2.0 (tweet text, tweet image) pairs with one class label per pair.
 
     Every data info holds ``text`` (the raw tweet), ``img_path``, ``gt_label`` (class index),
@@ -94,9 +112,17 @@ class CrisisMMDDataset(BaseDataset):
             text and the image were annotated with the same class (needs both columns).
         check_files: Verify at load time that every image exists, so a missing file fails
             early with its TSV row instead of mid-epoch in a worker.
+        skip_bad_samples: Replace a pair whose image turns out unreadable while training
+            (truncated or not an image; a few of the crawled images are) by the next good
+            one, log it and mark the replacement for ``BadSampleReportHook``. Defaults to
+            False: the first bad image stops training with an error naming it.
+        max_consecutive_bad: With ``skip_bad_samples``, how many bad samples in a row are
+            tolerated before giving up.
         **kwargs: Passed to :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
             ``test_mode``, ``metainfo``, ``indices``, ...).
     """
+
+    BAD_SAMPLE_NAME = 'CrisisMMD'
 
     def __init__(self,
                  data_root: str,
@@ -108,6 +134,8 @@ class CrisisMMDDataset(BaseDataset):
                  consistent_only: bool = False,
                  check_files: bool = True,
                  metainfo: Optional[dict] = None,
+                 skip_bad_samples: bool = False,
+                 max_consecutive_bad: int = 10,
                  **kwargs) -> None:
         if split_set not in TASK_CLASSES:
             raise ValueError(f'split_set must be one of {sorted(TASK_CLASSES)}, got {split_set!r}')
@@ -122,6 +150,7 @@ class CrisisMMDDataset(BaseDataset):
         self.label_column = label_column
         self.consistent_only = consistent_only
         self.check_files = check_files
+        self.init_bad_sample_handling(skip_bad_samples, max_consecutive_bad)
         metainfo = dict(metainfo or {})
         metainfo.setdefault('classes', TASK_CLASSES[split_set][task])
         super().__init__(
@@ -192,6 +221,14 @@ class CrisisMMDDataset(BaseDataset):
             tweet_id=row['tweet_id'],
             image_id=row['image_id'],
             event_name=row.get('event_name', ''))
+
+    def diagnose_sample(self, info: dict) -> list[str]:
+        """Problems of the pair's image (see :func:`image_file_problems`)."""
+        return image_file_problems(info['img_path'])
+
+    def sample_key(self, info: dict) -> str:
+        """``<tweet_id>/<image_id>`` of the pair."""
+        return f'{info["tweet_id"]}/{info["image_id"]}'
 
     def extra_repr(self) -> list[str]:
         """Lines added to ``repr(dataset)``."""

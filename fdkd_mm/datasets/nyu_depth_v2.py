@@ -1,15 +1,15 @@
 """NYU-Depth V2 semantic segmentation (40 classes) with aligned RGB and depth."""
 import colorsys
 import os.path as osp
-from typing import Any, List, Optional
+from typing import List, Optional
 
 import cv2
 import mmengine
 import numpy as np
-from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from fdkd_mm.registry import DATASETS
+from .bad_samples import BadSampleError, SkipBadSamplesMixin
 
 #: The 40 classes of Gupta et al.'s NYU-40 mapping, in label order 1..40 (stored 0..39 after
 #: ``reduce_zero_label``). Spelling follows ``classMapping40.mat`` ('refridgerator').
@@ -40,10 +40,6 @@ _FILE_SPECS = {
     'depth_path': ('depth map (single-channel uint16 PNG, millimetres)', (np.uint16,), (2,)),
     'seg_map_path': ('label map (single-channel uint8 PNG, 0 = void, 1..40)', (np.uint8,), (2,)),
 }
-
-
-class BadSampleError(ValueError):
-    """A sample's files are missing, undecodable or hold invalid values (message names them)."""
 
 
 def diagnose_files(info: dict) -> List[str]:
@@ -79,7 +75,7 @@ HOW_TO_MAKE = (
 
 
 @DATASETS.register_module()
-class NYUDepthV2Dataset(BaseSegDataset):
+class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
     """NYU-Depth V2 labelled set: RGB, depth and 40-class labels (795 train / 654 test).
 
     Layout under ``data_root`` (written by ``tools/dataset_converters/nyu_depth_v2.py``)::
@@ -115,6 +111,7 @@ class NYUDepthV2Dataset(BaseSegDataset):
     """
 
     METAINFO = dict(classes=NYU40_CLASSES, palette=NYU40_PALETTE)
+    BAD_SAMPLE_NAME = 'NYU-Depth V2'
 
     def __init__(self, data_root: Optional[str] = None, split: str = 'train',
                  ann_file: Optional[str] = None, data_prefix: Optional[dict] = None,
@@ -129,10 +126,7 @@ class NYUDepthV2Dataset(BaseSegDataset):
             raise ValueError(f'data_prefix needs a depth_path entry, got {data_prefix}')
         self.split = split
         self.depth_suffix = depth_suffix
-        self.skip_bad_samples = skip_bad_samples
-        self.max_consecutive_bad = max_consecutive_bad
-        #: Bad samples replaced by this process's copy of the dataset (a worker's own count).
-        self.num_bad_samples = 0
+        self.init_bad_sample_handling(skip_bad_samples, max_consecutive_bad)
         super().__init__(
             ann_file=f'{split}.txt' if ann_file is None else ann_file,
             img_suffix=img_suffix,
@@ -184,7 +178,15 @@ class NYUDepthV2Dataset(BaseSegDataset):
         return data_list
 
     # ------------------------------------------------------------------ bad-sample handling
-    def _check_labels(self, data: dict, info: dict) -> None:
+    def diagnose_sample(self, info: dict) -> List[str]:
+        """Problems of the sample's RGB, depth and label files (see :func:`diagnose_files`)."""
+        return diagnose_files(info)
+
+    def sample_key(self, info: dict) -> str:
+        """The sample id (``0001`` ...)."""
+        return info['sample_id']
+
+    def check_loaded(self, data: dict, info: dict) -> None:
         """Reject label values outside the classes and the ignore index (255).
 
         Checked on the loaded (reduced) labels, so one cheap pass and no second decode. With
@@ -207,44 +209,3 @@ class NYUDepthV2Dataset(BaseSegDataset):
                 f'{info["seg_map_path"]}: label values {values.tolist()} outside 0..'
                 f'{num_classes if self.reduce_zero_label else num_classes - 1}'
                 f'{" (0 = void)" if self.reduce_zero_label else " and 255"}')
-
-    def prepare_data(self, idx: int) -> Any:
-        """Run the pipeline on sample ``idx``; name the sample's bad files if it fails.
-
-        Raises:
-            BadSampleError: A file of the sample is missing, undecodable, of the wrong dtype,
-                or the labels hold values outside the classes.
-        """
-        info = self.get_data_info(idx)
-        try:
-            data = super().prepare_data(idx)
-        except Exception as err:
-            problems = diagnose_files(info)
-            if problems:
-                raise BadSampleError(f'NYU-Depth V2 sample {info["sample_id"]!r} is unusable: '
-                                     + '; '.join(problems) + f' ({err})') from err
-            err.add_note(f'while loading NYU-Depth V2 sample {info["sample_id"]!r} '
-                         f'({info["img_path"]})')
-            raise
-        if data is not None:
-            self._check_labels(data, info)
-        return data
-
-    def __getitem__(self, idx: int) -> Any:
-        if not self.skip_bad_samples:
-            return super().__getitem__(idx)
-        replaced = []
-        for attempt in range(self.max_consecutive_bad + 1):
-            index = (idx + attempt) % len(self)
-            try:
-                data = super().__getitem__(index)
-            except BadSampleError as err:
-                self.num_bad_samples += 1
-                replaced.append(self.get_data_info(index)['sample_id'])
-                print_log(f'skipping bad sample: {err}', logger='current', level=30)
-                continue
-            if replaced and isinstance(data, dict) and 'data_samples' in data:
-                data['data_samples'].set_metainfo(dict(bad_samples_replaced=replaced))
-            return data
-        raise BadSampleError(f'{len(replaced)} bad samples in a row from index {idx} '
-                             f'({replaced}); the data or the pipeline is broken')

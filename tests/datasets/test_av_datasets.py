@@ -209,4 +209,4 @@ def test_vggsound_malformed_start_and_missing_video(tmp_path):
     os.rename(osp.join(root, 'test-videos/test-set-img/Image-01-FPS', clip + '.mp4'),
               osp.join(root, 'gone'))
     with pytest.raises(FileNotFoundError, match=f'{clip}.mp4'):
-        DATASETS.build(vggsound_cfg(root, 'test'))
+        DATASETS.build(vggsound_cfg(root, 'test', missing_files='error'))

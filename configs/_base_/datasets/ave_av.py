@@ -1,6 +1,7 @@
 # AVE (28 audio-visual events; trainSet / valSet / testSet): the audio spectrogram and the video
 # frames of the same video, for the distillers. Layout: README "Classification (Table 2)" and
 # fdkd_mm/datasets/audio_visual/ave.py. Validation on valSet, testing on testSet.
+# Made from the official download by tools/dataset_converters/ave.py (docs/data_preparation.md).
 dataset_type = 'AVEDataset'
 data_root = 'data/AVE_Dataset'
 

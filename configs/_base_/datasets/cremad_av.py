@@ -1,6 +1,8 @@
 # CREMA-D (6 emotions, 6,698 train / 744 test clips): the audio and the video frames of the
 # same clip, for the distillers. Layout: README "Classification (Table 2)" and
 # fdkd_mm/datasets/audio_visual/cremad.py. CREMA-D has no validation split: val = test.
+# Made from the official download by tools/dataset_converters/cremad.py
+# (docs/data_preparation.md).
 dataset_type = 'CremaDDataset'
 data_root = 'data/CREMA-D'
 

@@ -1,6 +1,7 @@
 # CrisisMMD v2.0 (tweet text + tweet image of the same post) with the public benchmark splits
 # (train / dev / test), for the distillers. Layout: README "Classification (Table 2)" and
-# fdkd_mm/datasets/crisismmd.py. Validation on dev, testing on test.
+# fdkd_mm/datasets/crisismmd.py. Validation on dev, testing on test. Check the download with
+# tools/dataset_converters/crisismmd.py (docs/data_preparation.md).
 dataset_type = 'CrisisMMDDataset'
 data_root = 'data/CrisisMMD_v2.0'
 # The paper does not name the task; 'informative' (2 classes) is the dataset's default. For the

@@ -1,6 +1,8 @@
 # VGGSound, the paper's 50-class subset (given by the split csvs): the audio and the video frames
 # of the same clip, for the distillers. Layout: README "Classification (Table 2)" and
 # fdkd_mm/datasets/audio_visual/vggsound.py. No validation split: val = test.
+# Made from the user's clips by tools/dataset_converters/vggsound.py (docs/data_preparation.md);
+# rows whose clip is missing are left out and counted (the dataset's missing_files='drop').
 dataset_type = 'VGGSoundDataset'
 data_root = 'data/VGGSound'
 # Both split files define the class list, so an index means the same class in train and test.

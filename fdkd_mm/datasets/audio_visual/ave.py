@@ -49,33 +49,39 @@ class AVEDataset(AudioVisualDataset):
 
     DEFAULT_PREFIX = dict(audio='Audio-1004-SE', visual='Image-01-FPS-SE')
     DEFAULT_AUDIO_SUFFIX = '.pkl'
+    BAD_SAMPLE_NAME = 'AVE'
 
     def __init__(self, ann_file: str, class_files=AVE_SPLIT_FILES, **kwargs) -> None:
         super().__init__(ann_file=ann_file, class_files=class_files, **kwargs)
 
     def parse_split_file(self, path: str) -> list[ClipRow]:
-        """Read ``Category&VideoID&Quality&Start&End`` rows.
+        """Read the split file with :func:`read_ave_split`."""
+        return read_ave_split(path)
 
-        Args:
-            path: The split file.
 
-        Returns:
-            One row per non-blank line.
+def read_ave_split(path: str) -> list[ClipRow]:
+    """Read ``Category&VideoID&Quality&Start&End`` rows.
 
-        Raises:
-            ValueError: A row does not have five ``&``-separated fields, an empty category or
-                video id, or non-integer start/end seconds.
-        """
-        expected = '"Category&VideoID&Quality&Start&End" with integer Start/End'
-        rows = []
-        with open(path, encoding='utf-8-sig') as f:
-            for line_no, line in enumerate(f, start=1):
-                line = line.rstrip('\r\n')
-                if not line.strip():
-                    continue
-                fields = line.split('&')
-                if (len(fields) != 5 or not fields[0].strip() or not fields[1].strip()
-                        or not all(field.strip().isdigit() for field in fields[3:])):
-                    raise malformed(path, line_no, line, expected)
-                rows.append(ClipRow(fields[1].strip(), fields[0].strip(), line_no, path))
-        return rows
+    Args:
+        path: The split file.
+
+    Returns:
+        One row per non-blank line.
+
+    Raises:
+        ValueError: A row does not have five ``&``-separated fields, an empty category or
+            video id, or non-integer start/end seconds.
+    """
+    expected = '"Category&VideoID&Quality&Start&End" with integer Start/End'
+    rows = []
+    with open(path, encoding='utf-8-sig') as f:
+        for line_no, line in enumerate(f, start=1):
+            line = line.rstrip('\r\n')
+            if not line.strip():
+                continue
+            fields = line.split('&')
+            if (len(fields) != 5 or not fields[0].strip() or not fields[1].strip()
+                    or not all(field.strip().isdigit() for field in fields[3:])):
+                raise malformed(path, line_no, line, expected)
+            rows.append(ClipRow(fields[1].strip(), fields[0].strip(), line_no, path))
+    return rows

@@ -7,10 +7,18 @@ A data info holds paths only; the pipeline (``fdkd_mm.datasets.transforms``) loa
 transforms both modalities, so each sample carries the audio and the frames of the same clip.
 """
 import os.path as osp
-from typing import NamedTuple, Optional, Sequence
+from collections import Counter
+from typing import List, NamedTuple, Optional, Sequence
 
 from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
+
+from fdkd_mm.datasets.bad_samples import SkipBadSamplesMixin
+from .file_checks import audio_file_problems, frame_dir_problems
+
+MISSING_FILES_POLICIES = ('error', 'drop')
+#: Rows named in a "missing files" message; the rest are counted.
+MAX_LISTED = 20
 
 
 class ClipRow(NamedTuple):
@@ -30,7 +38,7 @@ class ClipRow(NamedTuple):
     split: Optional[str] = None
 
 
-class AudioVisualDataset(BaseDataset):
+class AudioVisualDataset(SkipBadSamplesMixin, BaseDataset):
     """A split file of clips → data infos with the audio path, the frame folder and the label.
 
     Every data info holds ``clip_id``, ``audio_path``, ``frame_dir`` (folder of the clip's
@@ -51,15 +59,28 @@ class AudioVisualDataset(BaseDataset):
             with ``ann_file``'s define the class list when ``metainfo`` gives none, so that an
             index means the same class in every split. Missing files are ignored.
         check_files: Verify at load time that every clip's audio file and frame folder exist,
-            so a missing file fails at start-up with its split-file row, not mid-epoch.
+            so a missing file is found at start-up with its split-file row, not mid-epoch.
+        missing_files: What ``check_files`` does with clips whose files are missing:
+            ``'error'`` raises ``FileNotFoundError`` listing them (with their split-file rows),
+            ``'drop'`` leaves them out and logs how many. ``None`` takes the subclass default
+            (``'drop'`` for VGGSound, whose clips are fetched from YouTube by each user and
+            never all available; ``'error'`` for the others).
         metainfo: ``dict(classes=...)`` fixes the class order; otherwise it is fixed by the
-            subclass or inferred (sorted class names).
+            subclass or inferred (sorted class names). Classes given here are also a subset:
+            rows of other classes are left out (and counted in the log) instead of failing.
+        skip_bad_samples: Replace a sample whose audio or frames turn out unreadable while
+            training (truncated wav or JPEG, corrupt pickle) by the next good one, log it and
+            mark the replacement for ``BadSampleReportHook``. Defaults to False: the first bad
+            sample stops training with an error naming its files.
+        max_consecutive_bad: With ``skip_bad_samples``, how many bad samples in a row are
+            tolerated before giving up.
         **kwargs: Passed to :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
             ``test_mode``, ``indices``, ...).
     """
 
     DEFAULT_PREFIX: dict = dict(audio='', visual='')
     DEFAULT_AUDIO_SUFFIX = '.wav'
+    DEFAULT_MISSING_FILES = 'error'
 
     def __init__(self,
                  ann_file: str,
@@ -69,7 +90,10 @@ class AudioVisualDataset(BaseDataset):
                  frame_dir_suffix: str = '',
                  class_files: Sequence[str] = (),
                  check_files: bool = True,
+                 missing_files: Optional[str] = None,
                  metainfo: Optional[dict] = None,
+                 skip_bad_samples: bool = False,
+                 max_consecutive_bad: int = 10,
                  **kwargs) -> None:
         prefix = dict(self.DEFAULT_PREFIX)
         prefix.update(data_prefix or {})
@@ -81,6 +105,14 @@ class AudioVisualDataset(BaseDataset):
         self.frame_dir_suffix = frame_dir_suffix
         self.class_files = tuple(class_files)
         self.check_files = check_files
+        self.missing_files = missing_files or self.DEFAULT_MISSING_FILES
+        if self.missing_files not in MISSING_FILES_POLICIES:
+            raise ValueError(f'missing_files must be one of {MISSING_FILES_POLICIES}, got '
+                             f'{missing_files!r}')
+        # Classes the user names are a subset to keep; a class list of the dataset's own (or
+        # inferred) must cover every row, so an unknown class there is an error.
+        self.class_subset = metainfo is not None and metainfo.get('classes') is not None
+        self.init_bad_sample_handling(skip_bad_samples, max_consecutive_bad)
         super().__init__(
             ann_file=ann_file, data_root=data_root, data_prefix=prefix, metainfo=metainfo,
             **kwargs)
@@ -117,33 +149,39 @@ class AudioVisualDataset(BaseDataset):
             One dict per clip kept.
 
         Raises:
-            FileNotFoundError: The split file, or a clip's audio file or frame folder, does
-                not exist (the message names the path and the split-file row).
-            ValueError: A row is malformed or names a class outside the class list.
+            FileNotFoundError: The split file does not exist; with ``missing_files='error'``,
+                clips' audio files or frame folders do not exist (the message lists them with
+                their split-file rows); with ``'drop'``, no clip has its files.
+            ValueError: A row is malformed or names a class outside the dataset's classes.
         """
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'{type(self).__name__} split file not found: {self.ann_file}')
-        rows = self.parse_split_file(self.ann_file)
+        rows = [row for row in self.parse_split_file(self.ann_file) if self.keep_row(row)]
         classes = self._metainfo.get('classes')
         if classes is None:
             classes = self._infer_classes(rows)
             self._metainfo['classes'] = classes
         class_to_idx = {name: idx for idx, name in enumerate(classes)}
 
-        data_list, seen = [], set()
+        data_list, seen, outside, missing = [], set(), Counter(), []
         for row in rows:
-            if not self.keep_row(row):
-                continue
             if row.clip_id in seen:
                 # AVE lists a few videos twice; like the public loaders, keep the first row so
                 # each clip is one sample.
                 continue
             seen.add(row.clip_id)
-            data_list.append(self._data_info(row, class_to_idx))
-        dropped = sum(1 for row in rows if self.keep_row(row)) - len(data_list)
-        if dropped:
-            MMLogger.get_current_instance().warning(
-                f'{self.ann_file}: {dropped} repeated clip rows ignored (first row kept)')
+            if row.class_name not in class_to_idx and self.class_subset:
+                outside[row.class_name] += 1
+                continue
+            info = self._data_info(row, class_to_idx)
+            absent = self._absent_files(row, info) if self.check_files else []
+            if absent:
+                missing.append(absent)
+                continue
+            data_list.append(info)
+        self._log_filtered(len(rows) - len(seen), outside, data_list, class_to_idx)
+        if missing:
+            self._handle_missing(missing, len(seen) - sum(outside.values()), data_list)
         return data_list
 
     def _infer_classes(self, rows: list[ClipRow]) -> tuple:
@@ -156,26 +194,69 @@ class AudioVisualDataset(BaseDataset):
         return tuple(sorted(names))
 
     def _data_info(self, row: ClipRow, class_to_idx: dict) -> dict:
-        """Turn one row into a data info, checking its label and files."""
-        where = f'{row.source}:{row.line_no}'
+        """Turn one row into a data info, checking its label."""
         if row.class_name not in class_to_idx:
-            raise ValueError(f'{where}: class {row.class_name!r} of clip {row.clip_id!r} is not '
-                             f'one of the {len(class_to_idx)} classes {tuple(class_to_idx)}')
-        audio_path = osp.join(self.data_prefix['audio'], self.audio_name(row.clip_id))
-        frame_dir = osp.join(self.data_prefix['visual'], self.frame_dir_name(row.clip_id))
-        if self.check_files:
-            if not osp.isfile(audio_path):
-                raise FileNotFoundError(f'{where}: audio file of clip {row.clip_id!r} not found: '
-                                        f'{audio_path}')
-            if not osp.isdir(frame_dir):
-                raise FileNotFoundError(f'{where}: frame folder of clip {row.clip_id!r} not '
-                                        f'found: {frame_dir}')
+            raise ValueError(f'{row.source}:{row.line_no}: class {row.class_name!r} of clip '
+                             f'{row.clip_id!r} is not one of the {len(class_to_idx)} classes '
+                             f'{tuple(class_to_idx)}')
         return dict(
             clip_id=row.clip_id,
-            audio_path=audio_path,
-            frame_dir=frame_dir,
+            audio_path=osp.join(self.data_prefix['audio'], self.audio_name(row.clip_id)),
+            frame_dir=osp.join(self.data_prefix['visual'], self.frame_dir_name(row.clip_id)),
             gt_label=class_to_idx[row.class_name],
             label_name=row.class_name)
+
+    @staticmethod
+    def _absent_files(row: ClipRow, info: dict) -> str:
+        """A message naming the row and its missing files, or ``''`` when both exist."""
+        where = f'{row.source}:{row.line_no}'
+        absent = []
+        if not osp.isfile(info['audio_path']):
+            absent.append(f'audio file of clip {row.clip_id!r} not found: {info["audio_path"]}')
+        if not osp.isdir(info['frame_dir']):
+            absent.append(f'frame folder of clip {row.clip_id!r} not found: {info["frame_dir"]}')
+        return f'{where}: ' + '; '.join(absent) if absent else ''
+
+    def _log_filtered(self, repeated: int, outside: Counter, data_list: list,
+                      class_to_idx: dict) -> None:
+        """Log repeated rows, rows outside a class subset and subset classes without rows."""
+        logger = MMLogger.get_current_instance()
+        if repeated:
+            logger.warning(f'{self.ann_file}: {repeated} repeated clip rows ignored '
+                           '(first row kept)')
+        if outside:
+            logger.info(f'{self.ann_file}: {sum(outside.values())} rows of '
+                        f'{len(outside)} classes outside the {len(class_to_idx)} classes of '
+                        'metainfo left out')
+        if self.class_subset:
+            present = {info['label_name'] for info in data_list}
+            empty = [name for name in class_to_idx if name not in present]
+            if empty:
+                logger.warning(f'{self.ann_file}: no clip of the metainfo classes {empty} '
+                               '(misspelt, or absent from this split?)')
+
+    def _handle_missing(self, missing: List[str], listed: int, data_list: list) -> None:
+        """Apply ``missing_files`` to the rows whose files are missing."""
+        head = (f'{type(self).__name__}: {len(missing)} of {listed} clips in {self.ann_file} '
+                'have missing files')
+        shown = '\n  '.join(missing[:MAX_LISTED])
+        more = f'\n  ... and {len(missing) - MAX_LISTED} more' if len(missing) > MAX_LISTED else ''
+        if self.missing_files == 'error':
+            raise FileNotFoundError(f'{head} (missing_files="drop" leaves them out):\n  '
+                                    f'{shown}{more}')
+        if not data_list:
+            raise FileNotFoundError(f'{head}: none is left. Check data_root / data_prefix:\n  '
+                                    f'{shown}{more}')
+        MMLogger.get_current_instance().warning(f'{head}; left out:\n  {shown}{more}')
+
+    # ------------------------------------------------------------------ bad samples
+    def diagnose_sample(self, info: dict) -> List[str]:
+        """Problems of the clip's audio file and frame folder (missing, unreadable, empty)."""
+        return audio_file_problems(info['audio_path']) + frame_dir_problems(info['frame_dir'])
+
+    def sample_key(self, info: dict) -> str:
+        """The clip id."""
+        return info['clip_id']
 
     def extra_repr(self) -> list[str]:
         """Lines added to ``repr(dataset)`` (mmpretrain's default assumes an image prefix)."""

@@ -40,26 +40,32 @@ class CremaDDataset(AudioVisualDataset):
     """
 
     METAINFO = dict(classes=CREMAD_CLASSES)
+    BAD_SAMPLE_NAME = 'CREMA-D'
     DEFAULT_PREFIX = dict(audio='AudioWAV', visual='Image-01-FPS')
 
     def parse_split_file(self, path: str) -> list[ClipRow]:
-        """Read ``<clip>,<EMO>`` rows (no header; a UTF-8 BOM and blank lines are tolerated).
+        """Read the split csv with :func:`read_cremad_split`."""
+        return read_cremad_split(path)
 
-        Args:
-            path: The split csv.
 
-        Returns:
-            One row per clip line.
+def read_cremad_split(path: str) -> list[ClipRow]:
+    """Read ``<clip>,<EMO>`` rows (no header; a UTF-8 BOM and blank lines are tolerated).
 
-        Raises:
-            ValueError: A row does not have exactly two non-empty fields.
-        """
-        rows = []
-        with open(path, encoding='utf-8-sig', newline='') as f:
-            for line_no, fields in enumerate(csv.reader(f), start=1):
-                if not fields or not ''.join(fields).strip():
-                    continue
-                if len(fields) != 2 or not all(field.strip() for field in fields):
-                    raise malformed(path, line_no, ','.join(fields), '"<clip>,<EMO>"')
-                rows.append(ClipRow(fields[0].strip(), fields[1].strip(), line_no, path))
-        return rows
+    Args:
+        path: The split csv.
+
+    Returns:
+        One row per clip line.
+
+    Raises:
+        ValueError: A row does not have exactly two non-empty fields.
+    """
+    rows = []
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        for line_no, fields in enumerate(csv.reader(f), start=1):
+            if not fields or not ''.join(fields).strip():
+                continue
+            if len(fields) != 2 or not all(field.strip() for field in fields):
+                raise malformed(path, line_no, ','.join(fields), '"<clip>,<EMO>"')
+            rows.append(ClipRow(fields[0].strip(), fields[1].strip(), line_no, path))
+    return rows
