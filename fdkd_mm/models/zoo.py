@@ -105,7 +105,9 @@ def _replace_norm_cfg(node: Any, norm_cfg: dict) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == 'norm_cfg' and isinstance(value, dict):
-                node[key] = copy.deepcopy(norm_cfg)
+                # mmcv passes every key but `type` to the layer: no scope marker may remain
+                # (MMEngine adds `_scope_` to dicts inherited from a 'mmseg::' base config).
+                node[key] = {k: v for k, v in copy.deepcopy(norm_cfg).items() if k != '_scope_'}
             else:
                 _replace_norm_cfg(value, norm_cfg)
     elif isinstance(node, (list, tuple)):

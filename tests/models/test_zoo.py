@@ -5,6 +5,7 @@ import mmseg
 import pytest
 import torch
 import yaml
+from mmpretrain.structures import DataSample
 from torch import nn
 
 from fdkd_mm.models.builder import build_scoped
@@ -122,3 +123,68 @@ def test_num_classes_without_a_head_is_an_error(monkeypatch):
     monkeypatch.setattr(zoo, 'load_zoo_config', lambda path, with_weights=False: headless)
     with pytest.raises(ValueError, match='has none of the heads'):
         resolve_model_cfg(dict(cfg_path=MBV3, num_classes=3))
+
+
+def make_seg_batch(gen: torch.Generator, size=(64, 64)) -> dict:
+    """Two RGB-D samples as the NYU pipeline packs them (depth replicated to 3 channels)."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=size, ori_shape=size))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 40, (1, *size), generator=gen))
+        samples.append(sample)
+    return dict(inputs=dict(
+        rgb=[torch.randint(0, 256, (3, *size), generator=gen, dtype=torch.uint8)
+             for _ in samples],
+        depth=[(torch.rand(1, *size, generator=gen) * 10).expand(3, -1, -1) for _ in samples]),
+        data_samples=samples)
+
+
+def resolved(path: str):
+    """A mixing config with its zoo student resolved, as build_scoped will do."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(path)
+    cfg.model.student = resolve_model_cfg(cfg.model.student.to_dict())
+    cfg.model.teacher_ckpt = None
+    return cfg
+
+
+def test_pspnet_student_mixing_config_distils_from_the_deeplab_depth_teacher():
+    from fdkd_mm.registry import MODELS
+    cfg = resolved('configs/mixing/fdkd_dlv3p-r18-depth_pspnet-r18-rgb_nyu.py')
+    student = cfg.model.student
+    assert student['type'] == 'mmseg.EncoderDecoder'
+    assert student['decode_head']['type'] == 'PSPHead'
+    assert student['decode_head']['num_classes'] == 40 == student['auxiliary_head']['num_classes']
+    assert all(n['type'] == 'BN' for n in walk(student, 'norm_cfg'))  # not the zoo's SyncBN
+    for role in ('student', 'teacher'):  # small crops, no pretrained download in the test
+        cfg.model[role].data_preprocessor.size = (64, 64)
+        cfg.model[role].pop('pretrained', None)
+    distiller = MODELS.build(cfg.model)
+    gen = torch.Generator().manual_seed(0)
+    batch = make_seg_batch(gen)
+    losses = distiller.loss(**distiller.data_preprocessor(batch, True))
+    # 128-d PSPNet bottleneck (1/8) against the 128-d DeepLabV3+ sep_bottleneck (1/4).
+    assert {'distill.loss_low', 'distill.loss_high'} <= set(losses)
+    assert all(torch.isfinite(v).all() for v in losses.values())
+
+
+def test_mobilenetv3_student_mixing_config_distils_from_the_audio_teacher():
+    from fdkd_mm.registry import MODELS
+    cfg = resolved('configs/mixing/fdkd_r18-audio_mbv3-visual_cremad.py')
+    student = cfg.model.student
+    assert student['head']['type'] == 'StackedLinearClsHead'
+    assert student['head']['num_classes'] == 6 and student['head']['topk'] == (1, )
+    distiller = MODELS.build(cfg.model)
+    gen = torch.Generator().manual_seed(0)
+    batch = dict(
+        inputs=dict(audio=[torch.randn(1, 64, 48, generator=gen) for _ in range(2)],
+                    visual=[torch.randint(0, 256, (3, 1, 32, 32), generator=gen,
+                                          dtype=torch.uint8) for _ in range(2)]),
+        data_samples=[DataSample().set_gt_label(label) for label in (0, 5)])
+    losses = distiller.loss(**distiller.data_preprocessor(batch, True))
+    # The 576-d Hardswish input, projected to the teacher's 512 by the connector.
+    assert distiller.student_connector is not None
+    assert {'distill.loss_low', 'distill.loss_high'} <= set(losses)
+    assert all(torch.isfinite(v).all() for v in losses.values())
