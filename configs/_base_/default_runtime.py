@@ -13,20 +13,22 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Written to <name>.tmp and renamed, last_checkpoint updated after: a kill never leaves a
     # truncated checkpoint under its final name (fdkd_mm/engine/hooks/atomic_checkpoint.py).
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=3,
-                    save_best='auto'),
+    checkpoint=dict(type='fdkd_mm.AtomicCheckpointHook', by_epoch=True, interval=5,
+                    max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Off until --show-dir (ours, mmseg's or mmpretrain's tools/test.py) turns it on; draws
+    # with the toolbox hook of the dataset's visualizer (fdkd_mm/engine/hooks/).
+    visualization=dict(type='fdkd_mm.TaskVisualizationHook'),
 )
 # Stop with an error naming the loss term and iteration if any loss turns NaN/Inf; keep the
 # RNG states in checkpoints so --resume continues the same random stream; log the samples a
 # dataset with skip_bad_samples=True replaced, per epoch.
 custom_hooks = [
-    dict(type='NonFiniteLossGuardHook'),
-    dict(type='RNGStateHook'),
-    dict(type='BadSampleReportHook'),
+    dict(type='fdkd_mm.NonFiniteLossGuardHook'),
+    dict(type='fdkd_mm.RNGStateHook'),
+    dict(type='fdkd_mm.BadSampleReportHook'),
 ]
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+# The visualizer is the task's (mmseg / mmpretrain), set in configs/_base_/datasets/*.py.
 log_processor = dict(by_epoch=True, window_size=10)
 log_level = 'INFO'
 load_from = None

@@ -4,6 +4,7 @@ from .bad_sample_report_hook import BadSampleReportHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
 from .nonfinite_guard_hook import NonFiniteLossGuardHook
 from .rng_state_hook import RNGStateHook
+from .visualization_hook import TaskVisualizationHook
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'DecouplerTemperatureHook',
-           'NonFiniteLossGuardHook', 'RNGStateHook']
+           'NonFiniteLossGuardHook', 'RNGStateHook', 'TaskVisualizationHook']
