@@ -11,7 +11,7 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from fdkd_mm.utils.cli import load_run_config
+from fdkd_mm.utils.cli import enable_show_dir, load_run_config
 from fdkd_mm.utils.dist import prepare_cpu_distributed
 
 
@@ -21,6 +21,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint to evaluate')
     parser.add_argument('--work-dir', help='where the test logs go')
     parser.add_argument('--out', help='write the metrics as JSON to this file')
+    parser.add_argument('--show-dir', help='draw every prediction into this folder '
+                        '(segmentation: <dir>/vis_data/vis_image/)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -41,6 +43,8 @@ def main() -> None:
         # load_from restores every weight, the teacher's included: testing a distiller
         # checkpoint must not need the teacher run's files.
         cfg.model.teacher_ckpt = None
+    if args.show_dir:
+        enable_show_dir(cfg, args.show_dir)
     prepare_cpu_distributed(cfg)
     metrics = Runner.from_cfg(cfg).test()
     if args.out:

@@ -4,12 +4,14 @@ dataset_type = 'fdkd_mm.NYUDepthV2Dataset'
 data_root = 'data/nyu_depth_v2'
 crop_size = (480, 640)  # (h, w): the full NYU frame, as the paper trains
 train_pipeline = [
-    dict(type='mmseg.LoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     # mm -> m, a seg field (resized, cropped and flipped with the image)
     dict(type='fdkd_mm.LoadDepthFromFile', depth_scale=1000.0, max_depth=10.0),
     dict(type='mmseg.LoadAnnotations', reduce_zero_label=True),  # void 0 -> 255, 1..40 -> 0..39
-    # mmseg's Resize (not mmcv's) also resizes seg_fields, hence depth, with nearest.
-    dict(type='mmseg.RandomResize', scale=(640, 480), ratio_range=(0.5, 2.0), keep_ratio=True,
+    # mmcv's RandomResize (and LoadImageFromFile) resolve in any scope unprefixed; a prefix
+    # naming a scope that does not register the type itself fails there. The Resize it
+    # builds is mmseg's (not mmcv's), which also resizes seg_fields, hence depth, with nearest.
+    dict(type='RandomResize', scale=(640, 480), ratio_range=(0.5, 2.0), keep_ratio=True,
          resize_type='mmseg.Resize'),
     dict(type='mmseg.RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='mmseg.RandomFlip', prob=0.5),
@@ -18,7 +20,7 @@ train_pipeline = [
          depth_channels=3),
 ]
 test_pipeline = [
-    dict(type='mmseg.LoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='fdkd_mm.LoadDepthFromFile', depth_scale=1000.0, max_depth=10.0),
     dict(type='mmseg.LoadAnnotations', reduce_zero_label=True),
     dict(type='fdkd_mm.PackMultiModalSegInputs', modalities=dict(rgb='img', depth='depth'),

@@ -27,7 +27,7 @@ class LoadDepthFromFile(BaseTransform):
     Note:
         mmcv's own ``Resize`` (what ``RandomResize`` builds by default when the default scope
         is not ``mmseg``) resizes ``gt_seg_map`` only and ignores other seg fields, so use
-        ``dict(type='mmseg.RandomResize', resize_type='mmseg.Resize', ...)``. The packing
+        ``dict(type='RandomResize', resize_type='mmseg.Resize', ...)``. The packing
         transform checks that all modalities kept the image size and fails otherwise.
 
     Args:
