@@ -51,18 +51,24 @@ def _walk_types(node: Any):
 
 
 def _without_pretrained_init(node: Any) -> Any:
-    """Drop ``Pretrained`` init configs: the exported checkpoint holds every weight."""
+    """Drop ``Pretrained`` init configs: the exported checkpoint holds every weight.
+
+    A segmentor's own ``pretrained`` (mmseg's backbone initialisation) goes too; nested
+    ``pretrained`` arguments stay, as some modules build their architecture from them (a
+    Hugging Face text encoder reads its config from that directory).
+    """
+    node = _without_pretrained_init_cfg(node)
+    if isinstance(node, dict) and isinstance(node.get('pretrained'), str):
+        node['pretrained'] = None
+    return node
+
+
+def _without_pretrained_init_cfg(node: Any) -> Any:
     if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == 'init_cfg' and _is_pretrained_init(value):
-                continue
-            out[key] = _without_pretrained_init(value)
-        if 'pretrained' in out and isinstance(out['pretrained'], str):
-            out['pretrained'] = None
-        return out
+        return {key: _without_pretrained_init_cfg(value) for key, value in node.items()
+                if not (key == 'init_cfg' and _is_pretrained_init(value))}
     if isinstance(node, (list, tuple)):
-        return type(node)(_without_pretrained_init(value) for value in node)
+        return type(node)(_without_pretrained_init_cfg(value) for value in node)
     return node
 
 

@@ -78,3 +78,22 @@ def distiller_prediction(run: DistillerRun, index: int = 0):
     with torch.no_grad():
         prediction = run.distiller.test_step(pseudo_collate([dataset[index]]))[0]
     return prediction, dataset.get_data_info(index)
+
+
+def runner_test(config: Path, checkpoint: Path, work_dir: Path, data_root: str) -> dict:
+    """Metrics of MMEngine's test loop for ``config`` + ``checkpoint`` on ``data_root``."""
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(str(config))
+    cfg.setdefault('default_scope', 'fdkd_mm')
+    cfg.test_cfg = dict(type='TestLoop')
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    cfg.test_dataloader.dataset.data_root = data_root
+    cfg.model.pop('teacher_ckpt', None)
+    for key in ('train_dataloader', 'val_dataloader', 'val_evaluator', 'val_cfg'):
+        cfg.pop(key, None)  # a test run only
+    cfg.load_from, cfg.work_dir, cfg.launcher = str(checkpoint), str(work_dir), 'none'
+    # Named global instances: a fresh name per run of this process.
+    cfg.visualizer = dict(cfg.get('visualizer') or dict(type='Visualizer'),
+                          name=f'visualizer_{work_dir.name}')
+    cfg.experiment_name = f'test_{work_dir.name}'
+    return {k: float(v) for k, v in Runner.from_cfg(cfg).test().items()}

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from distiller_runs import distiller_prediction, write_distiller
+from distiller_runs import distiller_prediction, runner_test, write_distiller
 from mmcv.transforms import Compose
 from mmengine.dataset import pseudo_collate
 
@@ -98,6 +98,9 @@ def test_toolbox_apis_run_exported_students_without_fdkd_mm(
     np.testing.assert_array_equal(np.load(out / 'seg_overlay.npy'),
                                   np.asarray(NYU40_PALETTE, dtype=np.uint8)[label_map])
     assert cv2.imread(str(out / 'seg_overlay.png')).shape == (48, 64, 3)
+    # mmseg's test loop on the plain config scores the student as fdkd_mm's did the distiller.
+    theirs = runner_test(seg_run.config, seg_run.checkpoint, tmp_path / 'eval', str(root))
+    assert reports['seg']['seg_test_metrics'] == theirs and 'mIoU' in theirs
 
     # mmpretrain: get_model, ImageClassificationInferencer.
     scores = cls_expected.pred_score.numpy()

@@ -6,11 +6,13 @@ exports its student, and checks that the inferencer, given only the student's fi
 exactly what the distiller predicts for that sample.
 """
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from distiller_runs import distiller_prediction, tiny_video_classifier, write_distiller
+from distiller_runs import (distiller_prediction, runner_test, tiny_video_classifier,
+                            write_distiller)
 
 from fdkd_mm.apis import StudentInferencer
 from fdkd_mm.datasets.audio_visual.cremad import CREMAD_CLASSES
@@ -100,6 +102,11 @@ def test_depth_student_segments_a_depth_png_like_the_distiller(tmp_path, seg_dis
     # The colour map is the palette looked up at every pixel.
     np.testing.assert_array_equal(output['visualization'][0],
                                   np.asarray(NYU40_PALETTE, dtype=np.uint8)[label_map])
+    # The exported config evaluates the student alone as the distiller config evaluated it.
+    ours = runner_test(Path(result.config), Path(result.checkpoint), tmp_path / 'eval_export',
+                       str(root))
+    theirs = runner_test(run.config, run.checkpoint, tmp_path / 'eval_distiller', str(root))
+    assert ours.keys() == theirs.keys() >= {'mIoU', 'aAcc'} and ours == theirs
 
 
 def test_missing_input_and_plain_exports_are_refused(tmp_path, cremad_root, cls_distiller_cfg,
@@ -130,3 +137,45 @@ def test_inferencer_loads_strictly(tmp_path, cremad_root, cls_distiller_cfg, mod
     torch.save(checkpoint, broken)
     with pytest.raises(RuntimeError, match='head.fc.bias'):
         StudentInferencer(result.config, str(broken), device='cpu')
+
+
+def test_text_student_classifies_a_string_like_the_distiller(tmp_path, cls_distiller_cfg,
+                                                             model_factory):
+    from transformers import BertConfig, BertModel
+
+    from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
+    bert = tmp_path / 'bert'  # a tiny BERT directory as save_pretrained writes one
+    vocab = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'flood', 'rescue', 'the', 'storm']
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
+                         num_attention_heads=2, intermediate_size=32,
+                         max_position_embeddings=16)).save_pretrained(str(bert))
+    (bert / 'vocab.txt').write_text('\n'.join(vocab) + '\n')
+    (bert / 'tokenizer_config.json').write_text(
+        '{"tokenizer_class": "BertTokenizer", "do_lower_case": true}')
+    root = tmp_path / 'crisismmd'
+    write_synthetic_crisismmd(str(root), samples_per_split=dict(train=1, dev=1, test=2))
+    text_student = dict(
+        type='mmpretrain.ImageClassifier', _scope_='mmpretrain',
+        data_preprocessor=dict(type='fdkd_mm.TextDataPreprocessor'),
+        backbone=dict(type='fdkd_mm.HFTextEncoder', pretrained=str(bert), pooling='cls'),
+        neck=None, head=dict(type='LinearClsHead', num_classes=2, in_channels=16))
+    model = copy.deepcopy(cls_distiller_cfg)
+    model.update(student=text_student, teacher=model_factory.classifier(3),
+                 student_input='text', teacher_input='image',
+                 student_recorder=dict(path='backbone', source='output'))
+    options = {'test_dataloader.dataset.data_root': str(root),
+               'test_dataloader.dataset.pipeline.0.tokenizer_path': str(bert),
+               'test_dataloader.dataset.pipeline.0.max_length': 8}
+    run = write_distiller(tmp_path, 'crisismmd_text_image.py', model, options,
+                          dict(classes=['not_informative', 'informative']))
+    result = export_student(str(run.checkpoint), str(tmp_path / 'text.pth'))
+    assert result.kind == 'fdkd_mm'
+
+    expected, info = distiller_prediction(run, index=1)
+    prediction = StudentInferencer(result.config, result.checkpoint, device='cpu')(
+        info['text'])['predictions'][0]
+    np.testing.assert_allclose(prediction['pred_scores'], expected.pred_score.numpy(),
+                               rtol=1e-5, atol=1e-6)
+    assert prediction['pred_class'] == ['not_informative', 'informative'][
+        int(expected.pred_score.argmax())]

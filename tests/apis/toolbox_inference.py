@@ -41,7 +41,7 @@ def main(task: str, job_path: str) -> None:
 
 
 def segment(seg: dict, out: str) -> dict:
-    """mmseg: init_model + inference_model, show_result_pyplot, MMSegInferencer."""
+    """mmseg: init_model + inference_model, show_result_pyplot, MMSegInferencer, Runner."""
     import numpy as np
     from mmseg.apis import MMSegInferencer, inference_model, init_model, show_result_pyplot
     model = init_model(seg['config'], seg['checkpoint'], device='cpu')
@@ -54,7 +54,15 @@ def segment(seg: dict, out: str) -> dict:
     prediction = MMSegInferencer(seg['config'], seg['checkpoint'], device='cpu')(
         seg['image'])['predictions']
     np.save(f'{out}/seg_inferencer.npy', np.asarray(prediction))
-    return dict(seg_dataset_meta=model.dataset_meta)
+    # mmseg's test loop on the plain config's own test set (BaseSegDataset), as its
+    # tools/test.py runs it.
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(seg['config'])
+    cfg.test_dataloader.update(num_workers=0)
+    cfg.load_from, cfg.work_dir = seg['checkpoint'], f'{out}/mmseg_test'
+    metrics = {k: float(v) for k, v in Runner.from_cfg(cfg).test().items()}
+    return dict(seg_dataset_meta=model.dataset_meta, seg_test_metrics=metrics)
 
 
 def classify(cls: dict) -> dict:
