@@ -47,8 +47,8 @@ def plain_meta(value: Any) -> Any:
         value: A checkpoint's meta (or part of it).
 
     Returns:
-        The same data as dicts, lists, tuples, str, numbers, bools, None and tensors; other
-        objects become their ``repr`` string.
+        The same data as dicts, lists, tuples, str, numbers, bools, None and tensors; paths
+        become strings, other objects their ``repr``.
     """
     if isinstance(value, dict):
         return {str(key): plain_meta(item) for key, item in value.items()}
@@ -60,6 +60,8 @@ def plain_meta(value: Any) -> Any:
         return value.item()
     if value is None or isinstance(value, (str, int, float, bool, torch.Tensor)):
         return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return repr(value)
 
 
