@@ -41,8 +41,10 @@ def write_run(tmp_path: Path, model: dict, meta: dict = None) -> tuple:
 
 def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
         seg_distiller_cfg, seg_batch, tmp_path):
+    # numpy values, a path and an object torch's safe loader refuses, in the meta.
     distiller, config, ckpt = write_run(tmp_path, seg_distiller_cfg, dict(
-        scale=np.float64(0.5), shape=np.arange(3), origin=Path('runs/a'), day=datetime.date(2025, 1, 2)))
+        scale=np.float64(0.5), shape=np.arange(3), origin=Path('runs/a'),
+        day=datetime.date(2025, 1, 2)))
     out = tmp_path / 'export' / 'student.pth'
     result = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'export_student.py'), str(ckpt), str(out),
@@ -55,7 +57,8 @@ def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
     exported = torch.load(out, map_location='cpu', weights_only=True)
     assert exported['meta']['iter'] == 7 and exported['meta']['note'] == 'kept'
     assert exported['meta']['scale'] == 0.5 and exported['meta']['shape'] == [0, 1, 2]
-    assert exported['meta']['origin'] == 'runs/a' and exported['meta']['day'] == 'datetime.date(2025, 1, 2)'
+    assert exported['meta']['origin'] == 'runs/a'
+    assert exported['meta']['day'] == 'datetime.date(2025, 1, 2)'
     assert exported['meta']['dataset_meta'] == dict(classes=CLASSES, palette=PALETTE)
     assert Config.fromstring(exported['meta']['cfg'], '.py').default_scope == 'mmseg'
     assert 'FrequencyDecoupledDistiller' in exported['meta']['distiller_cfg']
