@@ -69,5 +69,5 @@ PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS)
 
 # Visualization and logging.
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS)
-VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS)
+VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS, 'fdkd_mm.engine')
 LOG_PROCESSORS = _child('log_processor', MMENGINE_LOG_PROCESSORS)

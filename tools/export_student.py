@@ -1,43 +1,42 @@
-"""Export the student of a distiller checkpoint as a plain mmseg / mmpretrain checkpoint.
+"""Export the student of a distiller checkpoint: its weights and a config to deploy it with.
+
+Writes OUT (``.pth``: the student's state dict, loadable with ``torch.load(weights_only=True)``)
+and OUT with ``.py`` beside it: a plain mmseg / mmpretrain config for students on images (usable
+without fdkd_mm), an fdkd_mm config for the others (``fdkd_mm.apis.StudentInferencer``). Both
+are verified (strict load into the model built from the written config) before they replace
+anything; a failure leaves no file behind.
 
 Example:
     python tools/export_student.py \
-        work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/iter_4000.pth student.pth \
-        --config configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py  # verify: loads strictly
+        work_dirs/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu/epoch_50.pth \
+        work_dirs/export/student_rgb.pth \
+        --config configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py
 """
 import argparse
 
-from fdkd_mm.utils import export_student
+from fdkd_mm.utils.export import export_student
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint', help='distiller checkpoint (.pth)')
-    parser.add_argument('out', help='path of the student checkpoint to write')
-    parser.add_argument('--config', help='distiller config: build its student and load the '
-                        'exported weights strictly, to verify them')
-    parser.add_argument('--prefix', default='student.', help='state-dict prefix of the student')
+    parser.add_argument('out', help='student checkpoint to write (.pth; its config goes '
+                        'beside it as .py)')
+    parser.add_argument('--config', help='distiller config (default: the one stored in the '
+                        'checkpoint by MMEngine)')
+    parser.add_argument('--prefix', default='student.',
+                        help='state-dict prefix of the network to export: student. (default) '
+                        'or teacher. for a jointly trained teacher (DML, C2KD)')
     return parser.parse_args()
-
-
-def verify(config_path: str, out_path: str) -> None:
-    """Build the student of ``config_path`` and load ``out_path`` into it strictly."""
-    from mmengine.config import Config
-    from mmengine.runner.checkpoint import load_checkpoint
-
-    from fdkd_mm.models.builder import build_scoped
-    student_cfg = Config.fromfile(config_path).model['student']
-    student = build_scoped(student_cfg)
-    load_checkpoint(student, out_path, map_location='cpu', strict=True)
 
 
 def main() -> None:
     args = parse_args()
-    exported = export_student(args.checkpoint, args.out, args.prefix)
-    if args.config:
-        verify(args.config, args.out)
-    print(f'wrote {args.out}: {len(exported["state_dict"])} student tensors'
-          + (' (verified strict load)' if args.config else ''))
+    result = export_student(args.checkpoint, args.out, args.config, args.prefix)
+    kind = ('fdkd_mm config (fdkd_mm.apis.StudentInferencer)' if result.kind == 'fdkd_mm'
+            else f'plain {result.kind} config')
+    print(f'wrote {result.checkpoint} ({result.num_tensors} tensors) and {result.config} '
+          f'({kind}); verified: strict load into the model of that config')
 
 
 if __name__ == '__main__':

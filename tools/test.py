@@ -18,7 +18,7 @@ from mmengine.dist import get_rank
 
 from fdkd_mm.engine.hooks.atomic_checkpoint_hook import write_text_atomic
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
-from fdkd_mm.utils.cli import load_run_config
+from fdkd_mm.utils.cli import enable_show_dir, load_run_config
 from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
 from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError, UnsafeCheckpointError
 from fdkd_mm.utils.strict_loading import CheckpointMismatchError
@@ -30,6 +30,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint to evaluate')
     parser.add_argument('--work-dir', help='where the test logs go')
     parser.add_argument('--out', help='write the metrics as JSON to this file')
+    parser.add_argument('--show-dir', help='draw every prediction into this folder '
+                        '(segmentation: <dir>/vis_data/vis_image/)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -70,6 +72,8 @@ def main() -> None:
         # load_from restores every weight, the teacher's included: testing a distiller
         # checkpoint must not need the teacher run's files.
         cfg.model.teacher_ckpt = None
+    if args.show_dir:
+        enable_show_dir(cfg, args.show_dir)
     prepare_cpu_distributed(cfg)
     runner = StrictLoadRunner.from_cfg(cfg)
     try:

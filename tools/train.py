@@ -6,6 +6,7 @@ Examples:
     python tools/train.py CONFIG --resume              # latest checkpoint of the work dir
     python tools/train.py CONFIG --resume auto         # ... or from scratch if there is none
     python tools/train.py CONFIG --resume path/to/iter_100.pth
+    python tools/train.py CONFIG --tensorboard          # + TensorBoard event files
     tools/dist_train.sh CONFIG 8                        # 8 processes via torchrun
 """
 import argparse
@@ -15,7 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
-from fdkd_mm.utils.cli import load_run_config, resolve_resume
+from fdkd_mm.utils.cli import add_tensorboard, load_run_config, resolve_resume
 from fdkd_mm.utils.config_validation import validate_distill_config
 from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
 
@@ -30,6 +31,9 @@ def parse_args() -> argparse.Namespace:
                         'from scratch if there is none, or from the given checkpoint')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision training (AmpOptimWrapper; needs a GPU)')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also log to TensorBoard, loss terms grouped (distill/, align/, '
+                        'aux/, student/): tensorboard --logdir WORK_DIR')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. train_cfg.max_epochs=2')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -49,6 +53,8 @@ def build_config(args: argparse.Namespace) -> Config:
         if optim_wrapper != 'AmpOptimWrapper':
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.tensorboard:
+        add_tensorboard(cfg)
     if args.resume is not None:
         try:
             cfg.resume, cfg.load_from = True, resolve_resume(args.resume, cfg.work_dir)

@@ -14,9 +14,12 @@ default_hooks = dict(
     # Written to <name>.tmp and renamed, last_checkpoint updated after: a kill never leaves a
     # truncated checkpoint under its final name (fdkd_mm/engine/hooks/atomic_checkpoint_hook.py).
     # 'auto' = mIoU / top-1; BN buffers are averaged over the ranks before every checkpoint.
-    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=5, max_keep_ckpts=3,
-                    save_best='auto'),
+    checkpoint=dict(type='fdkd_mm.AtomicCheckpointHook', by_epoch=True, interval=5,
+                    max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Off until --show-dir (ours, mmseg's or mmpretrain's tools/test.py) turns it on; draws
+    # with the toolbox hook of the dataset's visualizer (fdkd_mm/engine/hooks/).
+    visualization=dict(type='fdkd_mm.TaskVisualizationHook'),
 )
 # Stop with an error naming the term, iteration and last sane checkpoint if a loss turns
 # NaN/Inf or explodes, or weights would be checkpointed non-finite / exploded; keep the RNG
@@ -25,14 +28,13 @@ default_hooks = dict(
 # modalities, networks) in every checkpoint's meta; average BN buffers over the ranks before
 # validation (distributed runs without SyncBN).
 custom_hooks = [
-    dict(type='DivergenceGuardHook'),
-    dict(type='RNGStateHook'),
-    dict(type='BadSampleReportHook'),
-    dict(type='CheckpointMetaHook'),
+    dict(type='fdkd_mm.DivergenceGuardHook'),
+    dict(type='fdkd_mm.RNGStateHook'),
+    dict(type='fdkd_mm.BadSampleReportHook'),
+    dict(type='fdkd_mm.CheckpointMetaHook'),
     dict(type='SyncBuffersHook'),
 ]
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+# The visualizer is the task's (mmseg / mmpretrain), set in configs/_base_/datasets/*.py.
 log_processor = dict(by_epoch=True, window_size=10)
 log_level = 'INFO'
 load_from = None

@@ -1,8 +1,10 @@
-"""Engine components (hooks) of fdkd_mm."""
+"""Engine components (hooks, visualization backends) of fdkd_mm."""
 from .hooks import (AtomicCheckpointHook, BadSampleReportHook, CheckpointMetaHook,
                     DecouplerTemperatureHook, DivergenceError, DivergenceGuardHook,
-                    NonFiniteLossGuardHook, RNGStateHook)
+                    NonFiniteLossGuardHook, RNGStateHook, TaskVisualizationHook)
+from .vis_backends import GroupedTensorboardVisBackend
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'CheckpointMetaHook',
            'DecouplerTemperatureHook', 'DivergenceError', 'DivergenceGuardHook',
-           'NonFiniteLossGuardHook', 'RNGStateHook']
+           'GroupedTensorboardVisBackend', 'NonFiniteLossGuardHook', 'RNGStateHook',
+           'TaskVisualizationHook']

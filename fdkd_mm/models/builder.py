@@ -6,6 +6,7 @@ from mmengine.config import ConfigDict
 from mmengine.registry import Registry
 from torch import nn
 
+from fdkd_mm.models.zoo import resolve_model_cfg
 from fdkd_mm.registry import MODELS
 
 
@@ -26,6 +27,8 @@ def build_scoped(cfg: Union[dict, nn.Module], registry: Registry = MODELS) -> nn
     """
     if isinstance(cfg, nn.Module):
         return cfg
+    # dict(cfg_path='mmseg::...', ...): a model-zoo config by path, resolved to its model dict.
+    cfg = resolve_model_cfg(cfg)
     if not isinstance(cfg, dict) or 'type' not in cfg:
         raise TypeError(f'expected a config dict with a "type" key or an nn.Module, got {cfg!r}')
     # ConfigDict, as a config file would give: OpenMMLab models read nested options as

@@ -73,3 +73,57 @@ def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[st
     if not osp.isfile(path):
         raise FileNotFoundError(f'--resume: {pointer} names {path!r}, which does not exist')
     return path
+
+
+def enable_show_dir(cfg: Config, show_dir: str) -> Config:
+    """Draw every test prediction into ``show_dir`` (``tools/test.py --show-dir``).
+
+    Turns on ``default_hooks.visualization`` (``TaskVisualizationHook`` in the runtime base)
+    as mmseg's and mmpretrain's ``tools/test.py`` do: segmentation overlays go through the
+    visualizer's save dir (``<show_dir>/vis_data/vis_image/``), classification drawings to
+    ``out_dir``.
+
+    Args:
+        cfg: The run's config.
+        show_dir: Folder for the drawings.
+
+    Returns:
+        ``cfg``, changed in place.
+
+    Raises:
+        KeyError: The config has no visualization hook or no visualizer.
+    """
+    hook = (cfg.get('default_hooks') or {}).get('visualization')
+    if hook is None or cfg.get('visualizer') is None:
+        raise KeyError('--show-dir needs default_hooks.visualization (e.g. '
+                       "dict(type='fdkd_mm.TaskVisualizationHook')) and a visualizer (the "
+                       'dataset bases set one); this config lacks '
+                       + ('the hook' if hook is None else 'the visualizer'))
+    hook.update(draw=True, interval=1)
+    if str(hook.get('type', '')).rsplit('.', 1)[-1] == 'TaskVisualizationHook':
+        hook['out_dir'] = show_dir
+    cfg.visualizer['save_dir'] = show_dir
+    return cfg
+
+
+def add_tensorboard(cfg: Config) -> Config:
+    """Also log to TensorBoard (``tools/train.py --tensorboard``), loss terms grouped.
+
+    Appends ``fdkd_mm.GroupedTensorboardVisBackend`` to the visualizer's backends; the event
+    files go to ``<work_dir>/<timestamp>/vis_data/`` beside ``scalars.json``
+    (``tensorboard --logdir work_dirs``).
+
+    Args:
+        cfg: The run's config.
+
+    Returns:
+        ``cfg``, changed in place.
+    """
+    if cfg.get('visualizer') is None:
+        cfg.visualizer = dict(type='Visualizer', name='visualizer',
+                              vis_backends=[dict(type='LocalVisBackend')])
+    backends = list(cfg.visualizer.get('vis_backends') or [])
+    if not any(str(b.get('type', '')).endswith('TensorboardVisBackend') for b in backends):
+        backends.append(dict(type='fdkd_mm.GroupedTensorboardVisBackend'))
+    cfg.visualizer.vis_backends = backends
+    return cfg

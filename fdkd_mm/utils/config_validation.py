@@ -236,7 +236,11 @@ def validate_distill_config(cfg: Config) -> None:
         return
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
     import fdkd_mm  # noqa: F401  (registers the transforms / datasets named in the config)
+    from fdkd_mm.models.zoo import resolve_model_cfg
+    model = model.to_dict() if hasattr(model, 'to_dict') else copy.deepcopy(dict(model))
+    for role in ('student', 'teacher'):  # zoo models by cfg_path: check their real heads
+        if isinstance(model.get(role), dict):
+            model[role] = resolve_model_cfg(model[role])
     _check_inputs(cfg, model)
     _check_num_classes(cfg, model)
-    model = model.to_dict() if hasattr(model, 'to_dict') else dict(model)
     _check_widths(build_offline(model), model)

@@ -87,17 +87,18 @@ def transform_options(config: str, updates: dict[str, dict]) -> list[str]:
     options, found = [], set()
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         for index, transform in enumerate(cfg[loader].dataset.pipeline):
-            for key, value in updates.get(transform['type'], {}).items():
+            name = transform['type'].rsplit('.', 1)[-1]  # ours are fdkd_mm.X, others mmpretrain.X
+            for key, value in updates.get(name, {}).items():
                 options.append(f'{loader}.dataset.pipeline.{index}.{key}={value}')
-                found.add(transform['type'])
+                found.add(name)
     assert found == set(updates), f'{config}: no transform of types {set(updates) - found}'
     return options
 
 
 SMALL_FRAMES = {'FramesRandomResizedCrop': dict(scale=32), 'FramesResize': dict(scale=32)}
-SMALL_IMAGES = {'mmpretrain.RandomResizedCrop': dict(scale=32),
-                'mmpretrain.ResizeEdge': dict(scale=36),
-                'mmpretrain.CenterCrop': dict(crop_size=32)}
+SMALL_IMAGES = {'RandomResizedCrop': dict(scale=32),
+                'ResizeEdge': dict(scale=36),
+                'CenterCrop': dict(crop_size=32)}
 
 
 def model_options(prefix: str, modality: str, bert_dir: str = '') -> list[str]:

@@ -24,10 +24,11 @@ RESNET_WIDTHS = {128: 2 * BASE, 256: 4 * BASE, 512: 8 * BASE,
 # recorders name layers 9-11.
 TINY_BERT = dict(model_type='bert', vocab_size=14, hidden_size=768, num_hidden_layers=12,
                  num_attention_heads=1, intermediate_size=8, max_position_embeddings=32)
+# By type name without scope (configs write ours as fdkd_mm.X, others as mmseg.X, or plain).
 SMALL = {'FramesRandomResizedCrop': dict(scale=32), 'FramesResize': dict(scale=32),
-         'mmpretrain.RandomResizedCrop': dict(scale=32), 'mmpretrain.ResizeEdge': dict(scale=36),
-         'mmpretrain.CenterCrop': dict(crop_size=32),
-         'mmseg.RandomResize': dict(scale=(80, 64)), 'mmseg.RandomCrop': dict(crop_size=(64, 80))}
+         'RandomResizedCrop': dict(scale=32), 'ResizeEdge': dict(scale=36),
+         'CenterCrop': dict(crop_size=32),
+         'RandomResize': dict(scale=(80, 64)), 'RandomCrop': dict(crop_size=(64, 80))}
 
 
 def follow_widths(node, widths: dict[int, int], where: str) -> None:
@@ -77,7 +78,7 @@ def tiny_config(config: str, data_roots: dict, tokenizer_dir: str, work_dir: Pat
     dataset = cfg.train_dataloader.dataset
     dataset.data_root = data_roots[dataset.type.split('.')[-1]]
     for transform in dataset.pipeline:
-        transform.update(SMALL.get(transform.type, {}))
+        transform.update(SMALL.get(transform.type.rsplit('.', 1)[-1], {}))
         if transform.type.endswith('TokenizeText'):
             transform.update(tokenizer_path=tokenizer_dir, max_length=16)
     networks = [cfg.model.student, cfg.model.teacher] if 'student' in cfg.model else [cfg.model]

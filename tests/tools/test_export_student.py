@@ -1,40 +1,67 @@
-"""tools/export_student.py: the exported student loads strictly and predicts the same."""
+"""tools/export_student.py: strict, verified, atomic export of a student and its config."""
+import datetime
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
+from fdkd_mm.utils import export_student
 
 REPO = Path(__file__).resolve().parents[2]
+NYU_RGBD = REPO / 'configs' / '_base_' / 'datasets' / 'nyu_rgbd.py'
+CLASSES = ['wall', 'floor', 'cabinet', 'bed', 'chair']
+PALETTE = [[120, 120, 120], [180, 120, 120], [6, 230, 230], [80, 50, 50], [4, 200, 3]]
+
+
+def write_run(tmp_path: Path, model: dict, meta: dict = None) -> tuple:
+    """A distiller config (the real NYU RGB-D data config + ``model``) and a checkpoint whose
+    weights differ from a fresh init, so a silent non-load would be caught."""
+    cfg = Config.fromfile(str(NYU_RGBD))
+    cfg.model = model
+    config = tmp_path / 'distiller_cfg.py'
+    cfg.dump(str(config))
+    distiller = MODELS.build(model)
+    with torch.no_grad():
+        for p in distiller.student.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    meta = dict(iter=7, note='kept', dataset_meta=dict(classes=CLASSES, palette=PALETTE),
+                **(meta or {}))
+    ckpt = tmp_path / 'distiller.pth'
+    save_checkpoint(dict(state_dict=distiller.state_dict(), meta=meta), str(ckpt))
+    return distiller, config, ckpt
 
 
 def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
         seg_distiller_cfg, seg_batch, tmp_path):
-    distiller = MODELS.build(seg_distiller_cfg)
-    # Make the weights differ from a fresh init so a silent non-load would be caught.
-    with torch.no_grad():
-        for p in distiller.student.parameters():
-            p.add_(torch.randn_like(p) * 0.1)
-    ckpt = tmp_path / 'distiller.pth'
-    save_checkpoint(dict(state_dict=distiller.state_dict(), meta=dict(iter=7, note='kept')),
-                    str(ckpt))
-    config = tmp_path / 'distiller_cfg.py'
-    Config(dict(model=seg_distiller_cfg)).dump(str(config))
-    out = tmp_path / 'student.pth'
-
+    # numpy values, a path and an object torch's safe loader refuses, in the meta.
+    distiller, config, ckpt = write_run(tmp_path, seg_distiller_cfg, dict(
+        scale=np.float64(0.5), shape=np.arange(3), origin=Path('runs/a'),
+        day=datetime.date(2025, 1, 2)))
+    out = tmp_path / 'export' / 'student.pth'
     result = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'export_student.py'), str(ckpt), str(out),
          '--config', str(config)], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
-    assert 'verified strict load' in result.stdout
+    assert 'plain mmseg config' in result.stdout and 'verified' in result.stdout
+    assert sorted(os.listdir(out.parent)) == ['student.pth', 'student.py']  # no temp files
 
-    exported = torch.load(out, map_location='cpu', weights_only=False)
+    # Plain types only: loadable without fdkd_mm's unpickling loader; numpy became lists.
+    exported = torch.load(out, map_location='cpu', weights_only=True)
     assert exported['meta']['iter'] == 7 and exported['meta']['note'] == 'kept'
+    assert exported['meta']['scale'] == 0.5 and exported['meta']['shape'] == [0, 1, 2]
+    assert exported['meta']['origin'] == 'runs/a'
+    assert exported['meta']['day'] == 'datetime.date(2025, 1, 2)'
+    assert exported['meta']['dataset_meta'] == dict(classes=CLASSES, palette=PALETTE)
+    assert Config.fromstring(exported['meta']['cfg'], '.py').default_scope == 'mmseg'
+    assert 'CrossModalDistiller' in exported['meta']['distiller_cfg']
     assert not any(k.startswith(('teacher.', 'student.')) for k in exported['state_dict'])
 
     student = build_scoped(seg_distiller_cfg['student'])
@@ -50,10 +77,62 @@ def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
         torch.testing.assert_close(a.seg_logits.data, b.seg_logits.data)
 
 
-def test_export_rejects_a_non_distiller_checkpoint(tmp_path):
-    import pytest
+def test_export_never_overwrites_its_inputs(seg_distiller_cfg, tmp_path):
+    _, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
+    before = ckpt.read_bytes(), config.read_text()
+    with pytest.raises(ValueError, match='is the input checkpoint'):
+        export_student(str(ckpt), str(ckpt), str(config))
+    # distiller_cfg.pth would put its config over distiller_cfg.py, the input config.
+    with pytest.raises(ValueError, match='is the input config'):
+        export_student(str(ckpt), str(tmp_path / 'distiller_cfg.pth'), str(config))
+    with pytest.raises(ValueError, match='must end with .pth'):
+        export_student(str(ckpt), str(tmp_path / 'student.pt'), str(config))
+    assert (ckpt.read_bytes(), config.read_text()) == before
 
-    from fdkd_mm.utils import export_student
+
+def test_failed_verification_leaves_nothing_behind(seg_distiller_cfg, tmp_path):
+    _, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
+    out_dir = tmp_path / 'export'
+    out_dir.mkdir()
+    (out_dir / 'student.pth').write_bytes(b'previous export')
+    # The config's student has another head width than the checkpoint's: no strict load.
+    cfg = Config.fromfile(str(config))
+    cfg.model.student.decode_head.num_classes = 7
+    cfg.dump(str(tmp_path / 'wrong_cfg.py'))
+    with pytest.raises(RuntimeError, match='decode_head.conv_seg.weight'):
+        export_student(str(ckpt), str(out_dir / 'student.pth'), str(tmp_path / 'wrong_cfg.py'))
+    assert os.listdir(out_dir) == ['student.pth']  # no config, no temporary file
+    assert (out_dir / 'student.pth').read_bytes() == b'previous export'
+
+
+def test_config_defaults_to_the_one_stored_in_the_checkpoint(seg_distiller_cfg, tmp_path):
+    _, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
+    checkpoint = torch.load(ckpt, weights_only=False)
+    checkpoint['meta']['cfg'] = config.read_text()  # what MMEngine's Runner stores
+    torch.save(checkpoint, ckpt)
+    result = export_student(str(ckpt), str(tmp_path / 'out' / 'rgb.pth'))
+    assert (result.kind, result.config) == ('mmseg', str(tmp_path / 'out' / 'rgb.py'))
+    torch.save(dict(state_dict=checkpoint['state_dict'], meta={}), ckpt)
+    with pytest.raises(ValueError, match='holds no config'):
+        export_student(str(ckpt), str(tmp_path / 'out' / 'rgb.pth'))
+
+
+def test_teacher_prefix_exports_the_teacher_with_its_modality(seg_distiller_cfg, tmp_path):
+    distiller, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
+    result = export_student(str(ckpt), str(tmp_path / 'depth.pth'), str(config),
+                            prefix='teacher.')
+    deployed = Config.fromfile(result.config)
+    # Depth is not an image the toolboxes read: fdkd_mm's kind, depth pipeline only.
+    assert result.kind == 'fdkd_mm' and deployed.deploy.modality == 'depth'
+    assert [t['type'] for t in deployed.test_pipeline] == [
+        'fdkd_mm.LoadDepthFromFile', 'mmseg.LoadAnnotations', 'fdkd_mm.PackMultiModalSegInputs']
+    weights = torch.load(result.checkpoint, weights_only=True)['state_dict']
+    assert weights.keys() == distiller.teacher.state_dict().keys()
+    with pytest.raises(ValueError, match='names neither the student nor the teacher'):
+        export_student(str(ckpt), str(tmp_path / 'x.pth'), str(config), prefix='decoupler.')
+
+
+def test_export_rejects_a_non_distiller_checkpoint(tmp_path):
     ckpt = tmp_path / 'plain.pth'
     torch.save({'state_dict': {'backbone.w': torch.zeros(1)}}, ckpt)
     with pytest.raises(KeyError, match="no state-dict key starts with 'student.'"):

@@ -1,7 +1,7 @@
 # CREMA-D audio alone (the audio "Uni" model): the spectrogram packed as the plain inputs tensor.
 _base_ = ['./cremad_av.py']
 
-_pack = dict(type='PackAudioVisualInputs', keys=('audio', ), plain_inputs=True)
+_pack = dict(type='fdkd_mm.PackAudioVisualInputs', keys=('audio', ), plain_inputs=True)
 train_pipeline = _base_.audio_pipeline + [_pack]
 test_pipeline = _base_.audio_pipeline + [_pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,8 +1,8 @@
 # Depth alone (the depth "Uni" teacher): depth packed as the plain inputs tensor.
 _base_ = ['./nyu_rgbd.py']
 
-_pack = dict(type='PackMultiModalSegInputs', modalities=dict(depth='depth'), depth_channels=3,
-             plain_inputs=True)
+_pack = dict(type='fdkd_mm.PackMultiModalSegInputs', modalities=dict(depth='depth'),
+             depth_channels=3, plain_inputs=True)
 train_pipeline = _base_.train_pipeline[:-1] + [_pack]
 test_pipeline = _base_.test_pipeline[:-1] + [_pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,7 +1,7 @@
 # RGB alone (the RGB "Uni" model): the image packed as the plain inputs tensor.
 _base_ = ['./nyu_rgbd.py']
 
-_pack = dict(type='PackMultiModalSegInputs', modalities=dict(rgb='img'), depth_channels=3,
+_pack = dict(type='fdkd_mm.PackMultiModalSegInputs', modalities=dict(rgb='img'), depth_channels=3,
              plain_inputs=True)
 train_pipeline = _base_.train_pipeline[:-1] + [_pack]
 test_pipeline = _base_.test_pipeline[:-1] + [_pack]

@@ -27,7 +27,7 @@ class LoadDepthFromFile(BaseTransform):
     Note:
         mmcv's own ``Resize`` (what ``RandomResize`` builds by default when the default scope
         is not ``mmseg``) resizes ``gt_seg_map`` only and ignores other seg fields, so use
-        ``dict(type='mmseg.RandomResize', resize_type='mmseg.Resize', ...)``. The packing
+        ``dict(type='RandomResize', resize_type='mmseg.Resize', ...)``. The packing
         transform checks that all modalities kept the image size and fails otherwise.
 
     Args:
@@ -56,7 +56,7 @@ class LoadDepthFromFile(BaseTransform):
 
         Returns:
             ``results`` with ``results[key]`` (float32 metres, (H, W)) and ``key`` listed in
-            ``results['seg_fields']``.
+            ``results['seg_fields']``; ``img_shape`` and ``ori_shape`` when no image set them.
 
         Raises:
             ValueError: The file is not a single-channel uint16 image.
@@ -71,6 +71,10 @@ class LoadDepthFromFile(BaseTransform):
         depth = raw.astype(np.float32) / self.depth_scale
         np.minimum(depth, self.max_depth, out=depth)
         results[self.key] = depth
+        # Without an image (a depth-only input) the depth map sets the geometry mmseg's
+        # packing and prediction read, as LoadImageFromFile does for images.
+        results.setdefault('img_shape', depth.shape[:2])
+        results.setdefault('ori_shape', depth.shape[:2])
         seg_fields = results.setdefault('seg_fields', [])
         if self.key not in seg_fields:
             seg_fields.append(self.key)

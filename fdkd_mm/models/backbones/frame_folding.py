@@ -33,6 +33,11 @@ class FrameFoldingBackbone(BaseModule):
         super().__init__(init_cfg)
         self.backbone = build_scoped(backbone)
 
+    @property
+    def out_indices(self):
+        """The wrapped backbone's output stages (mmpretrain's analysis tools read them)."""
+        return self.backbone.out_indices
+
     def forward(self, clips: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Fold, run the image backbone, unfold every output stage.
 
