@@ -18,6 +18,7 @@ from mmengine.config import Config
 from mmengine.fileio import LocalBackend
 from mmengine.registry import init_default_scope
 
+from fdkd_mm.datasets.bad_samples import BadSampleError
 from fdkd_mm.datasets.transforms.frames import FrameDecodeError
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
 from fdkd_mm.testing import write_synthetic_cremad
@@ -47,7 +48,9 @@ def cremad_visual_dataset(root: Path):
 
 def test_corrupt_frame_names_clip_and_file(cremad):
     root, clip, frame = cremad
-    with pytest.raises(FrameDecodeError, match=f'clip {clip}: frame {frame} cannot be decoded'):
+    # The dataset reports the unusable sample (BadSampleError, skip_bad_samples=False) with the
+    # decoder's own message, which names the clip and the frame file.
+    with pytest.raises(BadSampleError, match=f'clip {clip}: frame {frame} cannot be decoded'):
         cremad_visual_dataset(root)[0]
 
 
