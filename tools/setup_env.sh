@@ -9,7 +9,7 @@
 #                     (default: ~/.cache/fdkd_mm/wheels); it lives outside the repo so a fresh
 #                     clone reuses it, and the ~11 min source build happens once per machine.
 #
-# Why it looks the way it does (see shared ENVIRONMENT notes):
+# Why it looks the way it does (measured on these machines):
 #   * pip's machine config prefers a local CPU-only torch wheel, but the registry has no CPU
 #     torchvision; so torch/torchvision are installed with --isolated from the registry.
 #   * mmseg 1.2.2 imports mmcv.ops, so full mmcv 2.1.0 (with ops) is needed; the registry only has

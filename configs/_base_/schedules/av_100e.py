@@ -3,7 +3,7 @@
 # once per epoch as the public script does (by_epoch, not converted to iterations).
 optim_wrapper = dict(
     type='OptimWrapper',
-    # No weight decay: METHOD.md reports none for these runs.
+    # No weight decay: the paper and the authors' script use none for these runs.
     optimizer=dict(type='SGD', lr=1e-2, momentum=0.9, weight_decay=0.0),
     clip_grad=None)
 param_scheduler = [

@@ -9,7 +9,7 @@ number of elements)::
     L = 1/E · Σ (S − T)²
 
 i.e. ``F.mse_loss`` with mean reduction over all elements. FD-CMKD's ablation with every
-switch off reduces to exactly this loss (METHOD.md, Table 4).
+switch off reduces to exactly this loss (Table 4; docs/method.md).
 
 Defaults: loss_weight = 1.
 

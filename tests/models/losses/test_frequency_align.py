@@ -1,4 +1,4 @@
-"""FrequencyAlignLoss against values computed by hand from METHOD.md Eq. 7-9."""
+"""FrequencyAlignLoss against values computed by hand from Eq. 7-9 (docs/method.md)."""
 import math
 
 import pytest
