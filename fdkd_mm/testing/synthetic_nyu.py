@@ -21,19 +21,32 @@ import numpy as np
 NEAR_DEPTH, FAR_DEPTH = 1.2, 5.7
 
 
-def class_color(label: int, num_classes: int) -> np.ndarray:
+def class_color(label: int, num_classes: int, rgb_cue: float = 1.0) -> np.ndarray:
     """RGB colour of a class: hues spread evenly around the colour wheel.
+
+    With ``rgb_cue < 1`` the object classes come in pairs (2, 3), (4, 5), ... whose colours
+    are pulled together: each keeps only ``rgb_cue`` of its difference from the pair's mean
+    colour, so RGB tells the pair apart only weakly while depth (its own level per class) does
+    so fully, as in real scenes where depth separates objects of similar appearance.
 
     Args:
         label: Class label in ``1..num_classes``.
         num_classes: Number of classes in use.
+        rgb_cue: Fraction of the colour difference within a pair that is kept, in [0, 1].
 
     Returns:
         float32 array of shape (3,), RGB in 0..255.
     """
-    hue = (label - 1) / num_classes
-    value = 0.9 if label % 2 else 0.65  # neighbours on the wheel also differ in brightness
-    return np.array(colorsys.hsv_to_rgb(hue, 0.8, value), dtype=np.float32) * 255
+    def own(cls: int) -> np.ndarray:
+        hue = (cls - 1) / num_classes
+        value = 0.9 if cls % 2 else 0.65  # neighbours on the wheel also differ in brightness
+        return np.array(colorsys.hsv_to_rgb(hue, 0.8, value), dtype=np.float32) * 255
+
+    partner = label + 1 if label % 2 == 0 else label - 1
+    if rgb_cue == 1.0 or label == 1 or not 2 <= partner <= num_classes:
+        return own(label)
+    mean = (own(label) + own(partner)) / 2
+    return mean + np.float32(rgb_cue) * (own(label) - mean)
 
 
 def class_depth(label: int, num_classes: int) -> float:
@@ -62,7 +75,7 @@ def _random_box(rng: np.random.Generator, height: int, width: int, low: float,
 
 
 def make_scene(rng: np.random.Generator, height: int, width: int,
-               num_classes: int) -> tuple:
+               num_classes: int, rgb_cue: float = 1.0) -> tuple:
     """Draw one scene.
 
     Args:
@@ -70,6 +83,7 @@ def make_scene(rng: np.random.Generator, height: int, width: int,
         height: Image height.
         width: Image width.
         num_classes: Classes ``1..num_classes`` may occur; 1 is the background.
+        rgb_cue: How distinct paired classes look in RGB (see :func:`class_color`).
 
     Returns:
         ``(rgb, depth_mm, label)``: uint8 (H, W, 3) RGB, uint16 (H, W) millimetres and
@@ -83,7 +97,7 @@ def make_scene(rng: np.random.Generator, height: int, width: int,
 
     def paint(region: tuple, cls: int) -> None:
         label[region] = cls
-        color[region] = class_color(cls, num_classes)
+        color[region] = class_color(cls, num_classes, rgb_cue)
         # A small tilt per object: at most +-0.2 m, below the spacing of class levels
         # (0.64 m for 8 classes), so depth alone still tells the classes apart.
         tilt = rng.uniform(-0.1, 0.1, size=2).astype(np.float32)
@@ -116,7 +130,7 @@ def make_scene(rng: np.random.Generator, height: int, width: int,
 
 def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: int = 8,
                         height: int = 64, width: int = 80, num_classes: int = 6,
-                        seed: int = 0) -> Path:
+                        seed: int = 0, rgb_cue: float = 1.0) -> Path:
     """Write a synthetic dataset with the NYU-Depth V2 layout and file formats.
 
     Args:
@@ -127,6 +141,9 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
         width: Image width in pixels.
         num_classes: Labels ``1..num_classes`` occur (at most 40).
         seed: Seed; the same arguments always write the same files.
+        rgb_cue: How distinct paired object classes look in RGB, in [0, 1]: 1 (default)
+            gives every class its own colour; lower values leave pairs told apart only weakly
+            by colour but fully by depth (:func:`class_color`).
 
     Returns:
         The root as a ``Path``.
@@ -135,6 +152,8 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
         raise ValueError(f'num_classes must be in 1..40, got {num_classes}')
     if num_train < 1 or num_test < 1:
         raise ValueError(f'need at least one sample per split, got {num_train}, {num_test}')
+    if not 0.0 <= rgb_cue <= 1.0:
+        raise ValueError(f'rgb_cue must be in [0, 1], got {rgb_cue}')
     if height < 16 or width < 16:
         raise ValueError(f'images must be at least 16x16, got {height}x{width}')
     root = Path(root)
@@ -147,7 +166,7 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
             (root / split / sub).mkdir(parents=True, exist_ok=True)
         ids = [f'{index:04d}' for index in indices]
         for sample_id in ids:
-            rgb, depth_mm, label = make_scene(rng, height, width, num_classes)
+            rgb, depth_mm, label = make_scene(rng, height, width, num_classes, rgb_cue)
             cv2.imwrite(str(root / split / 'rgb' / f'{sample_id}.png'), rgb[..., ::-1])
             cv2.imwrite(str(root / split / 'depth' / f'{sample_id}.png'), depth_mm)
             cv2.imwrite(str(root / split / 'labels_40' / f'{sample_id}.png'), label)

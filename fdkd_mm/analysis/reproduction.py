@@ -1,0 +1,356 @@
+"""Reproduce a table of the paper: plan the runs, train and test them (resumably), tabulate.
+
+A table's cells (:mod:`fdkd_mm.paper_tables`) need, per seed, one run of each cell's config;
+every distiller also needs its Uni teacher, trained first (once, with the first seed) and handed
+over as ``model.teacher_ckpt``. Each run trains with ``tools/train.py`` and is then tested with
+``tools/test.py`` on the checkpoint of its last epoch, so the number reported is the last-epoch
+test metric (no selection on the test split).
+
+A run lives in ``<root>/<config basename>/seed<k>/``. Training writes ``train_done`` when it
+finishes (a killed run resumes from its last checkpoint, ``--resume auto``), testing writes
+``test_metrics.json``: a run with both is done and skipped. A failed run is reported and the
+others go on; a distiller whose teacher failed is skipped with that reason.
+"""
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from fdkd_mm.paper_tables import CELLS, DATASETS, PaperCell, cells, config_name
+
+#: Test metric of each dataset's tables.
+METRICS = dict(cremad='accuracy/top1', ave='accuracy/top1', vggsound='accuracy/top1',
+               crisismmd='accuracy/top1', nyu='mIoU')
+
+
+@dataclass
+class Run:
+    """One training + test run of a config with a seed.
+
+    Attributes:
+        config: Config path relative to the repository root.
+        seed: ``randomness.seed`` of the run.
+        work_dir: Its work dir.
+        teacher: The run whose last checkpoint is this distiller's ``teacher_ckpt``.
+        cells: The paper's cells this run reports (none for a teacher-only Uni run).
+    """
+    config: str
+    seed: int
+    work_dir: str
+    teacher: Optional['Run'] = None
+    cells: list[PaperCell] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f'{osp.splitext(osp.basename(self.config))[0]} (seed {self.seed})'
+
+    @property
+    def is_distiller(self) -> bool:
+        return self.teacher is not None
+
+    @property
+    def metrics_file(self) -> str:
+        return osp.join(self.work_dir, 'test_metrics.json')
+
+    @property
+    def train_marker(self) -> str:
+        return osp.join(self.work_dir, 'train_done')
+
+    def done(self) -> bool:
+        return osp.isfile(self.metrics_file) and osp.isfile(self.train_marker)
+
+    def last_checkpoint(self) -> str:
+        """The checkpoint MMEngine's ``last_checkpoint`` pointer names (the last epoch's)."""
+        pointer = osp.join(self.work_dir, 'last_checkpoint')
+        if not osp.isfile(pointer):
+            raise FileNotFoundError(f'{self.name}: no last_checkpoint in {self.work_dir}')
+        with open(pointer) as f:
+            return f.read().strip()
+
+    def metric(self, key: str) -> float:
+        with open(self.metrics_file) as f:
+            return float(json.load(f)[key])
+
+
+def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
+              methods: Optional[Sequence[str]], seeds: Sequence[int], root: str,
+              students: Optional[Sequence[str]] = None) -> list[Run]:
+    """Every run a table needs, teachers first.
+
+    Args:
+        table: 2, 3, 4 or 7; ``None`` for every table.
+        datasets: Dataset keys to keep (``None``: all of the table's).
+        methods: Method keys to keep (``None``: all of the table's); Uni teachers are added
+            for the distillers regardless.
+        seeds: The seeds of every cell.
+        root: Where the work dirs go.
+        students: Student modalities to keep (a table's columns, e.g. ``['visual']``);
+            ``None`` keeps both directions.
+
+    Returns:
+        Runs in dependency order (each teacher before its students), one per config and seed.
+
+    Raises:
+        ValueError: If the selection contains no cell.
+    """
+    selected = [cell for dataset in (datasets or [None])
+                for cell in cells(table, dataset, list(methods) if methods else None)
+                if students is None or cell.student in students]
+    if not selected:
+        raise ValueError(f'no cell of table {table} for datasets {datasets}, methods '
+                         f'{methods} and students {students}; the tables: '
+                         f'{sorted({c.table for c in CELLS})}, datasets: {sorted(DATASETS)}, '
+                         f'methods: {sorted({c.method for c in CELLS})}')
+    runs: dict[tuple[str, int], Run] = {}
+
+    def run_of(config: str, seed: int) -> Run:
+        key = (config, seed)
+        if key not in runs:
+            basename = osp.splitext(osp.basename(config))[0]
+            runs[key] = Run(config, seed, osp.join(root, basename, f'seed{seed}'))
+        return runs[key]
+
+    for cell in selected:
+        teacher = None
+        if cell.method != 'uni':
+            # One teacher per dataset and modality, trained with the first seed.
+            uni = f'configs/uni/{config_name("uni", cell.dataset, cell.teacher)}.py'
+            teacher = run_of(uni, seeds[0])
+        for seed in seeds:
+            run = run_of(cell.config, seed)
+            run.teacher = teacher
+            if cell not in run.cells:
+                run.cells.append(cell)
+    ordered = [r for r in runs.values() if not r.is_distiller]
+    return ordered + [r for r in runs.values() if r.is_distiller]
+
+
+@dataclass
+class Launcher:
+    """How train / test commands run: one process, torchrun on N GPUs, or Slurm.
+
+    Attributes:
+        gpus: Processes (GPUs) per run; 1 runs tools/train.py directly.
+        launcher: ``'none'``, ``'pytorch'`` (tools/dist_*.sh) or ``'slurm'``.
+        partition: Slurm partition (``'slurm'`` only).
+        python: The interpreter.
+        repo: The repository root.
+    """
+    gpus: int = 1
+    launcher: str = 'none'
+    partition: Optional[str] = None
+    python: str = sys.executable
+    repo: str = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+    def train(self, config: str, args: list[str], job: str) -> list[str]:
+        """The command line training ``config`` (``args``: tools/train.py's options)."""
+        if self.launcher == 'slurm':
+            return self._srun('train', [config, *args], job)
+        if self.launcher == 'pytorch' or self.gpus > 1:
+            return ['bash', 'tools/dist_train.sh', config, str(self.gpus), *args]
+        return [self.python, 'tools/train.py', config, *args]
+
+    def test(self, config: str, checkpoint: str, args: list[str], job: str) -> list[str]:
+        """The command line testing ``checkpoint`` (``args``: tools/test.py's options)."""
+        if self.launcher == 'slurm':
+            return self._srun('test', [config, checkpoint, *args], job)
+        if self.launcher == 'pytorch' or self.gpus > 1:
+            return ['bash', 'tools/dist_test.sh', config, checkpoint, str(self.gpus), *args]
+        return [self.python, 'tools/test.py', config, checkpoint, *args]
+
+    def _srun(self, tool: str, args: list[str], job: str) -> list[str]:
+        if not self.partition:
+            raise ValueError('--launcher slurm needs --partition')
+        per_node = min(self.gpus, 8)
+        return ['srun', '-p', self.partition, f'--job-name={job}', f'--gres=gpu:{per_node}',
+                f'--ntasks={self.gpus}', f'--ntasks-per-node={per_node}',
+                '--kill-on-bad-exit=1', self.python, '-u', f'tools/{tool}.py', *args,
+                '--launcher', 'slurm']
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one run: ``'done'`` (now or before), ``'failed'`` or ``'skipped'``."""
+    run: Run
+    status: str
+    message: str = ''
+
+
+def run_options(run: Run, cfg_options: Sequence[str]) -> list[str]:
+    """``--cfg-options`` of a run: its seed, its teacher's last checkpoint, the user's."""
+    options = [f'randomness.seed={run.seed}', *cfg_options]
+    if run.is_distiller:
+        options.append(f'model.teacher_ckpt={run.teacher.last_checkpoint()}')
+    return options
+
+
+def execute(runs: Sequence[Run], launcher: Launcher, options_for: Callable[[Run], list[str]],
+            log: Callable[[str], None] = print) -> list[RunOutcome]:
+    """Train and test every run not done yet; report, never abort on, a failed run.
+
+    Args:
+        runs: From :func:`plan_runs` (teachers first).
+        launcher: How commands run.
+        options_for: ``--cfg-options`` of a run (e.g. different ones for Uni and distillers).
+        log: Where progress lines go.
+
+    Returns:
+        One outcome per run.
+    """
+    outcomes: dict[int, RunOutcome] = {}
+    for index, run in enumerate(runs, 1):
+        prefix = f'[{index}/{len(runs)}] {run.name}'
+        if run.done():
+            outcomes[id(run)] = RunOutcome(run, 'done', 'finished earlier')
+            log(f'{prefix}: done earlier, skipped')
+            continue
+        if run.is_distiller and outcomes[id(run.teacher)].status != 'done':
+            outcomes[id(run)] = RunOutcome(run, 'skipped', f'its teacher {run.teacher.name} '
+                                           'did not finish')
+            log(f'{prefix}: skipped, its teacher did not finish')
+            continue
+        os.makedirs(run.work_dir, exist_ok=True)
+        outcome = _train_and_test(run, launcher, options_for(run), prefix, log)
+        outcomes[id(run)] = outcome
+    return [outcomes[id(run)] for run in runs]
+
+
+def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix: str,
+                    log: Callable[[str], None]) -> RunOutcome:
+    options = run_options(run, cfg_options)
+    job = osp.basename(osp.dirname(run.work_dir))
+    stages = [('train', lambda: launcher.train(
+        run.config, ['--work-dir', run.work_dir, '--resume', 'auto', '--cfg-options', *options],
+        job))]
+    # The test's checkpoint is known once training is: the last epoch's.
+    stages.append(('test', lambda: launcher.test(
+        run.config, run.last_checkpoint(), ['--work-dir', osp.join(run.work_dir, 'test'),
+                                            '--out', run.metrics_file, '--cfg-options', *options],
+        job)))
+    for stage, command in stages:
+        if stage == 'train' and osp.isfile(run.train_marker):
+            continue
+        log(f'{prefix}: {stage}')
+        log_file = osp.join(run.work_dir, f'{stage}.log')
+        with open(log_file, 'w') as out:
+            result = subprocess.run(command(), cwd=launcher.repo, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        if result.returncode != 0:
+            log(f'{prefix}: {stage} FAILED (exit {result.returncode}), see {log_file}')
+            return RunOutcome(run, 'failed', f'{stage} exited {result.returncode}; {log_file}')
+        if stage == 'train':
+            _touch_atomic(run.train_marker)
+    return RunOutcome(run, 'done')
+
+
+def _touch_atomic(path: str) -> None:
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        f.write('ok\n')
+    os.replace(tmp, path)
+
+
+@dataclass
+class CellResult:
+    """A cell's numbers over its seeds."""
+    cell: PaperCell
+    values: list[float]
+    status: str  # 'ok', or why values are missing
+
+    @property
+    def mean(self) -> Optional[float]:
+        return statistics.fmean(self.values) if self.values else None
+
+    @property
+    def std(self) -> Optional[float]:
+        return statistics.stdev(self.values) if len(self.values) > 1 else None
+
+    @property
+    def difference(self) -> Optional[float]:
+        if self.mean is None or self.cell.reported is None:
+            return None
+        return self.mean - self.cell.reported
+
+
+def cell_results(runs: Sequence[Run], outcomes: Sequence[RunOutcome]) -> list[CellResult]:
+    """One result per cell of the runs, the metric read from each seed's test."""
+    status = {id(o.run): o for o in outcomes}
+    by_cell: dict[PaperCell, CellResult] = {}
+    for run in runs:
+        for cell in run.cells:
+            result = by_cell.setdefault(cell, CellResult(cell, [], 'ok'))
+            outcome = status[id(run)]
+            if outcome.status == 'done':
+                # mmseg's IoUMetric and mmpretrain's Accuracy both report percentages.
+                result.values.append(run.metric(METRICS[cell.dataset]))
+            else:
+                result.status = f'seed {run.seed}: {outcome.status} ({outcome.message})'
+    return list(by_cell.values())
+
+
+def _fmt(value: Optional[float], signed: bool = False) -> str:
+    if value is None:
+        return '-'
+    return f'{value:+.2f}' if signed else f'{value:.2f}'
+
+
+def results_markdown(results: Sequence[CellResult]) -> str:
+    """One row per cell: ours (mean ± std over seeds), the paper's, the difference."""
+    lines = ['| table | method | dataset | teacher → student | seeds | ours | paper '
+             '| ours − paper | status |', '|---|---|---|---|---|---|---|---|---|']
+    for r in results:
+        ours = _fmt(r.mean) + (f' ± {r.std:.2f}' if r.std is not None else '')
+        direction = f'{r.cell.teacher} → {r.cell.student}' if r.cell.teacher else r.cell.student
+        lines.append(f'| {r.cell.table} | {r.cell.method} | {r.cell.dataset} | {direction} | '
+                     f'{len(r.values)} | {ours} | {_fmt(r.cell.reported)} | '
+                     f'{_fmt(r.difference, signed=True)} | {r.status} |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_results(results: Sequence[CellResult], out_prefix: str) -> list[str]:
+    """``<prefix>.md``, ``<prefix>.csv`` and ``<prefix>.png`` (ours vs the paper per cell)."""
+    import csv
+    os.makedirs(osp.dirname(osp.abspath(out_prefix)), exist_ok=True)
+    written = []
+    with open(f'{out_prefix}.md', 'w') as f:
+        f.write(results_markdown(results))
+    written.append(f'{out_prefix}.md')
+    with open(f'{out_prefix}.csv', 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['table', 'method', 'dataset', 'teacher', 'student', 'seeds', 'values',
+                         'mean', 'std', 'paper', 'difference', 'status'])
+        for r in results:
+            writer.writerow([r.cell.table, r.cell.method, r.cell.dataset,
+                             r.cell.teacher or '', r.cell.student, len(r.values),
+                             ' '.join(f'{v:.4f}' for v in r.values), _fmt(r.mean), _fmt(r.std),
+                             _fmt(r.cell.reported), _fmt(r.difference, signed=True), r.status])
+    written.append(f'{out_prefix}.csv')
+    written.append(plot_results(results, f'{out_prefix}.png'))
+    return written
+
+
+def plot_results(results: Sequence[CellResult], path: str) -> str:
+    """Grouped bars: ours (with the seed std as error bars) beside the paper's number."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    labels = [f'{r.cell.method}\n{r.cell.dataset} {r.cell.student}' for r in results]
+    positions = range(len(results))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(results) + 2), 4.0))
+    ours = [r.mean if r.mean is not None else 0.0 for r in results]
+    errors = [r.std or 0.0 for r in results]
+    paper = [r.cell.reported if r.cell.reported is not None else 0.0 for r in results]
+    ax.bar([p - 0.2 for p in positions], ours, width=0.4, yerr=errors, label='ours', capsize=3)
+    ax.bar([p + 0.2 for p in positions], paper, width=0.4, label='paper')
+    ax.set_xticks(list(positions), labels, fontsize=7)
+    ax.set_ylabel('top-1 % / mIoU %')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
