@@ -1,23 +1,28 @@
 """End-to-end demo on built-in synthetic NYU-Depth V2 data, a few minutes on 2 CPU cores.
 
-1. writes a small synthetic dataset in the real NYU on-disk layout (``data/nyu_demo``);
-2. trains the depth teacher with ``configs/uni/uni_dlv3p-r18-depth_nyu.py``;
-3. distils it into an RGB student with ``configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py``;
-4. evaluates the distiller checkpoint with ``tools/test.py`` (the student's mIoU);
-5. exports the student and evaluates it as a plain mmseg model
-   (``configs/uni/uni_dlv3p-r18-rgb_nyu.py``): the mIoU must match.
+1. writes a small synthetic dataset in the real NYU on-disk layout (``data/nyu_demo``) whose
+   object classes come in pairs of nearly the same colour but different depths, so depth
+   tells them apart and RGB only weakly (``rgb_cue``), as depth helps in real indoor scenes;
+2. through the reproduction runner (the machinery of ``tools/reproduce.py``): trains the depth
+   teacher (``configs/uni/uni_dlv3p-r18-depth_nyu.py``), then, for each seed, the RGB student
+   alone (``configs/uni/uni_dlv3p-r18-rgb_nyu.py``), with Feat and with FD-CMKD, and tests each
+   on the same synthetic test split;
+3. prints the comparison (mIoU per seed, mean ± std);
+4. exports the first FD-CMKD student and evaluates it as a plain mmseg model: its mIoU must be
+   the distiller's.
 
-Every step runs the real tools on the real configs; only sizes, schedule and paths are
-overridden (``--cfg-options``) to fit a CPU. No pretrained weights are downloaded: the
-backbones train from scratch, which is enough on the synthetic scenes.
+Every run uses the real tools on the real configs; only sizes, schedule and paths are
+overridden (``--cfg-options``, fdkd_mm/utils/overrides.py) to fit a CPU, and no pretrained
+weights are downloaded (the backbones train from scratch). Run logs go to the work dir.
 
 Usage:
-    python tools/demo.py [--work-dir work_dirs/demo] [--epochs-teacher 30] [--epochs-student 30]
+    python tools/demo.py [--work-dir work_dirs/demo] [--epochs 15] [--seeds 0 1]
 """
 import argparse
 import json
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
@@ -25,82 +30,97 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+NAMES = dict(uni='RGB student alone', feat='Feat', fdkd='FD-CMKD')
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='FD-CMKD end-to-end demo on synthetic data')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/nyu_demo')
-    parser.add_argument('--epochs-teacher', type=int, default=30)
-    parser.add_argument('--epochs-student', type=int, default=30)
+    parser.add_argument('--epochs', type=int, default=15, help='epochs of every run')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     parser.add_argument('--num-train', type=int, default=24)
     parser.add_argument('--num-test', type=int, default=8)
+    parser.add_argument('--rgb-cue', type=float, default=0.35,
+                        help='how distinct paired classes look in RGB (1: fully, 0: not)')
     return parser.parse_args()
 
 
-def run(step: str, args: list[str]) -> None:
-    """Run one tool as a subprocess, echoing the command; stop the demo if it fails."""
-    print(f'\n=== {step}\n$ python {" ".join(args)}', flush=True)
-    started = time.time()
-    result = subprocess.run([sys.executable, *args], cwd=REPO)
+def tool(step: str, args: list[str], log: str) -> None:
+    """Run one tool with its output into ``log``; stop the demo if it fails."""
+    print(f'--- {step}', flush=True)
+    with open(log, 'w') as out:
+        result = subprocess.run([sys.executable, *args], cwd=REPO, stdout=out,
+                                stderr=subprocess.STDOUT)
     if result.returncode != 0:
-        raise SystemExit(f'demo step "{step}" failed with exit code {result.returncode}')
-    print(f'--- {step}: {time.time() - started:.0f} s', flush=True)
+        raise SystemExit(f'demo step "{step}" failed with exit code {result.returncode}; '
+                         f'see {log}')
 
 
-def read_miou(path: str) -> float:
-    with open(path) as f:
-        return json.load(f)['mIoU']
+def comparison_table(results) -> str:
+    """mIoU per seed and mean ± std, one row per method."""
+    lines = ['| RGB student | mIoU per seed | mean ± std |', '|---|---|---|']
+    for result in results:
+        values = ', '.join(f'{v:.2f}' for v in result.values) or result.status
+        spread = f' ± {result.std:.2f}' if result.std is not None else ''
+        mean = f'{result.mean:.2f}{spread}' if result.mean is not None else '-'
+        lines.append(f'| {NAMES[result.cell.method]} | {values} | {mean} |')
+    return '\n'.join(lines)
 
 
 def main() -> None:
     args = parse_args()
+    from fdkd_mm.analysis.reproduction import Launcher, cell_results, execute, plan_runs
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
+    started = time.time()
     data_root = osp.abspath(args.data_root)
     work_dir = osp.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
-    write_synthetic_nyu(data_root, num_train=args.num_train, num_test=args.num_test)
-    print(f'wrote synthetic NYU-Depth V2 layout to {data_root}')
+    write_synthetic_nyu(data_root, num_train=args.num_train, num_test=args.num_test,
+                        rgb_cue=args.rgb_cue)
+    print(f'wrote synthetic NYU-Depth V2 layout to {data_root} (rgb_cue {args.rgb_cue})')
 
-    teacher_dir = osp.join(work_dir, 'uni_dlv3p-r18-depth_nyu')
-    run('train the depth teacher', [
-        'tools/train.py', 'configs/uni/uni_dlv3p-r18-depth_nyu.py', '--work-dir', teacher_dir,
-        '--cfg-options', *nyu_cpu_overrides(data_root, args.epochs_teacher, ['model'])])
-    teacher_ckpt = osp.join(teacher_dir, f'epoch_{args.epochs_teacher}.pth')
+    runs = plan_runs(3, ['nyu'], ['uni', 'feat', 'fdkd'], args.seeds, work_dir,
+                     students=['rgb'])
+    uni = nyu_cpu_overrides(data_root, args.epochs, ['model'])
+    distill = nyu_cpu_overrides(data_root, args.epochs, ['model.student', 'model.teacher'])
+    outcomes = execute(runs, Launcher(), lambda run: distill if run.is_distiller else uni)
+    failed = [o for o in outcomes if o.status != 'done']
+    if failed:
+        raise SystemExit('demo runs failed: ' + '; '.join(f'{o.run.name}: {o.message}'
+                                                          for o in failed))
+    results = cell_results(runs, outcomes)
 
-    student_dir = osp.join(work_dir, 'fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu')
-    fd_options = nyu_cpu_overrides(data_root, args.epochs_student,
-                                   ['model.student', 'model.teacher'])
-    fd_options.append(f'model.teacher_ckpt={teacher_ckpt}')
-    run('distil depth -> RGB (FD-CMKD)', [
-        'tools/train.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py',
-        '--work-dir', student_dir,
-        '--cfg-options', *fd_options])
-    distiller_ckpt = osp.join(student_dir, f'epoch_{args.epochs_student}.pth')
-
-    distiller_metrics = osp.join(work_dir, 'distiller_test.json')
-    run('evaluate the distiller checkpoint (student head)', [
-        'tools/test.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py', distiller_ckpt,
-        '--work-dir', student_dir, '--out', distiller_metrics, '--cfg-options', *fd_options])
-
-    student_ckpt = osp.join(work_dir, 'student_rgb.pth')
-    run('export the student', [
-        'tools/export_student.py', distiller_ckpt, student_ckpt,
-        '--config', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py'])
-
+    # The first FD-CMKD student as a plain mmseg model: the same mIoU as through the distiller.
+    fd_run = next(run for run in runs if run.cells and run.cells[0].method == 'fdkd')
+    student = osp.join(work_dir, 'student_rgb.pth')
+    tool('export the FD-CMKD student', [
+        'tools/export_student.py', fd_run.last_checkpoint(), student, '--config', fd_run.config],
+        osp.join(work_dir, 'export.log'))
     exported_metrics = osp.join(work_dir, 'exported_student_test.json')
-    run('evaluate the exported student as a plain mmseg model', [
-        'tools/test.py', 'configs/uni/uni_dlv3p-r18-rgb_nyu.py', student_ckpt,
+    tool('evaluate the exported student as a plain mmseg model', [
+        'tools/test.py', 'configs/uni/uni_dlv3p-r18-rgb_nyu.py', student,
         '--work-dir', osp.join(work_dir, 'exported_student'), '--out', exported_metrics,
-        '--cfg-options', *nyu_cpu_overrides(data_root, 1, ['model'])])
+        '--cfg-options', *nyu_cpu_overrides(data_root, 1, ['model'])],
+        osp.join(work_dir, 'exported_student.log'))
+    with open(exported_metrics) as f:
+        exported = json.load(f)['mIoU']
+    distilled = fd_run.metric('mIoU')
 
-    distilled, exported = read_miou(distiller_metrics), read_miou(exported_metrics)
-    print('\n=== result (synthetic NYU-Depth V2 test split, classes present in the data)')
-    print(f'student mIoU via the distiller checkpoint: {distilled:.2f}')
-    print(f'student mIoU as an exported mmseg model:   {exported:.2f}')
+    print(f'\n=== RGB students on the synthetic NYU-Depth V2 test split ({args.num_test} '
+          f'scenes; mIoU over the classes present), {args.epochs} epochs, seeds {args.seeds}, '
+          f'depth teacher for Feat and FD-CMKD')
+    print(comparison_table(results))
+    if len(args.seeds) > 1:
+        spread = statistics.fmean(r.std for r in results)
+        print(f'(mean seed std {spread:.2f}: differences of that size are noise)')
+    print(f'\nexported FD-CMKD student as a plain mmseg model: mIoU {exported:.2f} '
+          f'(through the distiller: {distilled:.2f})')
+    print(f'total {time.time() - started:.0f} s; runs and logs in {work_dir}')
     if abs(distilled - exported) > 1e-6:
-        raise SystemExit('exported student evaluates differently from the distiller')
+        raise SystemExit('the exported student evaluates differently from the distiller')
 
 
 if __name__ == '__main__':
