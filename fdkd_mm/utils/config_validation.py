@@ -44,8 +44,6 @@ def packed_input_keys(pipeline: list) -> Optional[tuple[list, bool]]:
             value = transform[arg]
         else:  # the transform's default
             value = inspect.signature(TRANSFORMS.get(name).__init__).parameters[arg].default
-        if isinstance(value, str):  # PackTextImageInputs: one name = plain uni-modal inputs
-            return [value], True
         return list(value), bool(transform.get('plain_inputs', False))
     return None
 

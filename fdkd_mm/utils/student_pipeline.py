@@ -73,8 +73,7 @@ def _results_key(packer: dict, modality: str) -> str:
     elif name == 'PackAudioVisualInputs':
         key = modality if modality in packed else None
     else:  # PackTextImageInputs packs 'image' from results['img'], 'text' from its tokens
-        names = [packed] if isinstance(packed, str) else list(packed)
-        key = dict(image='img', text='text').get(modality) if modality in names else None
+        key = dict(image='img', text='text').get(modality) if modality in list(packed) else None
     if key is None:
         raise KeyError(f'the test pipeline\'s {name} does not pack the student\'s modality '
                        f'{modality!r} (it packs {packed!r})')
@@ -135,5 +134,5 @@ def unimodal_packer(packer: dict, modality: str) -> dict:
     elif name == 'PackAudioVisualInputs':
         single.update(keys=(modality, ), plain_inputs=True)
     else:
-        single.update(modalities=modality)  # one name: plain inputs
+        single.update(modalities=(modality, ), plain_inputs=True)
     return single

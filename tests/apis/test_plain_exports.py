@@ -43,7 +43,8 @@ def image_student_prediction(run, image_path):
     """What the distiller's student predicts for one image, through the config's image
     transforms (the distiller's test step runs exactly this: the student on its modality)."""
     pipeline = Compose(run.cfg.image_test_pipeline
-                       + [dict(type='fdkd_mm.PackTextImageInputs', modalities='image')])
+                       + [dict(type='fdkd_mm.PackTextImageInputs', modalities=('image', ),
+                               plain_inputs=True)])
     batch = pseudo_collate([pipeline(dict(img_path=image_path))])
     with torch.no_grad():
         return run.distiller.student.test_step(batch)[0]

@@ -175,13 +175,15 @@ def test_tokenizer_path_must_be_a_local_directory(tmp_path):
         TokenizeText(tokenizer_path='bert-base-uncased')(dict(text='flood'))
 
 
-def multimodal_pipeline(tokenizer_dir: str, modalities=('text', 'image')) -> list:
+def multimodal_pipeline(tokenizer_dir: str, modalities=('text', 'image'),
+                        plain_inputs: bool = False) -> list:
     return [
         dict(type='LoadImageFromFile'),
         dict(type='mmpretrain.RandomResizedCrop', scale=16),
         dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
         dict(type='fdkd_mm.TokenizeText', tokenizer_path=tokenizer_dir, max_length=10),
-        dict(type='fdkd_mm.PackTextImageInputs', modalities=modalities),
+        dict(type='fdkd_mm.PackTextImageInputs', modalities=modalities,
+             plain_inputs=plain_inputs),
     ]
 
 
@@ -209,7 +211,7 @@ def test_pipeline_yields_both_modalities_with_documented_shapes(tmp_path, tokeni
 def test_unimodal_packing_gives_plain_inputs(tmp_path, tokenizer_dir, modality, shape, dtype):
     write_synthetic_crisismmd(str(tmp_path), samples_per_split=dict(train=2, dev=0, test=0))
     dataset = CrisisMMDDataset(str(tmp_path),
-                               pipeline=multimodal_pipeline(tokenizer_dir, modality))
+                               pipeline=multimodal_pipeline(tokenizer_dir, (modality, ), True))
     inputs = dataset[0]['inputs']
     assert isinstance(inputs, torch.Tensor)
     assert inputs.shape == shape and inputs.dtype == dtype
@@ -219,7 +221,12 @@ def test_pack_refuses_unknown_modality_and_missing_tokens():
     with pytest.raises(ValueError, match='audio'):
         PackTextImageInputs(modalities=('text', 'audio'))
     with pytest.raises(KeyError, match='TokenizeText'):
-        PackTextImageInputs(modalities='text')(dict(gt_label=0))
+        PackTextImageInputs(modalities=('text', ), plain_inputs=True)(dict(gt_label=0))
+    # One convention with the other packing transforms: plain inputs by plain_inputs=True.
+    with pytest.raises(TypeError, match=r"write modalities=\('text',\), plain_inputs=True"):
+        PackTextImageInputs(modalities='text')
+    with pytest.raises(ValueError, match='plain_inputs=True packs a single modality'):
+        PackTextImageInputs(plain_inputs=True)
 
 
 def test_synthetic_writer_real_layout_and_learnable_labels(tmp_path):
@@ -247,7 +254,8 @@ def test_image_unimodal_trains_plain_mmpretrain_mobilenet_v2(tmp_path):
     pipeline = [dict(type='LoadImageFromFile'),
                 dict(type='mmpretrain.ResizeEdge', scale=32, edge='short'),
                 dict(type='mmpretrain.CenterCrop', crop_size=32),
-                dict(type='fdkd_mm.PackTextImageInputs', modalities='image')]
+                dict(type='fdkd_mm.PackTextImageInputs', modalities=('image', ),
+                     plain_inputs=True)]
     dataset = CrisisMMDDataset(str(tmp_path), pipeline=pipeline)
     model = build_scoped(dict(
         type='mmpretrain.ImageClassifier',

@@ -36,7 +36,8 @@ def test_two_iterations_write_grouped_tensorboard_scalars(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO),
                                                        os.environ.get('PYTHONPATH', '')]))
     result = subprocess.run(
-        [sys.executable, 'tools/train.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py', '--tensorboard',
+        [sys.executable, 'tools/train.py', 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py',
+         '--tensorboard',
          '--work-dir', str(tmp_path / 'work'), '--cfg-options', *options],
         capture_output=True, text=True, cwd=REPO, env=env)
     assert result.returncode == 0, result.stderr[-4000:]

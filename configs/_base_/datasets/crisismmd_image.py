@@ -1,7 +1,7 @@
 # CrisisMMD tweet image alone (the image "Uni" model): the image as the plain inputs tensor.
 _base_ = ['./crisismmd_text_image.py']
 
-_pack = dict(type='fdkd_mm.PackTextImageInputs', modalities='image')
+_pack = dict(type='fdkd_mm.PackTextImageInputs', modalities=('image', ), plain_inputs=True)
 train_pipeline = _base_.image_train_pipeline + [_pack]
 test_pipeline = _base_.image_test_pipeline + [_pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

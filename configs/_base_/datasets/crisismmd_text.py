@@ -1,7 +1,7 @@
 # CrisisMMD tweet text alone (the text "Uni" model): (2, L) tokens as the plain inputs tensor.
 _base_ = ['./crisismmd_text_image.py']
 
-_pack = dict(type='fdkd_mm.PackTextImageInputs', modalities='text')
+_pack = dict(type='fdkd_mm.PackTextImageInputs', modalities=('text', ), plain_inputs=True)
 train_pipeline = _base_.text_pipeline + [_pack]
 test_pipeline = _base_.text_pipeline + [_pack]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,5 +1,5 @@
 """Pack tokenized text and/or an image with a classification label for mmpretrain models."""
-from typing import Sequence, Union
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -43,26 +43,35 @@ def pack_image(results: dict) -> torch.Tensor:
 class PackTextImageInputs(BaseTransform):
     """Pack a CrisisMMD-style sample into ``dict(inputs=..., data_samples=DataSample)``.
 
-    With a sequence of modalities (multi-modal, for distillers) ``inputs`` is a dict, e.g.
-    ``dict(text=LongTensor (2, L) = [input_ids; attention_mask], image=uint8 Tensor (3, H, W))``.
-    With a single modality name (uni-modal) ``inputs`` is that modality's tensor alone, which
-    an ordinary ``mmpretrain.ImageClassifier`` consumes directly.
+    ``inputs`` is a dict, e.g. ``dict(text=LongTensor (2, L) = [input_ids; attention_mask],
+    image=uint8 Tensor (3, H, W))`` for a distiller. With ``plain_inputs=True`` and one modality
+    it is that modality's tensor alone, which an ordinary ``mmpretrain.ImageClassifier``
+    consumes directly: the convention every packing transform of fdkd_mm follows
+    (``PackMultiModalSegInputs``, ``PackAudioVisualInputs``).
 
     Args:
-        modalities: ``'text'``, ``'image'`` or a sequence of them.
+        modalities: A sequence drawn from ``('text', 'image')``.
+        plain_inputs: Pack the single modality as a plain tensor.
         meta_keys: Keys copied into the data sample's metainfo when present.
     """
 
     def __init__(self,
-                 modalities: Union[str, Sequence[str]] = MODALITIES,
+                 modalities: Sequence[str] = MODALITIES,
+                 plain_inputs: bool = False,
                  meta_keys: Sequence[str] = ('sample_idx', 'tweet_id', 'image_id', 'img_path',
                                              'ori_shape', 'img_shape', 'flip',
                                              'flip_direction')) -> None:
-        names = [modalities] if isinstance(modalities, str) else list(modalities)
+        if isinstance(modalities, str):
+            raise TypeError(f'modalities={modalities!r} must be a sequence: write '
+                            f'modalities=({modalities!r},), plain_inputs=True for plain '
+                            'single-modality inputs (as every packing transform takes them)')
+        names = list(modalities)
         unknown = [name for name in names if name not in MODALITIES]
         if unknown or not names:
             raise ValueError(f'modalities must be drawn from {MODALITIES}, got {modalities!r}')
-        self.unimodal = isinstance(modalities, str)
+        if plain_inputs and len(names) != 1:
+            raise ValueError(f'plain_inputs=True packs a single modality, got {names}')
+        self.plain_inputs = bool(plain_inputs)
         self.modalities = tuple(names)
         self.meta_keys = tuple(meta_keys)
 
@@ -81,9 +90,9 @@ class PackTextImageInputs(BaseTransform):
         if 'gt_label' in results:
             data_sample.set_gt_label(results['gt_label'])
         data_sample.set_metainfo({k: results[k] for k in self.meta_keys if k in results})
-        packed_inputs = inputs[self.modalities[0]] if self.unimodal else inputs
+        packed_inputs = inputs[self.modalities[0]] if self.plain_inputs else inputs
         return dict(inputs=packed_inputs, data_samples=data_sample)
 
     def __repr__(self) -> str:
-        modalities = self.modalities[0] if self.unimodal else self.modalities
-        return f'{self.__class__.__name__}(modalities={modalities!r})'
+        return (f'{self.__class__.__name__}(modalities={self.modalities!r}, '
+                f'plain_inputs={self.plain_inputs})')

@@ -146,7 +146,7 @@ def test_text_classifier_learns_synthetic_crisismmd(tmp_path, bert_dir):
     """Dataset -> tokenizer -> packer -> preprocessor -> mmpretrain ImageClassifier(BERT)."""
     write_synthetic_crisismmd(str(tmp_path), samples_per_split=dict(train=8, dev=0, test=0))
     pipeline = [dict(type='fdkd_mm.TokenizeText', tokenizer_path=bert_dir, max_length=8),
-                dict(type='fdkd_mm.PackTextImageInputs', modalities='text')]
+                dict(type='fdkd_mm.PackTextImageInputs', modalities=('text', ), plain_inputs=True)]
     dataset = CrisisMMDDataset(str(tmp_path), pipeline=pipeline, check_files=True)
     torch.manual_seed(0)
     model = build_scoped(text_classifier(bert_dir))
