@@ -49,7 +49,9 @@ def packed_input_keys(pipeline: list) -> Optional[tuple[list, bool]]:
 
 
 def _check_inputs(cfg: Config, model: dict) -> None:
-    roles = dict(student=model['student_input'], teacher=model['teacher_input'])
+    roles = dict(student=model['student_input'], teacher=model.get('teacher_input'))
+    if roles['teacher'] is None:  # a teacher-free distiller: the student's modality only
+        del roles['teacher']
     for loader, needed in (('train_dataloader', roles),
                            ('val_dataloader', dict(student=roles['student'])),
                            ('test_dataloader', dict(student=roles['student']))):
@@ -230,7 +232,7 @@ def validate_distill_config(cfg: Config) -> None:
         DistillConfigError: With the offending entries and how to fix them.
     """
     model = cfg.get('model') or {}
-    if not ('student_input' in model and 'teacher_input' in model):
+    if 'student_input' not in model:
         return
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
     import fdkd_mm  # noqa: F401  (registers the transforms / datasets named in the config)

@@ -69,7 +69,9 @@ class BaseCrossModalDistiller(BaseModel):
 
     Args:
         student: Config (any scope, e.g. ``type='mmseg.EncoderDecoder'``) or module.
-        teacher: Config or module of the teacher.
+        teacher: Config or module of the teacher. ``None`` for a teacher-free distiller, whose
+            losses carry the teacher's knowledge themselves (e.g. statistics of a teacher
+            bank); ``teacher_input``, ``teacher_recorders`` and ``teacher_ckpt`` are then None.
         student_input: Key of the student's modality in the batch's inputs dict.
         teacher_input: Key of the teacher's modality.
         student_recorders: Name → recorder config of every student tensor to record:
@@ -94,10 +96,11 @@ class BaseCrossModalDistiller(BaseModel):
             refusing it. Defaults to False.
     """
 
-    def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
-                 student_input: str, teacher_input: str,
+    def __init__(self, student: Union[dict, nn.Module],
+                 teacher: Optional[Union[dict, nn.Module]],
+                 student_input: str, teacher_input: Optional[str],
                  student_recorders: dict[str, RecorderCfg],
-                 teacher_recorders: dict[str, RecorderCfg],
+                 teacher_recorders: Optional[dict[str, RecorderCfg]],
                  teacher_ckpt: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -106,18 +109,22 @@ class BaseCrossModalDistiller(BaseModel):
                  allow_teacher_mismatch: bool = False) -> None:
         super().__init__(init_cfg=init_cfg)
         self.student = build_scoped(student)
-        self.teacher = build_scoped(teacher)
+        self.teacher = build_scoped(teacher) if teacher is not None else None
         self.student_input = student_input
         self.teacher_input = teacher_input
         self.teacher_trainable = check_bool(teacher_trainable, 'model.teacher_trainable')
+        if self.teacher is None:
+            self._check_teacher_free(teacher_input, teacher_recorders, teacher_ckpt)
+            teacher_recorders = {}
         if teacher_ckpt is not None:
             self._load_teacher(teacher_ckpt, teacher if isinstance(teacher, Mapping) else None,
                                check_bool(allow_teacher_mismatch,
                                           'model.allow_teacher_mismatch'))
-        if not teacher_trainable:
+        if self.teacher is not None and not teacher_trainable:
             self._freeze_teacher()
         self.pools = {'student': self._split_pools(student_recorders, 'student'),
-                      'teacher': self._split_pools(teacher_recorders, 'teacher')}
+                      'teacher': self._split_pools(teacher_recorders, 'teacher',
+                                                   allow_empty=self.teacher is None)}
         self.student_recorders = RecorderGroup(
             self.student, {n: self._without_pool(c) for n, c in student_recorders.items()},
             role='student')
@@ -130,15 +137,32 @@ class BaseCrossModalDistiller(BaseModel):
                 if not isinstance(self.teacher_recorders[name], ParameterRecorder):
                     self.teacher_recorders[name].dtype = torch.float32
         if data_preprocessor is None:
+            preprocessors = {student_input: self.student.data_preprocessor}
+            if self.teacher is not None:
+                preprocessors[teacher_input] = self.teacher.data_preprocessor
             self.data_preprocessor = MultiModalDataPreprocessor(
-                {student_input: self.student.data_preprocessor,
-                 teacher_input: self.teacher.data_preprocessor},
+                preprocessors,
                 label_modality=student_input)
         else:
             self.data_preprocessor = build_scoped(data_preprocessor)
 
+    def _check_teacher_free(self, teacher_input: Optional[str], teacher_recorders: Optional[dict],
+                            teacher_ckpt: Optional[str]) -> None:
+        """Without a teacher network (its knowledge comes from elsewhere, e.g. a teacher bank
+        in a loss), nothing may ask for one."""
+        given = dict(teacher_input=teacher_input, teacher_recorders=teacher_recorders or None,
+                     teacher_ckpt=teacher_ckpt,
+                     teacher_trainable=self.teacher_trainable or None)
+        stray = sorted(k for k, v in given.items() if v is not None)
+        if stray:
+            raise ValueError(f'teacher=None (no teacher network) but {stray} are set; remove '
+                             'them, or give the teacher')
+
     @staticmethod
-    def _split_pools(recorders: dict[str, RecorderCfg], role: str) -> dict[str, Optional[str]]:
+    def _split_pools(recorders: Optional[dict[str, RecorderCfg]], role: str,
+                     allow_empty: bool = False) -> dict[str, Optional[str]]:
+        if allow_empty and not recorders:
+            return {}
         if not isinstance(recorders, Mapping) or not recorders:
             raise ValueError(f'{role}_recorders must be a non-empty dict name → '
                              f'dict(path=..., ...), got {recorders!r}')
@@ -185,7 +209,7 @@ class BaseCrossModalDistiller(BaseModel):
 
     def teacher_precision(self) -> ContextManager:
         """The context the frozen teacher's forward runs in: autocast or nothing."""
-        if self.teacher_autocast is None:
+        if self.teacher_autocast is None or self.teacher is None:
             return contextlib.nullcontext()
         device = next(self.teacher.parameters()).device
         return torch.autocast(device.type, dtype=TEACHER_AUTOCAST_DTYPES[self.teacher_autocast])
@@ -215,7 +239,7 @@ class BaseCrossModalDistiller(BaseModel):
     def train(self, mode: bool = True) -> 'BaseCrossModalDistiller':
         """Set train/eval mode; a frozen teacher stays in eval, a trainable one follows."""
         super().train(mode)
-        if not self.teacher_trainable:
+        if self.teacher is not None and not self.teacher_trainable:
             self.teacher.eval()
         return self
 
@@ -262,8 +286,10 @@ class BaseCrossModalDistiller(BaseModel):
             recorder: Context manager recording the teacher's tensors; None records nothing.
 
         Returns:
-            The teacher's task losses (unprefixed), ``{}`` for a frozen teacher.
+            The teacher's task losses (unprefixed), ``{}`` for a frozen teacher (or none).
         """
+        if self.teacher is None:
+            return {}
         teacher_inputs = self._modality(inputs, self.teacher_input, 'teacher')
         recorder = recorder if recorder is not None else contextlib.nullcontext()
         if not self.teacher_trainable:

@@ -63,7 +63,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
 
     Args:
         student: Config or module of the student (any scope).
-        teacher: Config or module of the teacher.
+        teacher: Config or module of the teacher; ``None`` for a teacher-free distiller (see
+            :class:`BaseCrossModalDistiller`).
         student_input: Key of the student's modality in the batch's inputs dict.
         teacher_input: Key of the teacher's modality.
         student_recorders: Name → recorder config of the student tensors.
@@ -84,9 +85,10 @@ class CrossModalDistiller(BaseCrossModalDistiller):
             network anyway, with a warning (see :class:`BaseCrossModalDistiller`).
     """
 
-    def __init__(self, student: Union[dict, nn.Module], teacher: Union[dict, nn.Module],
-                 student_input: str, teacher_input: str,
-                 student_recorders: dict[str, dict], teacher_recorders: dict[str, dict],
+    def __init__(self, student: Union[dict, nn.Module], teacher: Optional[Union[dict, nn.Module]],
+                 student_input: str, teacher_input: Optional[str],
+                 student_recorders: dict[str, dict],
+                 teacher_recorders: Optional[dict[str, dict]],
                  distill_losses: dict[str, dict], loss_forward_mappings: dict[str, dict],
                  connectors: Optional[dict[str, dict]] = None,
                  teacher_ckpt: Optional[str] = None, teacher_trainable: bool = False,

@@ -82,3 +82,35 @@ def test_unknown_pool_names_the_recorder(pool, cls_distiller_cfg):
     with pytest.raises(ValueError, match=rf"teacher recorder 'feat': pool must be one of .*"
                                          rf"got '{pool}'"):
         MODELS.build(cfg)
+
+
+@MODELS.register_module(name='StudentOnlyTestLoss', force=True)
+class StudentOnlyTestLoss(torch.nn.Module):
+    """A loss that needs no teacher tensor: the mean squared student logits."""
+
+    def forward(self, student_logits, target):
+        return (student_logits ** 2).mean()
+
+
+def test_a_teacher_free_distiller_builds_no_teacher_and_trains(cls_distiller_cfg, cls_batch):
+    cfg = dict(cls_distiller_cfg, teacher=None, teacher_input=None, teacher_recorders=None,
+               student_recorders=dict(logits=dict(path='head.fc')),
+               distill_losses=dict(loss_logit=dict(type='StudentOnlyTestLoss')),
+               loss_forward_mappings=dict(loss_logit=dict(
+                   student_logits=dict(from_student=True, recorder='logits'),
+                   target=dict(labels=True))))
+    model = MODELS.build(cfg)
+    assert model.teacher is None and len(model.teacher_recorders) == 0
+    del cls_batch['inputs']['audio']  # the batch holds the student's modality only
+    model.train()
+    losses = model(**model.data_preprocessor(cls_batch, True), mode='loss')
+    logits = model.student_recorders.feature('logits')
+    torch.testing.assert_close(losses['distill.loss_logit'], (logits ** 2).mean())
+    assert not any(k.startswith('teacher.') for k in losses)
+
+
+def test_teacher_free_refuses_teacher_settings(cls_distiller_cfg):
+    cfg = dict(cls_distiller_cfg, teacher=None, teacher_recorders=None)
+    with pytest.raises(ValueError, match=r"teacher=None \(no teacher network\) but "
+                                         r"\['teacher_input'\] are set"):
+        MODELS.build(cfg)
