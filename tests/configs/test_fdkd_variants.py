@@ -42,6 +42,9 @@ VARIANTS = {
         band_keys(('approx', 'detail3', 'detail2', 'detail1')),
     'configs/mixing/fdkd_segformer-mitb0-depth_dlv3p-r18-rgb_nyu.py': FULL,
     'configs/mixing/fdkd_r18-audio_mbv2-visual_cremad.py': FULL,
+    # Zoo students named by cfg_path (mmseg's PSPNet-R18, mmpretrain's MobileNetV3-Small).
+    'configs/mixing/fdkd_dlv3p-r18-depth_pspnet-r18-rgb_nyu.py': FULL,
+    'configs/mixing/fdkd_r18-audio_mbv3-visual_cremad.py': FULL,
 }
 
 
@@ -78,6 +81,11 @@ def test_variant_trains_and_logs_its_terms(config, data_roots, tokenizer_dir, tm
     if 'mbv2' in config:
         assert type(runner.model.student.backbone.backbone).__name__ == 'MobileNetV2'
         assert runner.model.connectors['student_feat'].fc.weight.shape == (64, 1280)
+    if 'pspnet' in config:
+        assert type(runner.model.student.decode_head).__name__ == 'PSPHead'
+    if 'mbv3' in config:
+        assert type(runner.model.student.backbone.backbone).__name__ == 'MobileNetV3'
+        assert runner.model.connectors['student_feat'].fc.weight.shape == (64, 576)
 
 
 def test_segformer_teacher_config_trains_and_its_checkpoint_fits_the_distiller(

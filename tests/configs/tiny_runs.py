@@ -14,12 +14,15 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from fdkd_mm.models.zoo import resolve_model_cfg
+
 REPO = Path(__file__).resolve().parents[2]
 BASE = 8
 # Full ResNet-18 widths -> the narrow network's (stage2/3/4, i.e. feat 512, proxy 256); the
-# widths of MobileNetV2 (96, 160, 1280) and BERT (768), which are not narrowed, stay.
+# widths of MobileNetV2 (96, 160, 1280), MobileNetV3-Small (576) and BERT (768), which are
+# not narrowed, stay.
 RESNET_WIDTHS = {128: 2 * BASE, 256: 4 * BASE, 512: 8 * BASE,
-                 96: 96, 160: 160, 768: 768, 1280: 1280}
+                 96: 96, 160: 160, 576: 576, 768: 768, 1280: 1280}
 # BERT-base's width (the configs' channel numbers stay true) with 12 minimal layers: the
 # recorders name layers 9-11.
 TINY_BERT = dict(model_type='bert', vocab_size=14, hidden_size=768, num_hidden_layers=12,
@@ -81,7 +84,12 @@ def tiny_config(config: str, data_roots: dict, tokenizer_dir: str, work_dir: Pat
         transform.update(SMALL.get(transform.type.rsplit('.', 1)[-1], {}))
         if transform.type.endswith('TokenizeText'):
             transform.update(tokenizer_path=tokenizer_dir, max_length=16)
-    networks = [cfg.model.student, cfg.model.teacher] if 'student' in cfg.model else [cfg.model]
+    roles = ['student', 'teacher'] if 'student' in cfg.model else []
+    for role in roles:  # zoo models by cfg_path: shrink the model dict they stand for
+        if 'cfg_path' in cfg.model[role]:
+            cfg.model[role] = Config(dict(network=resolve_model_cfg(
+                cfg.model[role].to_dict()))).network
+    networks = [cfg.model[role] for role in roles] or [cfg.model]
     narrowed = [shrink_network(network) for network in networks]
     if any(narrowed):
         for part in ('connectors', 'distill_losses'):
