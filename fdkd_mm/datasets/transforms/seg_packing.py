@@ -7,9 +7,10 @@ from mmseg.datasets.transforms import PackSegInputs
 
 from fdkd_mm.registry import TRANSFORMS
 
-#: mmseg's ``PackSegInputs`` meta keys plus the path of the depth map.
-MULTIMODAL_SEG_META_KEYS = ('img_path', 'seg_map_path', 'depth_path', 'ori_shape', 'img_shape',
-                            'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+#: mmseg's ``PackSegInputs`` meta keys plus the path of the depth map and the dataset index
+#: (``sample_idx``, by which a teacher cache keys its rows).
+MULTIMODAL_SEG_META_KEYS = ('sample_idx', 'img_path', 'seg_map_path', 'depth_path', 'ori_shape',
+                            'img_shape', 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
                             'reduce_zero_label')
 
 
