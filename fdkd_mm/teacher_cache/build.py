@@ -230,6 +230,8 @@ def build_teacher_cache(cfg: Config, out_dir: Optional[str] = None, dtype: str =
     stores = {}
     for split in splits:
         loader = SPLITS[split]
+        if not (cfg.get(loader) or {}).get('dataset'):
+            raise TeacherCacheError(f'split {split!r}: the config has no {loader}.dataset')
         dataset_cfg = cfg[loader]['dataset']
         dataset_cfg = dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict') else dataset_cfg
         stores[split] = cache_split(

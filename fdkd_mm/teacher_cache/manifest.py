@@ -96,7 +96,8 @@ def dataset_record(dataset, dataset_cfg: Mapping, input_key: str) -> dict:
 
     Returns:
         ``type``, ``length``, ``input_key``, ``samples_sha256`` (a digest of every sample's
-        teacher input, paths relative to the data root) and informative config entries.
+        teacher input: the text itself, or the path relative to the data root and the file's
+        size) and informative config entries.
     """
     root = getattr(dataset, 'data_root', None) or dataset_cfg.get('data_root')
     digest = hashlib.sha256()
@@ -106,7 +107,11 @@ def dataset_record(dataset, dataset_cfg: Mapping, input_key: str) -> dict:
             raise TeacherCacheError(f'sample {index} of {dataset_cfg.get("type")} has no '
                                     f'{input_key!r}, the key the teacher input is read from; '
                                     f'it has {sorted(info)}')
-        digest.update(json.dumps(plain(relative_to(info[input_key], root))).encode())
+        value = info[input_key]
+        entry = [relative_to(value, root)]
+        if isinstance(value, str) and osp.isfile(value):
+            entry.append(osp.getsize(value))  # a re-written file usually changes size
+        digest.update(json.dumps(plain(entry)).encode())
         digest.update(b'\n')
     info_keys = {k: plain(dataset_cfg[k]) for k in _DATASET_INFO_KEYS if k in dataset_cfg}
     return dict(type=str(dataset_cfg.get('type')), length=len(dataset), input_key=input_key,
@@ -117,10 +122,11 @@ def first_difference(cached: Any, run: Any, where: str = '') -> Optional[str]:
     """Where two JSON values first differ (``'[1].hop_length: 353 vs 300'``), or None."""
     if isinstance(cached, dict) and isinstance(run, dict):
         for key in sorted(set(cached) | set(run)):
+            child = f'{where}.{key}' if where else str(key)
             if key not in cached or key not in run:
                 side = 'the run' if key not in cached else 'the cache'
-                return f'{where}.{key}: only {side} has it'.lstrip('.')
-            found = first_difference(cached[key], run[key], f'{where}.{key}')
+                return f'{child}: only {side} has it'
+            found = first_difference(cached[key], run[key], child)
             if found:
                 return found
         return None
