@@ -110,9 +110,12 @@ class PackMultiModalSegInputs(PackSegInputs):
     def _to_chw_tensor(self, array: np.ndarray) -> torch.Tensor:
         if array.ndim == 2:
             array = array[..., None]
-        if array.shape[-1] == 1 and self.depth_channels > 1:
-            array = np.repeat(array, self.depth_channels, axis=-1)
-        return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+        chw = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+        if chw.shape[0] == 1 and self.depth_channels > 1:
+            # One copy (a broadcast); np.repeat + transpose copied the map twice, the slowest
+            # part of NYU's packing (tools/analysis/benchmark_data.py).
+            chw = chw.expand(self.depth_channels, *chw.shape[1:]).contiguous()
+        return chw
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modalities={self.modalities}, '
