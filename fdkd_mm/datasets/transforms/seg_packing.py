@@ -110,12 +110,14 @@ class PackMultiModalSegInputs(PackSegInputs):
     def _to_chw_tensor(self, array: np.ndarray) -> torch.Tensor:
         if array.ndim == 2:
             array = array[..., None]
-        chw = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+        chw = array.transpose(2, 0, 1)
         if chw.shape[0] == 1 and self.depth_channels > 1:
-            # One copy (a broadcast); np.repeat + transpose copied the map twice, the slowest
-            # part of NYU's packing (tools/analysis/benchmark_data.py).
-            chw = chw.expand(self.depth_channels, *chw.shape[1:]).contiguous()
-        return chw
+            # One copy of a broadcast (np.repeat + transpose copied the map twice), in numpy:
+            # a torch copy would go through the intra-op thread pool, 20x slower on a busy
+            # machine when the pipeline runs in the main process (tools/analysis/
+            # benchmark_data.py --threads 2).
+            chw = np.broadcast_to(chw, (self.depth_channels, *chw.shape[1:]))
+        return torch.from_numpy(np.ascontiguousarray(chw))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modalities={self.modalities}, '
