@@ -53,6 +53,10 @@ def test_steps_of_every_variant_and_their_ratios(tool, tmp_path):
     assert row['ratios']['of_minima']['f/c'] == pytest.approx(
         min(samples['f_cached']) / min(samples['c_live']))
     assert row['cache_build_s'] > 0
+    clean = tool.clean_rounds(samples)
+    assert row['ratios']['clean_rounds'] == len(clean)
+    # Rounds with every variant within 25 % of its fastest, by hand on made-up times:
+    assert tool.clean_rounds(dict(a=[1.0, 1.2, 3.0], f=[2.0, 2.6, 2.0])) == [0]
     assert 'f/a' in tool.markdown(dict(device='cpu', threads=1, torch='x', warmup=1, repeats=2,
                                        steps=[row]))
 
@@ -65,3 +69,4 @@ def test_one_epoch_of_each_run(tool, tmp_path):
         assert len(runs) == 1 and runs[0]['epoch_s'] > runs[0]['data_s'] >= 0
     medians = epoch['median_epoch_s']
     assert epoch['ratios']['cached/live'] == pytest.approx(medians['cached'] / medians['live'])
+    assert epoch['min_epoch_s']['live'] == min(r['epoch_s'] for r in epoch['runs']['live'])

@@ -11,10 +11,15 @@ sizes, in one process and *interleaved* (one round = a, b, c, f; medians reporte
 * (f) the same distiller reading its teacher from a teacher cache (``teacher_cache``), on the
   batch of the pipeline a cached run uses (the teacher's modality not loaded).
 
-Ratios f/a (target <= 1.05) and f/c are reported side by side, with paired ratios (the median
-over rounds of f_i / a_i, timed back to back). With ``--epoch`` it also times one full epoch of
-a synthetic CREMA-D run with data loading through MMEngine's Runner: the student alone, the
-live FD distiller and the cached one (the cache built first, its time reported apart).
+Ratios f/a (target <= 1.05) and f/c are reported side by side: of the medians, of the
+minima (the least disturbed runs), paired (the median over rounds of f_i / a_i, timed back to
+back) and over the *undisturbed* rounds only (every variant within 25 % of its minimum; on a
+machine shared with other jobs, bursts of load slow single rounds several times over). With
+one torch thread (``--threads 1``) a competing process costs a 2-core machine least.
+
+With ``--epoch`` it also times one full epoch of a synthetic CREMA-D run with data loading
+through MMEngine's Runner: the student alone, the live FD distiller and the cached one (the
+cache built first, its time reported apart).
 
 Example:
     python tools/analysis/benchmark_cache.py configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py \\
@@ -178,13 +183,28 @@ def make_steps(parts: dict) -> dict[str, Callable]:
                 f_cached=distiller_step('cached', parts['cached_batch'], 'f'))
 
 
+#: A round is undisturbed when every variant took at most this times its fastest round.
+CLEAN_FACTOR = 1.25
+
+
+def clean_rounds(times: dict) -> list[int]:
+    """Indices of the rounds in which no variant was slowed by outside load."""
+    rounds = range(len(next(iter(times.values()))))
+    return [i for i in rounds
+            if all(values[i] <= CLEAN_FACTOR * min(values) for values in times.values())]
+
+
 def ratios(times: dict) -> dict:
     medians = {name: statistics.median(values) for name, values in times.items()}
+    clean = clean_rounds(times)
     return dict(
         of_medians={n: medians[a] / medians[b] for n, (a, b) in PAIRS.items()},
         of_minima={n: min(times[a]) / min(times[b]) for n, (a, b) in PAIRS.items()},
         paired={n: statistics.median(x / y for x, y in zip(times[a], times[b]))
-                for n, (a, b) in PAIRS.items()})
+                for n, (a, b) in PAIRS.items()},
+        clean_rounds=len(clean),
+        clean_paired={n: statistics.median(times[a][i] / times[b][i] for i in clean)
+                      if clean else None for n, (a, b) in PAIRS.items()})
 
 
 def bench_config(cfg, args: argparse.Namespace) -> dict:
@@ -273,12 +293,17 @@ def bench_epoch(args: argparse.Namespace, configs: dict) -> dict:
                 results[name].append(dict(epoch_s=clock.epoch_s, data_s=clock.data_s))
     medians = {name: statistics.median(r['epoch_s'] for r in runs)
                for name, runs in results.items()}
+    minima = {name: min(r['epoch_s'] for r in runs) for name, runs in results.items()}
+
+    def of(values: dict) -> dict:
+        return {'cached/student': values['cached'] / values['student'],
+                'cached/live': values['cached'] / values['live'],
+                'live/student': values['live'] / values['student']}
+
     return dict(clips=args.epoch_clips, batch_size=args.epoch_batch,
                 workers=args.epoch_workers, rounds=args.epoch_rounds, cache_build_s=cache_s,
-                runs=results, median_epoch_s=medians,
-                ratios={'cached/student': medians['cached'] / medians['student'],
-                        'cached/live': medians['cached'] / medians['live'],
-                        'live/student': medians['live'] / medians['student']})
+                runs=results, median_epoch_s=medians, min_epoch_s=minima, ratios=of(medians),
+                ratios_min=of(minima))
 
 
 # -------------------------------------------------------------------------------- report
@@ -286,8 +311,12 @@ def markdown(report: dict) -> str:
     lines = [f"{report['device']}, {report['threads']} threads, torch {report['torch']}, "
              f"{report['repeats']} interleaved rounds after {report['warmup']} warm-up", '',
              '| config | batch | a student (ms) | b +teacher fwd (ms) | c live (ms) | '
-             'f cached (ms) | f/a | f/c | c/a | f/a paired | f/c paired |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             'f cached (ms) | f/a | f/c | c/a | f/a paired | f/c paired | undisturbed rounds: '
+             'f/a, f/c |', '|---|---|---|---|---|---|---|---|---|---|---|---|']
+
+    def number(value) -> str:
+        return '-' if value is None else f'{value:.3f}'
+
     for row in report['steps']:
         t, r = row['times'], row['ratios']
         lines.append(
@@ -295,17 +324,22 @@ def markdown(report: dict) -> str:
             + ' | '.join(f"{t[v]['median_s'] * 1e3:.0f}" for v in VARIANTS)
             + f" | {r['of_medians']['f/a']:.3f} | {r['of_medians']['f/c']:.3f} | "
               f"{r['of_medians']['c/a']:.3f} | {r['paired']['f/a']:.3f} | "
-              f"{r['paired']['f/c']:.3f} |")
+              f"{r['paired']['f/c']:.3f} | {r['clean_rounds']}: "
+              f"{number(r['clean_paired']['f/a'])}, {number(r['clean_paired']['f/c'])} |")
     epoch = report.get('epoch')
     if epoch:
         lines += ['', f"one epoch, synthetic CREMA-D ({epoch['clips']} clips at real sizes, "
                       f"batch {epoch['batch_size']}, {epoch['workers']} workers, median of "
                       f"{epoch['rounds']}); cache built once in {epoch['cache_build_s']:.1f} s",
-                  '', '| run | epoch (s) | waiting for data (s) |', '|---|---|---|']
+                  '', '| run | epoch, median (s) | fastest (s) | waiting for data (s) |',
+                  '|---|---|---|---|']
         for name, runs in epoch['runs'].items():
             data = statistics.median(r['data_s'] for r in runs)
-            lines.append(f"| {name} | {epoch['median_epoch_s'][name]:.1f} | {data:.1f} |")
-        lines += [''] + [f"{name}: {value:.3f}" for name, value in epoch['ratios'].items()]
+            lines.append(f"| {name} | {epoch['median_epoch_s'][name]:.1f} | "
+                         f"{epoch['min_epoch_s'][name]:.1f} | {data:.1f} |")
+        lines += [''] + [f"{name}: {value:.3f} (of the fastest: "
+                         f"{epoch['ratios_min'][name]:.3f})"
+                         for name, value in epoch['ratios'].items()]
     return '\n'.join(lines)
 
 
