@@ -7,6 +7,8 @@ Examples:
     python tools/train.py CONFIG --resume auto         # ... or from scratch if there is none
     python tools/train.py CONFIG --resume path/to/iter_100.pth
     python tools/train.py CONFIG --tensorboard          # + TensorBoard event files
+    python tools/train.py CONFIG --cfg-options model.teacher_cache.path=CACHE
+                                        # the teacher's outputs from tools/cache_teacher.py
     tools/dist_train.sh CONFIG 8                        # 8 processes via torchrun
 """
 import argparse
@@ -16,6 +18,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
+from fdkd_mm.teacher_cache import apply_teacher_cache
 from fdkd_mm.utils.cli import add_tensorboard, load_run_config, resolve_resume
 from fdkd_mm.utils.config_validation import validate_distill_config
 from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
@@ -67,6 +70,8 @@ def main() -> None:
     args = parse_args()
     cfg = build_config(args)
     validate_distill_config(cfg)  # wrong keys / paths / widths / classes: fail before training
+    # model.teacher_cache: check the teacher's input transforms, stop loading that input.
+    apply_teacher_cache(cfg)
     prepare_cpu_distributed(cfg)
     # A resumed checkpoint must fit the model exactly; load_from (fine-tuning) stays lenient.
     runner = (StrictLoadRunner if cfg.resume else Runner).from_cfg(cfg)

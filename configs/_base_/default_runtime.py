@@ -33,6 +33,8 @@ custom_hooks = [
     dict(type='fdkd_mm.BadSampleReportHook'),
     dict(type='fdkd_mm.CheckpointMetaHook'),
     dict(type='SyncBuffersHook'),
+    # Checks model.teacher_cache (if any) against the training set; a no-op otherwise.
+    dict(type='fdkd_mm.TeacherCacheHook'),
 ]
 # The visualizer is the task's (mmseg / mmpretrain), set in configs/_base_/datasets/*.py.
 log_processor = dict(by_epoch=True, window_size=10)

@@ -76,6 +76,8 @@ def _offline(model_cfg: dict) -> dict:
     """A copy of a distiller config that builds without the teacher checkpoint or downloads."""
     cfg = copy.deepcopy(model_cfg)
     cfg['teacher_ckpt'] = None
+    # The live teacher's widths are checked; a teacher cache is checked when the run starts.
+    cfg.pop('teacher_cache', None)
     for role in ('student', 'teacher'):
         network = cfg.get(role)
         if isinstance(network, dict):

@@ -2,8 +2,8 @@
 
 The public audio-visual learning code (OGM-GE, PMR, MMPareto, C2KD) feeds a ResNet-18 with
 ``log(|STFT| + 1e-7)`` of a fixed-length, tiled waveform (librosa's centred STFT with a periodic
-Hann window and no normalisation). :func:`log_magnitude_stft` computes the same with
-``torch.stft``; :class:`LogSpectrogram` adds the tiling, cropping and clipping around it, and
+Hann window and no normalisation). :func:`log_magnitude_stft` computes the same (with numpy's
+FFT); :class:`LogSpectrogram` adds the tiling, cropping and clipping around it, and
 :class:`LoadSpectrogram` reads precomputed spectrograms (AVE's ``.pkl`` files).
 """
 import io
@@ -27,8 +27,12 @@ def log_magnitude_stft(waveform: Union[np.ndarray, torch.Tensor], n_fft: int, ho
     """``log(|STFT(waveform)| + eps)`` as librosa computes it in the public AV code.
 
     Centred frames (the signal is reflect-padded by ``n_fft // 2`` on both sides, librosa's
-    default before 0.10 and torch's), periodic Hann window of ``win_length`` samples, no
-    normalisation, one-sided spectrum.
+    default before 0.10 and torch's), periodic Hann window of ``win_length`` samples (centred
+    in ``n_fft``), no normalisation, one-sided spectrum. Computed with numpy's FFT over a
+    strided view of the frames: as fast as ``torch.stft`` on one thread, and free of the
+    intra-op thread pool, whose start-up on these small tensors made the transform 70x slower
+    when the pipeline runs in a process with several torch threads (``num_workers=0``; see
+    ``tools/analysis/benchmark_data.py --threads``).
 
     Args:
         waveform: Mono signal, shape (L,), ``L > n_fft // 2``.
@@ -40,15 +44,25 @@ def log_magnitude_stft(waveform: Union[np.ndarray, torch.Tensor], n_fft: int, ho
     Returns:
         float32 tensor of shape (n_fft // 2 + 1, 1 + L // hop_length).
     """
-    signal_ = torch.as_tensor(np.asarray(waveform, dtype=np.float32))
+    return torch.from_numpy(_log_magnitude_stft(waveform, n_fft, hop_length, win_length, eps))
+
+
+def _log_magnitude_stft(waveform: Union[np.ndarray, torch.Tensor], n_fft: int, hop_length: int,
+                        win_length: Optional[int], eps: float) -> np.ndarray:
+    """:func:`log_magnitude_stft` as a contiguous float32 array."""
+    signal_ = np.asarray(waveform, dtype=np.float32)
     if signal_.ndim != 1:
-        raise ValueError(f'expected a mono waveform of shape (L,), got {tuple(signal_.shape)}')
+        raise ValueError(f'expected a mono waveform of shape (L,), got {signal_.shape}')
     win_length = win_length or n_fft
-    window = torch.hann_window(win_length, periodic=True, dtype=torch.float32)
-    spectrum = torch.stft(signal_, n_fft=n_fft, hop_length=hop_length, win_length=win_length,
-                          window=window, center=True, pad_mode='reflect', normalized=False,
-                          onesided=True, return_complex=True)
-    return torch.log(spectrum.abs() + eps)
+    window = np.zeros(n_fft, dtype=np.float32)
+    left = (n_fft - win_length) // 2
+    window[left:left + win_length] = 0.5 - 0.5 * np.cos(
+        2 * np.pi * np.arange(win_length) / win_length)
+    padded = np.pad(signal_, n_fft // 2, mode='reflect')
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop_length]
+    spectrum = np.fft.rfft(frames * window, axis=-1)
+    log_magnitude = np.log(np.abs(spectrum) + np.float32(eps)).astype(np.float32)
+    return np.ascontiguousarray(log_magnitude.T)
 
 
 def pcm_to_float(samples: np.ndarray) -> np.ndarray:
@@ -203,11 +217,12 @@ class LogSpectrogram(BaseTransform):
             ``results`` with ``out_key`` as a float32 tensor (1, F, T); ``waveform`` removed.
         """
         waveform = self.fit_waveform(results.pop('waveform'), results['sample_rate'])
-        spec = log_magnitude_stft(waveform, self.n_fft, self.hop_length, self.win_length,
-                                  self.eps)
+        # numpy throughout: see log_magnitude_stft on torch's thread pool and small tensors.
+        spec = _log_magnitude_stft(waveform, self.n_fft, self.hop_length, self.win_length,
+                                   self.eps)
         if self.standardize:
-            spec = (spec - spec.mean()) / (spec.std(unbiased=False) + 1e-9)
-        results[self.out_key] = spec.unsqueeze(0)
+            spec = ((spec - spec.mean()) / (spec.std() + 1e-9)).astype(np.float32)
+        results[self.out_key] = torch.from_numpy(spec[None])
         return results
 
     def __repr__(self) -> str:

@@ -302,8 +302,8 @@ class PackAudioVisualInputs(BaseTransform):
 
     def __init__(self, keys: Sequence[str] = ('audio', 'visual'),
                  video_keys: Sequence[str] = ('visual',), plain_inputs: bool = False,
-                 meta_keys: Sequence[str] = ('clip_id', 'label_name', 'frame_inds',
-                                             'img_shape', 'flip')) -> None:
+                 meta_keys: Sequence[str] = ('sample_idx', 'clip_id', 'label_name',
+                                             'frame_inds', 'img_shape', 'flip')) -> None:
         self.keys = tuple(keys)
         if not self.keys:
             raise ValueError('PackAudioVisualInputs needs at least one key')

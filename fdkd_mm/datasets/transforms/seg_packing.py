@@ -7,9 +7,10 @@ from mmseg.datasets.transforms import PackSegInputs
 
 from fdkd_mm.registry import TRANSFORMS
 
-#: mmseg's ``PackSegInputs`` meta keys plus the path of the depth map.
-MULTIMODAL_SEG_META_KEYS = ('img_path', 'seg_map_path', 'depth_path', 'ori_shape', 'img_shape',
-                            'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+#: mmseg's ``PackSegInputs`` meta keys plus the path of the depth map and the dataset index
+#: (``sample_idx``, by which a teacher cache keys its rows).
+MULTIMODAL_SEG_META_KEYS = ('sample_idx', 'img_path', 'seg_map_path', 'depth_path', 'ori_shape',
+                            'img_shape', 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
                             'reduce_zero_label')
 
 
@@ -109,9 +110,14 @@ class PackMultiModalSegInputs(PackSegInputs):
     def _to_chw_tensor(self, array: np.ndarray) -> torch.Tensor:
         if array.ndim == 2:
             array = array[..., None]
-        if array.shape[-1] == 1 and self.depth_channels > 1:
-            array = np.repeat(array, self.depth_channels, axis=-1)
-        return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+        chw = array.transpose(2, 0, 1)
+        if chw.shape[0] == 1 and self.depth_channels > 1:
+            # One copy of a broadcast (np.repeat + transpose copied the map twice), in numpy:
+            # a torch copy would go through the intra-op thread pool, 20x slower on a busy
+            # machine when the pipeline runs in the main process (tools/analysis/
+            # benchmark_data.py --threads 2).
+            chw = np.broadcast_to(chw, (self.depth_channels, *chw.shape[1:]))
+        return torch.from_numpy(np.ascontiguousarray(chw))
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(modalities={self.modalities}, '

@@ -11,6 +11,8 @@ from torch import Tensor, nn
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
+from fdkd_mm.models.distillers.cached_teacher import (CachedRecorder, CachedTeacher,
+                                                      check_cacheable)
 from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
 from fdkd_mm.utils.checkpoint_meta import check_teacher_checkpoint
@@ -94,6 +96,12 @@ class BaseCrossModalDistiller(BaseModel):
         allow_teacher_mismatch: Load a ``teacher_ckpt`` whose record says it was trained on
             another modality or network than the teacher's, with a warning, instead of
             refusing it. Defaults to False.
+        teacher_cache: ``dict(path=<cache root>)`` to read the frozen teacher's recorded
+            tensors from a cache written by ``tools/cache_teacher.py`` instead of running the
+            teacher (see :class:`~fdkd_mm.models.distillers.cached_teacher.CachedTeacher` and
+            docs/teacher_cache.md). The teacher network is then not built; ``teacher`` and
+            ``teacher_ckpt`` identify the teacher the cache must come from. ``None`` (default)
+            runs the teacher.
     """
 
     def __init__(self, student: Union[dict, nn.Module],
@@ -106,17 +114,21 @@ class BaseCrossModalDistiller(BaseModel):
                  init_cfg: Optional[dict] = None,
                  teacher_trainable: bool = False,
                  teacher_autocast: Optional[str] = None,
-                 allow_teacher_mismatch: bool = False) -> None:
+                 allow_teacher_mismatch: bool = False,
+                 teacher_cache: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.student = build_scoped(student)
-        self.teacher = build_scoped(teacher) if teacher is not None else None
+        cached = teacher_cache is not None
+        if cached:
+            check_cacheable(teacher, teacher_trainable, teacher_autocast)
+        self.teacher = build_scoped(teacher) if teacher is not None and not cached else None
         self.student_input = student_input
         self.teacher_input = teacher_input
         self.teacher_trainable = check_bool(teacher_trainable, 'model.teacher_trainable')
-        if self.teacher is None:
+        if self.teacher is None and not cached:
             self._check_teacher_free(teacher_input, teacher_recorders, teacher_ckpt)
             teacher_recorders = {}
-        if teacher_ckpt is not None:
+        if teacher_ckpt is not None and not cached:
             self._load_teacher(teacher_ckpt, teacher if isinstance(teacher, Mapping) else None,
                                check_bool(allow_teacher_mismatch,
                                           'model.allow_teacher_mismatch'))
@@ -124,13 +136,21 @@ class BaseCrossModalDistiller(BaseModel):
             self._freeze_teacher()
         self.pools = {'student': self._split_pools(student_recorders, 'student'),
                       'teacher': self._split_pools(teacher_recorders, 'teacher',
-                                                   allow_empty=self.teacher is None)}
+                                                   allow_empty=self.teacher is None
+                                                   and not cached)}
         self.student_recorders = RecorderGroup(
             self.student, {n: self._without_pool(c) for n, c in student_recorders.items()},
             role='student')
-        self.teacher_recorders = RecorderGroup(
-            self.teacher, {n: self._without_pool(c) for n, c in teacher_recorders.items()},
-            role='teacher')
+        #: The teacher cache the teacher's tensors are read from (None: the teacher runs).
+        self.teacher_cache: Optional[CachedTeacher] = None
+        if cached:
+            self.teacher_cache = CachedTeacher(teacher_cache, teacher_input, teacher,
+                                               teacher_ckpt, teacher_recorders)
+            self.teacher_recorders = self.teacher_cache
+        else:
+            self.teacher_recorders = RecorderGroup(
+                self.teacher, {n: self._without_pool(c) for n, c in teacher_recorders.items()},
+                role='teacher')
         self.teacher_autocast = self._check_teacher_autocast(teacher_autocast)
         if teacher_autocast is not None:
             for name in self.teacher_recorders:
@@ -192,8 +212,8 @@ class BaseCrossModalDistiller(BaseModel):
             The (pooled) tensor; a parameter recorder's tensor as it is.
         """
         group = self.student_recorders if role == 'student' else self.teacher_recorders
-        if isinstance(group[name], ParameterRecorder):
-            return group.feature(name)
+        if isinstance(group[name], (ParameterRecorder, CachedRecorder)):
+            return group.feature(name)  # a parameter as it is; cached rows are pooled already
         return pool_recorded(group.feature(name), batch_size, self.pools[role][name])
 
     # ----------------------------------------------------------------------------- teacher
@@ -288,6 +308,9 @@ class BaseCrossModalDistiller(BaseModel):
         Returns:
             The teacher's task losses (unprefixed), ``{}`` for a frozen teacher (or none).
         """
+        if self.teacher_cache is not None:  # the batch's rows instead of a forward
+            self.teacher_cache.load(data_samples, next(self.student.parameters()).device)
+            return {}
         if self.teacher is None:
             return {}
         teacher_inputs = self._modality(inputs, self.teacher_input, 'teacher')

@@ -83,6 +83,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
             :class:`BaseCrossModalDistiller`).
         allow_teacher_mismatch: Load a teacher checkpoint recorded for another modality or
             network anyway, with a warning (see :class:`BaseCrossModalDistiller`).
+        teacher_cache: ``dict(path=...)``: read the frozen teacher's tensors from a teacher
+            cache instead of running it (see :class:`BaseCrossModalDistiller`).
     """
 
     def __init__(self, student: Union[dict, nn.Module], teacher: Optional[Union[dict, nn.Module]],
@@ -95,7 +97,8 @@ class CrossModalDistiller(BaseCrossModalDistiller):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
                  teacher_autocast: Optional[str] = None,
-                 allow_teacher_mismatch: bool = False) -> None:
+                 allow_teacher_mismatch: bool = False,
+                 teacher_cache: Optional[dict] = None) -> None:
         used = self._used_names(loss_forward_mappings)
         super().__init__(
             student=student, teacher=teacher, student_input=student_input,
@@ -104,7 +107,7 @@ class CrossModalDistiller(BaseCrossModalDistiller):
             student_recorders=self._keep(student_recorders, used['student'], 'student recorder'),
             teacher_recorders=self._keep(teacher_recorders, used['teacher'], 'teacher recorder'),
             teacher_trainable=teacher_trainable, teacher_autocast=teacher_autocast,
-            allow_teacher_mismatch=allow_teacher_mismatch)
+            allow_teacher_mismatch=allow_teacher_mismatch, teacher_cache=teacher_cache)
         offered_connectors = list(connectors or {})
         connectors = self._keep(connectors or {}, used['connector'], 'connector', allow_empty=True)
         self.connectors = nn.ModuleDict(

@@ -1,0 +1,118 @@
+"""Checks that a teacher cache was computed for this run: teacher, recorders, pipeline, data.
+
+Each check collects every differing field before raising, so one error lists all of them.
+"""
+from collections.abc import Mapping
+from typing import Optional
+
+from fdkd_mm.teacher_cache.manifest import (TeacherCacheError, dataset_record,
+                                            first_difference, mismatch_error, network_spec,
+                                            plain, recorder_spec, sha256_file)
+from fdkd_mm.utils.student_pipeline import split_student_pipeline
+from fdkd_mm.utils.teacher_pipeline import check_deterministic
+
+#: Datasets wrap others (Concat, Repeat, ...): their indices are not the cache's.
+_WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
+
+
+def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str,
+                   checkpoint_sha256: Optional[str] = None) -> dict:
+    """The manifest's ``teacher`` entry for a teacher and its checkpoint file."""
+    return dict(input=teacher_input, network=network_spec(teacher_cfg), checkpoint=checkpoint,
+                checkpoint_sha256=checkpoint_sha256 or sha256_file(checkpoint))
+
+
+def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg: Mapping,
+                checkpoint: str, recorders: Mapping[str, Mapping]) -> None:
+    """Refuse a cache computed by another teacher or with other recorders.
+
+    Args:
+        manifest: The cache's manifest.
+        store_dir: The cache, for messages.
+        teacher_input: The run's ``model.teacher_input``.
+        teacher_cfg: The run's teacher network config.
+        checkpoint: The run's ``model.teacher_ckpt`` (a file).
+        recorders: Name → recorder config (with ``pool``) of every teacher tensor the run
+            reads.
+
+    Raises:
+        TeacherCacheError: Listing each differing field, or a tensor the cache lacks.
+    """
+    cached = manifest['teacher']
+    problems = []
+    if cached['input'] != teacher_input:
+        problems.append(f'teacher input: {cached["input"]!r} in the cache, {teacher_input!r} '
+                        'in the run')
+    sha = sha256_file(checkpoint)
+    if cached['checkpoint_sha256'] != sha:
+        problems.append(f'teacher checkpoint: the cache was computed from '
+                        f'{cached["checkpoint"]} (sha256 {cached["checkpoint_sha256"][:12]}...), '
+                        f'the run\'s teacher_ckpt {checkpoint} has sha256 {sha[:12]}...')
+    network = first_difference(cached['network'], network_spec(teacher_cfg))
+    if network:
+        problems.append(f'teacher network config: {network}')
+    held = manifest['recorders']
+    lacking = sorted(set(recorders) - set(held))
+    if lacking:
+        problems.append(f'teacher tensors {lacking}: not in the cache (it holds '
+                        f'{sorted(held)}); rebuild with --recorders {" ".join(sorted(held))} '
+                        f'{" ".join(lacking)}')
+    for name in sorted(set(recorders) & set(held)):
+        difference = first_difference(held[name]['spec'], recorder_spec(recorders[name]))
+        if difference:
+            problems.append(f'teacher recorder {name!r}: {difference}')
+    if problems:
+        raise mismatch_error(store_dir, problems)
+
+
+def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: str,
+                   where: str) -> None:
+    """Refuse a run whose teacher input passes a random transform or other transforms than
+    the cache's.
+
+    Raises:
+        RandomTeacherTransformError: A random (or unknown) transform on the teacher's path.
+        TeacherCacheError: The transforms differ from the cache's (the first difference named).
+    """
+    path = plain(check_deterministic(pipeline, modality, where))
+    difference = first_difference(manifest['pipeline'], path)
+    if difference:
+        raise mismatch_error(store_dir, [f'teacher input transforms ({where}): {difference}'])
+
+
+def check_dataset(manifest: dict, store_dir: str, dataset, dataset_cfg: Mapping) -> None:
+    """Refuse a training set other than the cache's: type, length, every sample's input.
+
+    Args:
+        manifest: The cache's manifest.
+        store_dir: The cache, for messages.
+        dataset: The run's built training dataset.
+        dataset_cfg: Its config.
+
+    Raises:
+        TeacherCacheError: A dataset wrapper, or the differing fields.
+    """
+    kind = type(dataset).__name__
+    if kind in _WRAPPERS:
+        raise TeacherCacheError(f'the training set is a {kind}: its samples carry the indices '
+                                'of the datasets inside it, which a teacher cache cannot key '
+                                'by; train on the dataset itself')
+    cached = manifest['dataset']
+    run = dataset_record(dataset, dataset_cfg, cached['input_key'])
+    problems = []
+    if cached['type'].rsplit('.', 1)[-1] != run['type'].rsplit('.', 1)[-1]:
+        problems.append(f'dataset type: {cached["type"]} in the cache, {run["type"]} in the run')
+    if cached['length'] != run['length']:
+        problems.append(f'dataset length: {cached["length"]} samples in the cache, '
+                        f'{run["length"]} in the run ({cached["config"]} vs {run["config"]})')
+    elif cached['samples_sha256'] != run['samples_sha256']:
+        problems.append(f'dataset samples: the teacher inputs ({cached["input_key"]}) of the '
+                        'run\'s samples differ from the cache\'s (other files, order or '
+                        f'split; cache {cached["config"]}, run {run["config"]})')
+    if problems:
+        raise mismatch_error(store_dir, problems)
+
+
+def input_key(pipeline: list, modality: str) -> str:
+    """The data-info key the modality's loader reads (``'audio_path'``, ``'text'``...)."""
+    return split_student_pipeline(pipeline, modality).input_key
