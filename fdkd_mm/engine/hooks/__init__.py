@@ -5,8 +5,10 @@ from .checkpoint_meta_hook import CheckpointMetaHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
 from .divergence_guard_hook import DivergenceError, DivergenceGuardHook, NonFiniteLossGuardHook
 from .rng_state_hook import RNGStateHook
+from .teacher_bank_hook import BuildTeacherBankHook
 from .visualization_hook import TaskVisualizationHook
 
-__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'CheckpointMetaHook',
-           'DecouplerTemperatureHook', 'DivergenceError', 'DivergenceGuardHook',
-           'NonFiniteLossGuardHook', 'RNGStateHook', 'TaskVisualizationHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
+           'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
+           'DivergenceGuardHook', 'NonFiniteLossGuardHook', 'RNGStateHook',
+           'TaskVisualizationHook']
