@@ -75,8 +75,8 @@ def scene_of(info: dict) -> str:
 
 
 #: Group key of each ``group_by`` choice.
-GROUP_KEYS: dict[str, Callable[[dict], str]] = dict(actor=actor_of, scene=scene_of,
-                                                     sample=sample_key)
+GROUP_KEYS: dict[str, Callable[[dict], str]] = dict(
+    actor=actor_of, scene=scene_of, sample=sample_key)
 
 
 def assign_groups(groups: list[str], fraction: float, seed: int) -> dict[str, str]:

@@ -93,8 +93,8 @@ def test_the_bank_does_not_depend_on_the_order_of_the_teacher_data():
     probs = torch.softmax(logits, dim=1)
     banks = []
     for seed, batch in ((None, 5), (3, 7), (4, 4)):
-        order = None if seed is None else torch.randperm(31, generator=torch.Generator()
-                                                           .manual_seed(seed))
+        generator = torch.Generator().manual_seed(seed or 0)
+        order = None if seed is None else torch.randperm(31, generator=generator)
         accumulator = BankAccumulator(K, 2, D, keep_samples=True)
         feed(accumulator, bands, labels, probs, features, keys, batch=batch, order=order)
         banks.append(accumulator.finalize())

@@ -9,7 +9,6 @@ import torch
 from fdkd_mm.models.banks import (BANK_FORMAT, BANK_VERSION, BankAccumulator,
                                   BankMismatchError, load_bank, save_bank)
 from fdkd_mm.models.losses import UnpairedFDLoss
-from fdkd_mm.models.losses.frequency_align import signed_log
 
 K, D, TAU = 4, 16, 4.0
 
