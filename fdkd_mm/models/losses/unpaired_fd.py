@@ -14,16 +14,17 @@ scale standardisation, ``μ_k^b`` / ``v_k^b`` a class's mean / variance of ``Std
     distill.loss_{b}_std    = λ_std  · mean_k MSE(√v_k^b(S), √v_k^b(T))           optional
     distill.loss_label      = λ_lab  · τ² · mean_i KL(P̄_{y_i} ‖ softmax(z_i / τ))
     distill.loss_label_class = λ_cls · τ² · mean_k KL(P̄_k ‖ mean_{i: y_i = k} softmax(z_i / τ))
-    align.loss_{b}_student  = CE(Φ_b(Std(S_b)), y)
-    align.loss_{b}_teacher  = CE(Φ_b(t), y_t),  t: teacher rows of the bank
+    align.loss_{b}_student  = CE(Φ_b(√D·Std(S_b)), y)
+    align.loss_{b}_teacher  = CE(Φ_b(√D·t), y_t),  t: standardised teacher rows of the bank
 
 the means over k running over the classes present both in the batch and in the bank (the
 std term: with at least two rows on both sides). The shared heads Φ_b classify standardised
-bands on both sides: the bank describes the teacher in the standardised space only. Their
-teacher rows are replayed bank samples (pooled features kept in the bank) or draws from the
-per-class diagonal Gaussians ``N(μ_k^b, v_k^b)``, re-standardised (statistics only, e.g. dense
-maps). Given ``teacher_feat`` (and ``teacher_logits``) of a paired batch instead, the targets
-are the teacher's statistics on that batch: distribution-level alignment with paired data.
+bands on both sides, scaled by √D to unit RMS: the bank describes the teacher in the
+standardised space only. Their teacher rows are replayed bank samples (pooled features kept
+in the bank) or draws from the per-class diagonal Gaussians ``N(μ_k^b, v_k^b)``,
+re-standardised (statistics only, e.g. dense maps). Given ``teacher_feat`` (and
+``teacher_logits``) of a paired batch instead, the targets are the teacher's statistics on that
+batch: distribution-level alignment with paired data.
 """
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -346,10 +347,14 @@ class UnpairedFDLoss(nn.Module):
         else:
             teacher_rows, teacher_labels = self._teacher_head_rows(device)
         losses = {}
+        # Std rows have unit norm, entries ~1/√D: a linear head on them could only give logits
+        # up to ‖W‖. Scaled by √D (unit RMS per entry) they meet a head at the scale its
+        # initialisation and learning rate are made for; the factor is the same on both sides.
+        scale = self.in_channels ** 0.5
         for band, student, teacher in zip(self.bands, student_bands, teacher_rows):
             head = self.shared_heads[band]
-            losses[f'align.loss_{band}_student'] = head.loss(student, labels)
-            losses[f'align.loss_{band}_teacher'] = head.loss(teacher, teacher_labels)
+            losses[f'align.loss_{band}_student'] = head.loss(scale * student, labels)
+            losses[f'align.loss_{band}_teacher'] = head.loss(scale * teacher, teacher_labels)
         return losses
 
     def extra_repr(self) -> str:

@@ -30,6 +30,20 @@ def bank_of(loss: UnpairedFDLoss, feat: torch.Tensor, labels: torch.Tensor,
     return dict(format=BANK_FORMAT, version=BANK_VERSION, manifest=manifest, tensors=tensors)
 
 
+def std(x: np.ndarray) -> np.ndarray:
+    """Std(v) = (v - mean v) / ||v - mean v||, by hand."""
+    centred = x - x.mean(axis=1, keepdims=True)
+    return centred / np.linalg.norm(centred, axis=1, keepdims=True)
+
+
+def bands(x: np.ndarray) -> tuple:
+    """The rFFT split along D by hand: bins 1..4 low, 5..8 high (cutoff 0.5, D = 16)."""
+    spectrum = np.fft.rfft(x, axis=1)
+    low, high = np.zeros_like(spectrum), np.zeros_like(spectrum)
+    low[:, 1:5], high[:, 5:] = spectrum[:, 1:5], spectrum[:, 5:]
+    return np.fft.irfft(low, n=D, axis=1), np.fft.irfft(high, n=D, axis=1)
+
+
 @pytest.fixture
 def data():
     gen = torch.Generator().manual_seed(0)
@@ -77,16 +91,6 @@ def test_feature_and_label_terms_follow_their_formulas_over_the_classes_present(
     student_logits = torch.randn(len(student), K, generator=gen)
     got = loss(target=student_labels, student_feat=student, student_logits=student_logits)
 
-    def std(x):  # Std(v) = (v - mean v) / ||v - mean v||, by hand
-        centred = x - x.mean(axis=1, keepdims=True)
-        return centred / np.linalg.norm(centred, axis=1, keepdims=True)
-
-    def bands(x):  # the rFFT split along D: bins 1..4 low, 5..8 high (cutoff 0.5, D = 16)
-        spectrum = np.fft.rfft(x, axis=1)
-        low, high = np.zeros_like(spectrum), np.zeros_like(spectrum)
-        low[:, 1:5], high[:, 5:] = spectrum[:, 1:5], spectrum[:, 5:]
-        return np.fft.irfft(low, n=D, axis=1), np.fft.irfft(high, n=D, axis=1)
-
     s_low, s_high = (std(b) for b in bands(student.double().numpy()))
     t_low, t_high = (std(b) for b in bands(feat.double().numpy()))
     s_lab, t_lab = student_labels.numpy(), labels.numpy()
@@ -104,6 +108,19 @@ def test_feature_and_label_terms_follow_their_formulas_over_the_classes_present(
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert float(got[key]) == pytest.approx(value, rel=2e-4), key
+
+
+def test_shared_heads_classify_standardised_bands_at_unit_rms(data):
+    feat, labels, logits = data
+    loss = make_loss(terms=dict(feature=False, label=False, align=True))
+    loss.load_bank(bank_of(loss, feat, labels, logits))
+    got = loss(target=labels, student_feat=feat)
+    for name, band in zip(('low', 'high'), bands(feat.double().numpy())):
+        rows = torch.from_numpy(std(band) * np.sqrt(D)).float()  # entries of unit RMS
+        fc = loss.shared_heads[name].fc
+        expected = torch.nn.functional.cross_entropy(rows.relu() @ fc.weight.T + fc.bias, labels)
+        value = float(got[f'align.loss_{name}_student'])
+        assert value == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_gradients_reach_the_student_only(data):
