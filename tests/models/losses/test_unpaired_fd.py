@@ -119,7 +119,7 @@ def test_shared_heads_classify_standardised_bands_at_unit_rms(data):
         rows = torch.from_numpy(std(band) * np.sqrt(D)).float()  # entries of unit RMS
         fc = loss.shared_heads[name].fc
         expected = torch.nn.functional.cross_entropy(rows.relu() @ fc.weight.T + fc.bias, labels)
-        value = float(got[f'align.loss_{name}_student'])
+        value = float(got[f'align.loss_{name}_student'].detach())
         assert value == pytest.approx(float(expected.detach()), rel=1e-5)
 
 
