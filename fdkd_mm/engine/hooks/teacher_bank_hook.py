@@ -49,8 +49,10 @@ class BuildTeacherBankHook(Hook):
             started = time.time()
             state = [None]
             if get_rank() == 0:
-                device = next(loss.parameters(), None)
-                device = str(device.device) if device is not None else 'cpu'
+                # The model's device (a loss without parameters, e.g. the label term alone,
+                # has none of its own).
+                parameter = next(runner.model.parameters(), None)
+                device = str(parameter.device) if parameter is not None else 'cpu'
                 state[0] = build_teacher_bank(runner.cfg, loss, device=device,
                                               progress=self.progress)
             if is_distributed():
