@@ -168,10 +168,15 @@ class TeacherBank(nn.Module):
     """A teacher bank held by a loss, checkpointed as the module's extra state.
 
     Empty until :meth:`set_state` (from a bank file, the building hook, or a checkpoint).
+
+    Args:
+        expected: The :data:`LAYOUT_KEYS` entries the holder needs; every bank set, also one
+            restored from a checkpoint, is checked against them (:func:`check_bank_fits`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, expected: Optional[Mapping] = None) -> None:
         super().__init__()
+        self.expected = dict(expected) if expected is not None else None
         self._state: dict = {}
         self._on_device: dict[tuple, Tensor] = {}
 
@@ -188,8 +193,10 @@ class TeacherBank(nn.Module):
         return self.filled and 'features' in self._state['tensors']
 
     def set_state(self, state: Mapping, source: str = 'the bank') -> None:
-        """Hold ``state`` (checked), as CPU copies."""
+        """Hold ``state`` (checked, also against :attr:`expected`), as CPU copies."""
         check_bank_state(state, source)
+        if self.expected is not None:
+            check_bank_fits(state['manifest'], self.expected, source)
         tensors = {key: value.detach().to('cpu', copy=True).contiguous()
                    for key, value in state['tensors'].items()}
         self._state = dict(format=BANK_FORMAT, version=BANK_VERSION,

@@ -33,8 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from fdkd_mm.models.banks import (TeacherBank, band_layout, check_bank_fits, class_statistics,
-                                  load_bank, row_labels, to_rows, valid_rows)
+from fdkd_mm.models.banks import (TeacherBank, band_layout, class_statistics, load_bank,
+                                  row_labels, to_rows, valid_rows)
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.losses.frequency_align import standardize
@@ -148,7 +148,7 @@ class UnpairedFDLoss(nn.Module):
         self.shared_heads = nn.ModuleDict({band: build_scoped(dict(
             shared_head, in_channels=in_channels, num_classes=num_classes,
             ignore_index=ignore_index)) for band in self.bands}) if self.terms['align'] else None
-        self.bank = TeacherBank()
+        self.bank = TeacherBank(expected=self.bank_layout())
         if bank_file is not None:
             self.load_bank(load_bank(bank_file), bank_file)
 
@@ -160,8 +160,7 @@ class UnpairedFDLoss(nn.Module):
 
     def load_bank(self, state: dict, source: str = 'the bank') -> None:
         """Hold a bank after checking it fits (:class:`~fdkd_mm.models.banks.BankMismatchError`
-        otherwise)."""
-        check_bank_fits(state.get('manifest') or {}, self.bank_layout(), source)
+        otherwise; a bank restored from a checkpoint is checked the same way)."""
         self.bank.set_state(state, source)
 
     def standardized_bands(self, feat: Tensor) -> tuple[Tensor, ...]:

@@ -244,6 +244,10 @@ def test_the_bank_travels_in_the_state_dict_bit_exact(data, tmp_path):
     for key, value in loss.bank.state()['tensors'].items():
         assert torch.equal(restored.bank.state()['tensors'][key], value), key
     assert restored.bank.manifest == loss.bank.manifest
+    # A checkpoint's bank that does not fit the loss (another band layout) is refused too.
+    other = make_loss(decoupler=dict(type='FrequencyDecoupler', cutoff=0.25))
+    with pytest.raises(BankMismatchError, match=r"the checkpoint .*cutoffs"):
+        other.load_state_dict(load_checkpoint_file(checkpoint)['state_dict'])
     # A bank file holds plain data and tensors only: it loads with the safe loader.
     path = str(tmp_path / 'bank.pth')
     save_bank(loss.bank.state(), path)
