@@ -67,7 +67,8 @@ def test_cell_config_is_the_experiment_of_its_row(cell):
         assert packed == [modality], pipeline
     (loss,) = cfg.model.distill_losses.values()
     on = {term for term, flag in loss.terms.items() if flag}
-    assert on == ({'label'} if cell.method == 'ukd' else {'feature', 'label', 'align'})
+    assert on == ({'label'} if cell.method == 'ukd'
+                  else {'feature', 'label', 'align', 'align_teacher'})
 
 
 def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(tmp_path):

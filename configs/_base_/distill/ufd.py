@@ -18,7 +18,9 @@ ufd_loss = dict(
     # Teacher rows of the shared heads: replayed bank samples (pooled) or Gaussian draws.
     teacher_samples='auto',
     num_teacher_samples=64,
-    terms=dict(feature=True, std=False, label=True, label_class=False, align=True),
+    # align_teacher=False keeps the heads on the student alone (an ablation).
+    terms=dict(feature=True, std=False, label=True, label_class=False, align=True,
+               align_teacher=True),
     bank_file=None,  # a bank from tools/build_teacher_bank.py; None: BuildTeacherBankHook
     ignore_index=255)
 ufd_mappings = dict(loss_ufd=dict(

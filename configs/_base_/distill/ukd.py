@@ -6,7 +6,8 @@ ukd_loss = dict(
     type='UnpairedFDLoss',
     temperature=4.0,
     label_loss_weight=1.0,
-    terms=dict(feature=False, std=False, label=True, label_class=False, align=False),
+    terms=dict(feature=False, std=False, label=True, label_class=False, align=False,
+               align_teacher=False),
     bank_file=None,
     ignore_index=255)
 ukd_mappings = dict(loss_ukd=dict(

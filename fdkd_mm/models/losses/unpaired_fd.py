@@ -43,7 +43,8 @@ from fdkd_mm.registry import MODELS
 from fdkd_mm.utils.typed_args import check_bool_dict, check_choice
 
 #: The switchable terms and their defaults.
-TERMS = dict(feature=True, std=False, label=True, label_class=False, align=True)
+TERMS = dict(feature=True, std=False, label=True, label_class=False, align=True,
+             align_teacher=True)
 TEACHER_SAMPLES = ('auto', 'replay', 'gaussian')
 
 
@@ -97,8 +98,9 @@ class UnpairedFDLoss(nn.Module):
             ``'gaussian'`` (draws from the class Gaussians), ``'auto'`` (replay when the bank
             keeps samples).
         num_teacher_samples: Teacher rows per step for Φ_b.
-        terms: Switches ``feature``, ``std``, ``label``, ``label_class``, ``align`` (defaults:
-            all but ``std`` and ``label_class`` on).
+        terms: Switches ``feature``, ``std``, ``label``, ``label_class``, ``align`` and
+            ``align_teacher`` (the heads' teacher rows; off, the heads see the student alone,
+            an ablation). Defaults: all but ``std`` and ``label_class`` on.
         bank_file: A bank made by ``tools/build_teacher_bank.py``, loaded now (checked against
             this loss's classes, width, bands and τ). ``None``: empty until the hook fills it or
             a checkpoint restores it.
@@ -341,10 +343,13 @@ class UnpairedFDLoss(nn.Module):
 
     def _align_losses(self, student_bands: tuple, labels: Tensor,
                       teacher_bands: Optional[list], device: torch.device) -> dict[str, Tensor]:
+        with_teacher = self.terms['align_teacher']
         if teacher_bands is not None:
             teacher_rows, teacher_labels = teacher_bands, labels
-        else:
+        elif with_teacher:
             teacher_rows, teacher_labels = self._teacher_head_rows(device)
+        else:  # the ablation without teacher rows: the heads see the student alone
+            teacher_rows, teacher_labels = [None] * len(self.bands), None
         losses = {}
         # Std rows have unit norm, entries ~1/√D: a linear head on them could only give logits
         # up to ‖W‖. Scaled by √D (unit RMS per entry) they meet a head at the scale its
@@ -353,7 +358,9 @@ class UnpairedFDLoss(nn.Module):
         for band, student, teacher in zip(self.bands, student_bands, teacher_rows):
             head = self.shared_heads[band]
             losses[f'align.loss_{band}_student'] = head.loss(scale * student, labels)
-            losses[f'align.loss_{band}_teacher'] = head.loss(scale * teacher, teacher_labels)
+            if with_teacher:
+                losses[f'align.loss_{band}_teacher'] = head.loss(scale * teacher,
+                                                                 teacher_labels)
         return losses
 
     def extra_repr(self) -> str:

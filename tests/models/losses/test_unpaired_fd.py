@@ -171,6 +171,11 @@ def test_shared_heads_classify_replayed_samples_or_gaussian_draws(data):
     keys = gaussian(target=labels, student_feat=feat, student_logits=logits)
     assert {'align.loss_low_student', 'align.loss_low_teacher', 'align.loss_high_student',
             'align.loss_high_teacher'} <= set(keys)
+    no_teacher = make_loss(terms=dict(align_teacher=False))
+    no_teacher.load_bank(bank_of(no_teacher, feat, labels, logits))
+    keys = set(no_teacher(target=labels, student_feat=feat, student_logits=logits))
+    assert {'align.loss_low_student', 'align.loss_high_student'} <= keys
+    assert not any(key.endswith('_teacher') for key in keys)
     statistics_only = make_loss(teacher_samples='replay')
     statistics_only.load_bank(bank_of(statistics_only, feat, labels, logits, keep_samples=False))
     with pytest.raises(ValueError, match="teacher_samples='replay' needs a bank that keeps"):
