@@ -2,16 +2,18 @@
 
 The unpaired protocol (docs/unpaired.md) splits a paired training set into two disjoint parts
 (CREMA-D by actor, NYU-Depth V2 by scene): the teacher trains on part A in its modality, the
-student on part B in its own. Per dataset and direction the table has four rows, all tested on
+student on part B in its own. Per dataset and direction the table has five rows, all tested on
 the whole test split in the student's modality:
 
 * ``uni-partb``: the student alone on part B;
+* ``heads-partb``: the student with unpaired FD's band heads alone, no teacher (a control: the
+  heads are an auxiliary classification loss of their own);
 * ``ukd``: class-mean soft-label KD, a simple unpaired baseline;
 * ``ufd``: unpaired FD (ours): class-level band statistics and label alignment to a teacher
   bank, shared heads;
 * ``fdkd-partb``: paired FD-CMKD on part B (the upper bound that pairs allow).
 
-Every distiller's teacher is the Uni model of the other modality trained on part A
+Every distiller's teacher (the two teacher-free rows have none) is the Uni model of the other modality trained on part A
 (``configs/unpaired/uni-parta_*``); the runner trains it first and hands its checkpoint to the
 teacher bank (``teacher_bank.teacher_ckpt``) or to the paired distiller (``model.teacher_ckpt``).
 No number is reported for these cells (``reported`` is ``None``).
@@ -26,10 +28,13 @@ TABLE = 'unpaired'
 #: The rows, in order, with what they are.
 METHODS = {
     'uni-partb': 'student alone (part B)',
+    'heads-partb': 'student + band heads, no teacher (control)',
     'ukd': 'class-mean soft-label KD (unpaired)',
     'ufd': 'unpaired FD (ours)',
     'fdkd-partb': 'paired FD-CMKD on part B (upper bound)',
 }
+#: The rows trained without any teacher.
+TEACHER_FREE = ('uni-partb', 'heads-partb')
 #: Datasets of the protocol and their modalities (teacher / student either way).
 DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual')}
 #: How each distiller receives its teacher's checkpoint.
@@ -57,7 +62,7 @@ class UnpairedCell:
     @property
     def teacher(self) -> Optional[str]:
         """The teacher's modality (``None`` for the student alone)."""
-        if self.method == 'uni-partb':
+        if self.method in TEACHER_FREE:
             return None
         a, b = DATASETS[self.dataset]
         return b if self.student == a else a
@@ -84,7 +89,7 @@ class UnpairedCell:
         return TEACHER_CKPT_OPTIONS.get(self.method)
 
 
-#: Every cell: both datasets, both directions, the four rows.
+#: Every cell: both datasets, both directions, the five rows.
 UNPAIRED_CELLS: tuple[UnpairedCell, ...] = tuple(
     UnpairedCell(method, dataset, student)
     for dataset, modalities in DATASETS.items() for student in modalities

@@ -95,11 +95,12 @@ def bank_settings(cfg: Mapping) -> dict:
 
 
 def banked_losses(model: nn.Module, name: Optional[str] = None) -> dict[str, UnpairedFDLoss]:
-    """The distiller's losses that hold a teacher bank, by name (``name``: just that one)."""
+    """The distiller's losses that read a teacher bank, by name (``name``: just that one)."""
     if is_model_wrapper(model):
         model = model.module
     losses = getattr(model, 'losses', {})
-    found = {key: loss for key, loss in losses.items() if isinstance(loss, UnpairedFDLoss)}
+    found = {key: loss for key, loss in losses.items()
+             if isinstance(loss, UnpairedFDLoss) and loss.uses_bank}
     if name is not None:
         if name not in found:
             raise KeyError(f'{SETTINGS_KEY}.loss={name!r} is not a distill loss holding a bank; '

@@ -155,6 +155,15 @@ class UnpairedFDLoss(nn.Module):
             self.load_bank(load_bank(bank_file), bank_file)
 
     # ------------------------------------------------------------------------------- the bank
+    @property
+    def uses_bank(self) -> bool:
+        """Whether a switched-on term reads the teacher bank (without pairs). With only
+        ``align`` on and ``align_teacher`` off the heads see the student alone: a teacher-free
+        control that needs no bank."""
+        terms = self.terms
+        return (terms['feature'] or terms['std'] or terms['label'] or terms['label_class']
+                or (terms['align'] and terms['align_teacher']))
+
     def bank_layout(self) -> dict:
         """What a bank must have been made for: classes, width, band layout, τ."""
         return dict(num_classes=self.num_classes, dim=self.in_channels,
@@ -273,8 +282,10 @@ class UnpairedFDLoss(nn.Module):
                 raise ValueError('teacher_feat (a paired batch) needs student_feat mapped too')
             targets, teacher_bands = self._batch_targets(teacher_feat, teacher_logits, labels,
                                                          student_feat.float())
-        else:
+        elif self.uses_bank:
             targets = self._bank_targets(reference.device, reference.dim() == 4)
+        else:  # the heads on the student alone: nothing of the teacher is read
+            targets = None
         losses = {}
         if uses_feat:
             losses.update(self._feature_losses(student_feat.float(), labels, targets,

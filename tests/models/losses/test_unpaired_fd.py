@@ -123,6 +123,21 @@ def test_shared_heads_classify_standardised_bands_at_unit_rms(data):
         assert value == pytest.approx(float(expected.detach()), rel=1e-5)
 
 
+def test_the_heads_on_the_student_alone_need_no_bank(data):
+    """The teacher-free control: only the heads, no teacher rows; an empty bank is never read
+    (a bank holding other statistics would change nothing)."""
+    feat, labels, logits = data
+    control = make_loss(terms=dict(feature=False, label=False, align=True, align_teacher=False))
+    assert not control.uses_bank and not control.bank.filled
+    got = control(target=labels, student_feat=feat)
+    assert set(got) == {'align.loss_low_student', 'align.loss_high_student'}
+    banked = copy.deepcopy(control)
+    banked.load_bank(bank_of(banked, feat + 5, labels.flip(0), logits))
+    for key, value in banked(target=labels, student_feat=feat).items():
+        assert torch.equal(value, got[key]), key
+    assert make_loss(terms=dict(feature=False, label=False, align=True)).uses_bank
+
+
 def test_gradients_reach_the_student_only(data):
     feat, labels, logits = data
     loss = make_loss(terms=dict(all_terms(), align=True))
