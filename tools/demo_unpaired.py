@@ -5,9 +5,10 @@
    (``rgb_cue``), with a ``scenes.txt`` (two frames per room);
 2. through the reproduction runner (``tools/reproduce.py --table unpaired``): trains the depth
    teacher on part A of the training frames (rooms disjoint from part B), then, for each seed,
-   the four rows of the unpaired comparison on part B: the RGB student alone, class-mean
-   soft-label KD and unpaired FD (both teacher-free, from the teacher bank built before
-   training), and paired FD-CMKD on part B (the upper bound that pairs allow); each is tested
+   the five rows of the unpaired comparison on part B: the RGB student alone, the student
+   with unpaired FD's band heads alone (a teacher-free control), class-mean soft-label KD and
+   unpaired FD (both teacher-free, from the teacher bank built before training), and paired
+   FD-CMKD on part B (the upper bound that pairs allow); each is tested
    on the same synthetic test split;
 3. builds the teacher bank once more with ``tools/build_teacher_bank.py`` (time and size);
 4. prints the comparison (mIoU per seed, mean ± std) and the teacher's own mIoU.
