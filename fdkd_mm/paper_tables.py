@@ -65,6 +65,17 @@ class PaperCell:
         name = config_name(self.method, self.dataset, self.student)
         return f'configs/{FAMILY[self.method]}/{name}.py'
 
+    @property
+    def teacher_config(self) -> Optional[str]:
+        """The config of the teacher a distiller needs: the Uni model of the other modality on
+        the same dataset (``None`` for a Uni model)."""
+        if self.teacher is None:
+            return None
+        return f'configs/uni/{config_name("uni", self.dataset, self.teacher)}.py'
+
+    #: The ``--cfg-options`` key that hands the teacher's checkpoint to the cell's config.
+    teacher_ckpt_option = 'model.teacher_ckpt'
+
 
 def network(dataset: str, modality: str) -> str:
     """``<arch>-<modality>``, e.g. ``'r18-audio'`` or ``'dlv3p-r18-depth'``."""

@@ -6,8 +6,14 @@ tests each student on its last-epoch checkpoint, and writes ``results.md``, ``re
 difference, per cell. Resumable: finished runs are skipped, a killed run resumes from its last
 checkpoint; a failed run is reported and the rest go on (fdkd_mm/analysis/reproduction.py).
 
+``--table unpaired`` runs our comparison without paired data instead (docs/unpaired.md): per
+dataset and direction the student alone on part B, the band-heads control, class-mean KD, unpaired
+FD and paired FD-CMKD
+on part B, each distiller with the teacher trained on part A.
+
 Examples:
     python tools/reproduce.py --table 2 --dataset cremad --dry-run
+    python tools/reproduce.py --table unpaired --dataset nyu --students rgb --seeds 0 1
     python tools/reproduce.py --table 3 --seeds 0 1 2 --gpus 8
     python tools/reproduce.py --table 4 --dataset ave --methods fdkd-freq fdkd --gpus 8 \\
         --launcher slurm --partition gpu
@@ -21,12 +27,24 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute,  # noqa: E402
                                            plan_runs, results_markdown, write_results)
+from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
+
+
+def _table(value: str):
+    """A paper table number or ``'unpaired'``."""
+    if value == UNPAIRED_TABLE:
+        return value
+    if value in ('2', '3', '4', '7'):
+        return int(value)
+    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7 or "
+                                     f"'{UNPAIRED_TABLE}'")
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--table', type=int, choices=(2, 3, 4, 7),
-                        help='the paper table (default: every table)')
+    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired}',
+                        help="the paper table (default: every table of the paper), or "
+                        "'unpaired' for our comparison without paired data")
     parser.add_argument('--dataset', nargs='+', choices=('cremad', 'ave', 'vggsound',
                                                          'crisismmd', 'nyu'),
                         help="the table's datasets to run (default: all of them)")

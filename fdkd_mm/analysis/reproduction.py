@@ -1,10 +1,12 @@
 """Reproduce a table of the paper: plan the runs, train and test them (resumably), tabulate.
 
-A table's cells (:mod:`fdkd_mm.paper_tables`) need, per seed, one run of each cell's config;
-every distiller also needs its Uni teacher, trained first (once, with the first seed) and handed
-over as ``model.teacher_ckpt``. Each run trains with ``tools/train.py`` and is then tested with
-``tools/test.py`` on the checkpoint of its last epoch, so the number reported is the last-epoch
-test metric (no selection on the test split).
+A table's cells (:mod:`fdkd_mm.paper_tables`; our unpaired comparison,
+:mod:`fdkd_mm.unpaired_tables`, as ``table='unpaired'``) need, per seed, one run of each cell's
+config; every distiller also needs its teacher (the cell's ``teacher_config``), trained first
+(once, with the first seed) and handed over under the cell's ``teacher_ckpt_option``
+(``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
+with ``tools/train.py`` and is then tested with ``tools/test.py`` on the checkpoint of its last
+epoch, so the number reported is the last-epoch test metric (no selection on the test split).
 
 A run lives in ``<root>/<config basename>/seed<k>/``. Training writes ``train_done`` when it
 finishes (a killed run resumes from its last checkpoint, ``--resume auto``), testing writes
@@ -21,7 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fdkd_mm.paper_tables import CELLS, DATASETS, PaperCell, cells, config_name
+from fdkd_mm.paper_tables import CELLS, PaperCell, cells
+from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE
+from fdkd_mm.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
 
 #: Test metric of each dataset's tables.
 METRICS = dict(cremad='accuracy/top1', ave='accuracy/top1', vggsound='accuracy/top1',
@@ -36,14 +40,16 @@ class Run:
         config: Config path relative to the repository root.
         seed: ``randomness.seed`` of the run.
         work_dir: Its work dir.
-        teacher: The run whose last checkpoint is this distiller's ``teacher_ckpt``.
-        cells: The paper's cells this run reports (none for a teacher-only Uni run).
+        teacher: The run whose last checkpoint is this distiller's teacher checkpoint.
+        cells: The table cells this run reports (none for a teacher-only Uni run).
+        teacher_option: The ``--cfg-options`` key the teacher's checkpoint is passed under.
     """
     config: str
     seed: int
     work_dir: str
     teacher: Optional['Run'] = None
     cells: list[PaperCell] = field(default_factory=list)
+    teacher_option: str = 'model.teacher_ckpt'
 
     @property
     def name(self) -> str:
@@ -77,13 +83,22 @@ class Run:
             return float(json.load(f)[key])
 
 
+def table_cells(table, dataset: Optional[str], methods: Optional[list[str]]) -> list:
+    """The cells of a paper table (2, 3, 4, 7; ``None``: all of them) or of ours
+    (``'unpaired'``), optionally of one dataset and some methods."""
+    if table == UNPAIRED_TABLE:
+        return unpaired_cells(dataset, methods)
+    return cells(table, dataset, methods)
+
+
 def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
               methods: Optional[Sequence[str]], seeds: Sequence[int], root: str,
               students: Optional[Sequence[str]] = None) -> list[Run]:
     """Every run a table needs, teachers first.
 
     Args:
-        table: 2, 3, 4 or 7; ``None`` for every table.
+        table: 2, 3, 4 or 7; ``None`` for every table of the paper; ``'unpaired'`` for our
+            unpaired comparison.
         datasets: Dataset keys to keep (``None``: all of the table's).
         methods: Method keys to keep (``None``: all of the table's); Uni teachers are added
             for the distillers regardless.
@@ -99,13 +114,15 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
         ValueError: If the selection contains no cell.
     """
     selected = [cell for dataset in (datasets or [None])
-                for cell in cells(table, dataset, list(methods) if methods else None)
+                for cell in table_cells(table, dataset, list(methods) if methods else None)
                 if students is None or cell.student in students]
     if not selected:
+        pool = UNPAIRED_CELLS if table == UNPAIRED_TABLE else CELLS
         raise ValueError(f'no cell of table {table} for datasets {datasets}, methods '
                          f'{methods} and students {students}; the tables: '
-                         f'{sorted({c.table for c in CELLS})}, datasets: {sorted(DATASETS)}, '
-                         f'methods: {sorted({c.method for c in CELLS})}')
+                         f'{sorted({c.table for c in CELLS})} and {UNPAIRED_TABLE!r}, datasets: '
+                         f'{sorted({c.dataset for c in pool})}, methods: '
+                         f'{sorted({c.method for c in pool})}')
     runs: dict[tuple[str, int], Run] = {}
 
     def run_of(config: str, seed: int) -> Run:
@@ -117,13 +134,14 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
 
     for cell in selected:
         teacher = None
-        if cell.method != 'uni':
+        if cell.teacher_config is not None:
             # One teacher per dataset and modality, trained with the first seed.
-            uni = f'configs/uni/{config_name("uni", cell.dataset, cell.teacher)}.py'
-            teacher = run_of(uni, seeds[0])
+            teacher = run_of(cell.teacher_config, seeds[0])
         for seed in seeds:
             run = run_of(cell.config, seed)
             run.teacher = teacher
+            if teacher is not None:
+                run.teacher_option = cell.teacher_ckpt_option
             if cell not in run.cells:
                 run.cells.append(cell)
     ordered = [r for r in runs.values() if not r.is_distiller]
@@ -185,7 +203,7 @@ def run_options(run: Run, cfg_options: Sequence[str]) -> list[str]:
     """``--cfg-options`` of a run: its seed, its teacher's last checkpoint, the user's."""
     options = [f'randomness.seed={run.seed}', *cfg_options]
     if run.is_distiller:
-        options.append(f'model.teacher_ckpt={run.teacher.last_checkpoint()}')
+        options.append(f'{run.teacher_option}={run.teacher.last_checkpoint()}')
     return options
 
 

@@ -81,13 +81,17 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
     Layout under ``data_root`` (written by ``tools/dataset_converters/nyu_depth_v2.py``)::
 
         train.txt, test.txt              sample ids, one per line
+        scenes.txt                       optional: '<id> <scene>' per line (e.g.
+                                         '0001 bedroom_0050'), the room of each frame
         {train,test}/rgb/<id>.png        8-bit colour image
         {train,test}/depth/<id>.png      uint16, depth in millimetres
         {train,test}/labels_40/<id>.png  uint8, 0 = void, 1..40 = classes
 
     Labels are read by mmseg's ``LoadAnnotations``; ``reduce_zero_label=True`` turns void into
     255 (the ignore index) and classes 1..40 into 0..39. Every data info carries ``img_path``,
-    ``depth_path`` (read by ``LoadDepthFromFile``) and ``seg_map_path``.
+    ``depth_path`` (read by ``LoadDepthFromFile``) and ``seg_map_path``, and ``scene`` when the
+    data root has a scene file (``None`` otherwise): frames of one room share it, which is what
+    :class:`~fdkd_mm.datasets.DisjointPartDataset` splits by (``group_by='scene'``).
 
     Args:
         data_root: Dataset root directory.
@@ -99,6 +103,8 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
         depth_suffix: Suffix of depth files.
         seg_map_suffix: Suffix of label files.
         reduce_zero_label: Map void (0) to 255 and shift classes down by one.
+        scene_file: File of ``<id> <scene>`` lines, relative to ``data_root``, read when it
+            exists (the converter writes ``scenes.txt`` from the official ``scenes`` field).
         skip_bad_samples: Replace a sample whose files are missing, undecodable or invalid
             (:class:`BadSampleError`) by the next good one instead of failing, log it, and mark
             the replacement's data sample (``metainfo['bad_samples_replaced']``) so that
@@ -117,6 +123,7 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
                  ann_file: Optional[str] = None, data_prefix: Optional[dict] = None,
                  img_suffix: str = '.png', depth_suffix: str = '.png',
                  seg_map_suffix: str = '.png', reduce_zero_label: bool = True,
+                 scene_file: str = 'scenes.txt',
                  skip_bad_samples: bool = False, max_consecutive_bad: int = 10,
                  **kwargs) -> None:
         if data_prefix is None:
@@ -126,6 +133,7 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
             raise ValueError(f'data_prefix needs a depth_path entry, got {data_prefix}')
         self.split = split
         self.depth_suffix = depth_suffix
+        self.scene_file = scene_file
         self.init_bad_sample_handling(skip_bad_samples, max_consecutive_bad)
         super().__init__(
             ann_file=f'{split}.txt' if ann_file is None else ann_file,
@@ -160,6 +168,7 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
         if not sample_ids:
             raise ValueError(f'NYU-Depth V2 split file {self.ann_file} lists no sample ids')
 
+        scenes = self._read_scenes(sample_ids) if local else {}
         data_list = []
         for sample_id in sample_ids:
             paths = dict(
@@ -173,9 +182,37 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
                     if not osp.isfile(path):
                         raise FileNotFoundError(f'{path} (listed in {self.ann_file} as '
                                                 f'{sample_id!r}) does not exist')
-            data_list.append(dict(**paths, sample_id=sample_id, label_map=self.label_map,
+            data_list.append(dict(**paths, sample_id=sample_id, scene=scenes.get(sample_id),
+                                  label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label, seg_fields=[]))
         return data_list
+
+    def _read_scenes(self, sample_ids: List[str]) -> dict:
+        """Sample id -> scene from the scene file; ``{}`` without one.
+
+        Raises:
+            ValueError: A line is not ``<id> <scene>``, or a listed sample has no scene.
+        """
+        if not self.scene_file:
+            return {}
+        path = osp.join(self.data_root or '', self.scene_file)
+        if not osp.isfile(path):
+            return {}
+        scenes = {}
+        with open(path) as f:
+            for line_no, line in enumerate(f, start=1):
+                fields = line.split()
+                if not fields:
+                    continue
+                if len(fields) != 2:
+                    raise ValueError(f'{path}:{line_no}: expected "<id> <scene>", got '
+                                     f'{line.strip()!r}')
+                scenes[fields[0]] = fields[1]
+        missing = [sample_id for sample_id in sample_ids if sample_id not in scenes]
+        if missing:
+            raise ValueError(f'{path} gives no scene for {len(missing)} sample(s) of '
+                             f'{self.ann_file}, e.g. {missing[:5]}')
+        return scenes
 
     # ------------------------------------------------------------------ bad-sample handling
     def diagnose_sample(self, info: dict) -> List[str]:

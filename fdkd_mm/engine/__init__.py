@@ -1,10 +1,11 @@
 """Engine components (hooks, visualization backends) of fdkd_mm."""
-from .hooks import (AtomicCheckpointHook, BadSampleReportHook, CheckpointMetaHook,
-                    DecouplerTemperatureHook, DivergenceError, DivergenceGuardHook,
-                    NonFiniteLossGuardHook, RNGStateHook, TaskVisualizationHook)
+from .hooks import (AtomicCheckpointHook, BadSampleReportHook, BuildTeacherBankHook,
+                    CheckpointMetaHook, DecouplerTemperatureHook, DivergenceError,
+                    DivergenceGuardHook, NonFiniteLossGuardHook, RNGStateHook,
+                    TaskVisualizationHook)
 from .vis_backends import GroupedTensorboardVisBackend
 
-__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'CheckpointMetaHook',
-           'DecouplerTemperatureHook', 'DivergenceError', 'DivergenceGuardHook',
-           'GroupedTensorboardVisBackend', 'NonFiniteLossGuardHook', 'RNGStateHook',
-           'TaskVisualizationHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
+           'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
+           'DivergenceGuardHook', 'GroupedTensorboardVisBackend', 'NonFiniteLossGuardHook',
+           'RNGStateHook', 'TaskVisualizationHook']

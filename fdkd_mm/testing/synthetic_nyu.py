@@ -130,7 +130,7 @@ def make_scene(rng: np.random.Generator, height: int, width: int,
 
 def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: int = 8,
                         height: int = 64, width: int = 80, num_classes: int = 6,
-                        seed: int = 0, rgb_cue: float = 1.0) -> Path:
+                        seed: int = 0, rgb_cue: float = 1.0, frames_per_scene: int = 2) -> Path:
     """Write a synthetic dataset with the NYU-Depth V2 layout and file formats.
 
     Args:
@@ -144,6 +144,9 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
         rgb_cue: How distinct paired object classes look in RGB, in [0, 1]: 1 (default)
             gives every class its own colour; lower values leave pairs told apart only weakly
             by colour but fully by depth (:func:`class_color`).
+        frames_per_scene: Consecutive frames that share a scene in ``scenes.txt`` (the rooms
+            ``DisjointPartDataset(group_by='scene')`` splits by), like the several frames per
+            room of the real set.
 
     Returns:
         The root as a ``Path``.
@@ -154,6 +157,8 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
         raise ValueError(f'need at least one sample per split, got {num_train}, {num_test}')
     if not 0.0 <= rgb_cue <= 1.0:
         raise ValueError(f'rgb_cue must be in [0, 1], got {rgb_cue}')
+    if frames_per_scene < 1:
+        raise ValueError(f'frames_per_scene must be >= 1, got {frames_per_scene}')
     if height < 16 or width < 16:
         raise ValueError(f'images must be at least 16x16, got {height}x{width}')
     root = Path(root)
@@ -171,4 +176,8 @@ def write_synthetic_nyu(root: Union[str, Path], num_train: int = 24, num_test: i
             cv2.imwrite(str(root / split / 'depth' / f'{sample_id}.png'), depth_mm)
             cv2.imwrite(str(root / split / 'labels_40' / f'{sample_id}.png'), label)
         (root / f'{split}.txt').write_text('\n'.join(ids) + '\n')
+    total = num_train + num_test
+    (root / 'scenes.txt').write_text(''.join(
+        f'{index:04d} synthetic_{(index - 1) // frames_per_scene + 1:04d}\n'
+        for index in range(1, total + 1)))
     return root

@@ -40,3 +40,68 @@ def nyu_cpu_overrides(data_root: str, epochs: int, models: list[str],
         options += [f'{model}.pretrained=None',  # no network: train from scratch
                     f'{model}.data_preprocessor.size=({h},{w})']
     return options
+
+
+def _dataset_path(loader: dict, prefix: str) -> tuple[str, dict]:
+    """The key and config of the dataset that holds the pipeline, below dataset wrappers."""
+    path, dataset = f'{prefix}.dataset', loader['dataset']
+    while 'pipeline' not in dataset and 'dataset' in dataset:  # e.g. DisjointPartDataset
+        path, dataset = f'{path}.dataset', dataset['dataset']
+    return path, dataset
+
+
+def config_networks(cfg) -> list[str]:
+    """Config keys of every segmentor of a config: ``model`` for a plain model, else the
+    distiller's student and teacher (when it has one) and a teacher bank's teacher."""
+    model = cfg['model']
+    if 'student' not in model:
+        return ['model']
+    networks = ['model.student']
+    if model.get('teacher') is not None:
+        networks.append('model.teacher')
+    if cfg.get('teacher_bank') is not None:
+        networks.append('teacher_bank.teacher')
+    return networks
+
+
+def nyu_config_cpu_overrides(cfg, data_root: str, epochs: int, crop: tuple[int, int] = (64, 80),
+                             batch_size: int = 4) -> list[str]:
+    """:func:`nyu_cpu_overrides` for any NYU config, found in the config itself: datasets
+    below wrappers (``DisjointPartDataset``), the teacher bank's loader and network, the random
+    resize and crop wherever they sit in the pipelines.
+
+    Args:
+        cfg: The loaded config (``mmengine.Config`` or a dict).
+        data_root: Root of a dataset in the NYU layout.
+        epochs: Training epochs.
+        crop: (h, w) of the random crop and of the preprocessors' padding.
+        batch_size: Training batch size.
+
+    Returns:
+        ``key=value`` strings for ``tools/train.py`` / ``tools/test.py``.
+    """
+    h, w = crop
+    options = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                   'teacher_dataloader'):
+        if cfg.get(loader) is None:
+            continue
+        path, dataset = _dataset_path(cfg[loader], loader)
+        options.append(f'{path}.data_root={data_root}')
+        for index, transform in enumerate(dataset['pipeline']):
+            name = str(transform['type']).rsplit('.', 1)[-1]
+            if name == 'RandomResize':
+                options.append(f'{path}.pipeline.{index}.scale=({w},{h})')
+            elif name == 'RandomCrop':
+                options.append(f'{path}.pipeline.{index}.crop_size=({h},{w})')
+        options += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
+    options += [
+        f'train_dataloader.batch_size={batch_size}',
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        f'param_scheduler.0.end={epochs}',
+        f'default_hooks.checkpoint.interval={epochs}',
+        'default_hooks.logger.interval=5', 'sync_bn=None', 'env_cfg.cudnn_benchmark=False',
+    ]
+    for network in config_networks(cfg):
+        options += [f'{network}.pretrained=None', f'{network}.data_preprocessor.size=({h},{w})']
+    return options

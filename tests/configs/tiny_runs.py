@@ -72,24 +72,36 @@ def shrink_network(network: dict) -> bool:
     return False  # MobileNetV2: small enough at 32 pixels
 
 
+def shrink_dataset(dataset: dict, data_roots: dict, tokenizer_dir: str) -> None:
+    """Point a dataset config (below wrappers such as DisjointPartDataset) at the synthetic
+    data and shrink its transforms, in place."""
+    while 'pipeline' not in dataset and 'dataset' in dataset:
+        dataset = dataset.dataset
+    dataset.data_root = data_roots[dataset.type.split('.')[-1]]
+    for transform in dataset.pipeline:
+        transform.update(SMALL.get(transform.type.rsplit('.', 1)[-1], {}))
+        if transform.type.endswith('TokenizeText'):
+            transform.update(tokenizer_path=tokenizer_dir, max_length=16)
+
+
 def tiny_config(config: str, data_roots: dict, tokenizer_dir: str, work_dir: Path,
                 overrides: Optional[dict] = None) -> Config:
     """The config as a 2-iteration CPU run on synthetic data, without validation."""
     cfg = Config.fromfile(str(REPO / config))
     if overrides:
         cfg.merge_from_dict(overrides)
-    dataset = cfg.train_dataloader.dataset
-    dataset.data_root = data_roots[dataset.type.split('.')[-1]]
-    for transform in dataset.pipeline:
-        transform.update(SMALL.get(transform.type.rsplit('.', 1)[-1], {}))
-        if transform.type.endswith('TokenizeText'):
-            transform.update(tokenizer_path=tokenizer_dir, max_length=16)
+    shrink_dataset(cfg.train_dataloader.dataset, data_roots, tokenizer_dir)
     roles = ['student', 'teacher'] if 'student' in cfg.model else []
     for role in roles:  # zoo models by cfg_path: shrink the model dict they stand for
-        if 'cfg_path' in cfg.model[role]:
+        if cfg.model[role] is not None and 'cfg_path' in cfg.model[role]:
             cfg.model[role] = Config(dict(network=resolve_model_cfg(
                 cfg.model[role].to_dict()))).network
     networks = [cfg.model[role] for role in roles] or [cfg.model]
+    networks = [network for network in networks if network is not None]  # teacher-free
+    if cfg.get('teacher_bank') is not None:  # the teacher a bank is built from, and its data
+        networks.append(cfg.teacher_bank.teacher)
+        shrink_dataset(cfg.teacher_dataloader.dataset, data_roots, tokenizer_dir)
+        cfg.teacher_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
     narrowed = [shrink_network(network) for network in networks]
     if any(narrowed):
         for part in ('connectors', 'distill_losses'):

@@ -145,3 +145,43 @@ def test_split_indices_out_of_range_are_rejected(official):
                                   testNdxs=np.array([[2.0]])))
     with pytest.raises(ValueError, match='trainNdxs.*1-based'):
         converter.load_splits(splits, N)
+
+
+def write_scenes(labeled: Path, names: list) -> None:
+    """MATLAB's ``scenes`` cell array as v7.3 stores it: references to (len, 1) uint16 char
+    arrays under ``#refs#``."""
+    with h5py.File(labeled, 'a') as f:
+        refs = []
+        for index, name in enumerate(names):
+            chars = np.array([[ord(c)] for c in name], dtype=np.uint16)
+            refs.append(f.create_dataset(f'#refs#/scene{index}', data=chars).ref)
+        f.create_dataset('scenes', data=np.array([refs], dtype=h5py.ref_dtype))
+
+
+def test_scenes_are_written_for_splitting_by_room(official):
+    labeled, splits, mapping = official['paths']
+    write_scenes(labeled, ['kitchen_0001', 'bedroom_0050', 'kitchen_0001'])
+    out = official['out']
+    result = converter.convert_nyu_depth_v2(labeled, splits, mapping, out, show_progress=False)
+    assert result['scenes']
+    # Frames 1 and 3 (train) share a room; frame 2 (test) is another.
+    assert (out / 'scenes.txt').read_text() == ('0001 kitchen_0001\n0003 kitchen_0001\n'
+                                                '0002 bedroom_0050\n')
+    from mmengine.registry import init_default_scope
+
+    from fdkd_mm.registry import DATASETS
+    init_default_scope('fdkd_mm')
+    dataset = DATASETS.build(dict(type='NYUDepthV2Dataset', data_root=str(out), split='train',
+                                  pipeline=[]))
+    assert [dataset.get_data_info(i)['scene'] for i in range(2)] == ['kitchen_0001'] * 2
+
+
+def test_without_scenes_no_scene_file_is_written(official, capsys):
+    out = official['out']
+    assert converter.main([*map(str, official['paths']), str(out), '--no-progress']) == 0
+    assert not (out / 'scenes.txt').exists()
+    assert 'no scenes.txt written' in capsys.readouterr().out
+    labeled = official['paths'][0]
+    write_scenes(labeled, ['kitchen_0001', 'bedroom_0050'])  # one short
+    with pytest.raises(ValueError, match='scenes holds 2 entries for 3 frames'):
+        converter.convert_nyu_depth_v2(*official['paths'], out, show_progress=False)

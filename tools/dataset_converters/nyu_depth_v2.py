@@ -6,7 +6,9 @@ Inputs (all from the official NYU-Depth V2 / Gupta et al. releases):
   arrays column-major, so h5py sees every dimension reversed: ``images`` is (N, 3, W, H)
   uint8 RGB, ``depths`` is (N, W, H) float metres, ``labels`` is (N, W, H) uint16 with 894
   classes and 0 = unlabelled. MATLAB's ``images(r, c, ch, n)`` is ``images[n-1, ch-1, c-1,
-  r-1]`` here, so one frame is transposed back to (H, W) = (480, 640).
+  r-1]`` here, so one frame is transposed back to (H, W) = (480, 640). Its ``scenes`` cell
+  array (the room of each frame, e.g. ``bedroom_0050``; references to uint16 character arrays
+  in HDF5) is written to ``scenes.txt`` when present.
 * ``splits.mat`` -- MATLAB 5 file (scipy.io.loadmat) with ``trainNdxs`` (795) and
   ``testNdxs`` (654), 1-based frame indices, stored as column vectors.
 * ``classMapping40.mat`` -- MATLAB 5 file with ``mapClass``, a 1x894 array mapping each of the
@@ -14,8 +16,9 @@ Inputs (all from the official NYU-Depth V2 / Gupta et al. releases):
 
 Output under ``out_root``: ``{train,test}/rgb/<id>.png`` (8-bit colour),
 ``{train,test}/depth/<id>.png`` (uint16 millimetres), ``{train,test}/labels_40/<id>.png``
-(uint8, 0 = void, 1..40) and ``train.txt`` / ``test.txt``, where ``<id>`` is the 1-based
-frame index, zero-padded to 4 digits.
+(uint8, 0 = void, 1..40), ``train.txt`` / ``test.txt`` and ``scenes.txt`` (``<id> <scene>``
+per line, for splitting by room), where ``<id>`` is the 1-based frame index, zero-padded to 4
+digits.
 
 Usage::
 
@@ -131,6 +134,40 @@ def _open_labeled(path: Path) -> h5py.File:
     return labeled
 
 
+def load_scenes(labeled: h5py.File, path: Path) -> Optional[list]:
+    """The scene name of every frame, from the ``scenes`` cell array; ``None`` without one.
+
+    Args:
+        labeled: The open labelled set.
+        path: Its path, for messages.
+
+    Returns:
+        One name per frame, in frame order.
+
+    Raises:
+        ValueError: When ``scenes`` does not hold one character array per frame.
+    """
+    if 'scenes' not in labeled:
+        return None
+    refs = np.asarray(labeled['scenes']).reshape(-1)
+    if refs.size != labeled['images'].shape[0]:
+        raise ValueError(f'{path}: scenes holds {refs.size} entries for '
+                         f'{labeled["images"].shape[0]} frames')
+    names = []
+    for frame, ref in enumerate(refs):
+        try:
+            chars = np.asarray(labeled[ref]).reshape(-1)
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f'{path}: scenes[{frame}] is not a reference to a character '
+                             f'array: {error}') from error
+        name = ''.join(chr(int(c)) for c in chars)
+        if not name or any(ch.isspace() for ch in name):
+            raise ValueError(f'{path}: scenes[{frame}] is {name!r}; expected a name such as '
+                             'bedroom_0050')
+        names.append(name)
+    return names
+
+
 def convert_frame(image: np.ndarray, depth: np.ndarray, label: np.ndarray,
                   lut: np.ndarray) -> tuple:
     """Turn one frame as h5py reads it into the arrays written to disk.
@@ -189,7 +226,8 @@ def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
         show_progress: Show a tqdm progress bar per split.
 
     Returns:
-        ``dict(train=count, test=count, depth_mean=m, depth_std=s)``; the statistics are of
+        ``dict(train=count, test=count, scenes=written, depth_mean=m, depth_std=s)``
+        (``scenes``: whether ``scenes.txt`` was written); the statistics are of
         the training depths in metres, clipped at 10 m as ``LoadDepthFromFile`` does, for
         the data preprocessor's mean/std.
     """
@@ -202,6 +240,7 @@ def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
     result = {}
     with _open_labeled(labeled_mat) as labeled:
         splits = load_splits(splits_mat, labeled['images'].shape[0])
+        scenes = load_scenes(labeled, labeled_mat)
         depth_sum = depth_sq_sum = depth_count = 0.0
         for split, indices in splits.items():
             dirs = {sub: out_root / split / sub for sub in ('rgb', 'depth', 'labels_40')}
@@ -234,6 +273,11 @@ def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
             except OSError as error:
                 raise OSError(f'cannot write {split_file}: {error.strerror or error}') from error
             result[split] = len(ids)
+        if scenes is not None:
+            lines = [f'{int(index):04d} {scenes[int(index) - 1]}\n'
+                     for split_indices in splits.values() for index in sorted(split_indices)]
+            (out_root / 'scenes.txt').write_text(''.join(lines))
+        result['scenes'] = scenes is not None
     mean = depth_sum / depth_count
     result['depth_mean'] = float(mean)
     result['depth_std'] = float(np.sqrt(max(depth_sq_sum / depth_count - mean ** 2, 0.0)))
@@ -278,6 +322,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'error: {message}', file=sys.stderr)
         return 1
     print(f"wrote {result['train']} train and {result['test']} test frames to {args.out_root}")
+    if not result['scenes']:
+        print('the labelled set has no scenes field: no scenes.txt written (splitting into '
+              "unpaired parts by room needs it; group_by='sample' works without)")
     print(f"training depth (m, clipped at {MAX_DEPTH_M:g}): mean {result['depth_mean']:.3f}, "
           f"std {result['depth_std']:.3f} -- use them as the depth data preprocessor's "
           'mean/std')

@@ -5,10 +5,11 @@ from .checkpoint_meta_hook import CheckpointMetaHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
 from .divergence_guard_hook import DivergenceError, DivergenceGuardHook, NonFiniteLossGuardHook
 from .rng_state_hook import RNGStateHook
+from .teacher_bank_hook import BuildTeacherBankHook
 from .teacher_cache_hook import TeacherCacheHook
 from .visualization_hook import TaskVisualizationHook
 
-__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'CheckpointMetaHook',
-           'DecouplerTemperatureHook', 'DivergenceError', 'DivergenceGuardHook',
-           'NonFiniteLossGuardHook', 'RNGStateHook', 'TaskVisualizationHook',
-           'TeacherCacheHook']
+__all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
+           'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
+           'DivergenceGuardHook', 'NonFiniteLossGuardHook', 'RNGStateHook',
+           'TaskVisualizationHook', 'TeacherCacheHook']

@@ -1,0 +1,104 @@
+"""Our comparison for distillation without paired data, as data (not a table of the paper).
+
+The unpaired protocol (docs/unpaired.md) splits a paired training set into two disjoint parts
+(CREMA-D by actor, NYU-Depth V2 by scene): the teacher trains on part A in its modality, the
+student on part B in its own. Per dataset and direction the table has five rows, all tested on
+the whole test split in the student's modality:
+
+* ``uni-partb``: the student alone on part B;
+* ``heads-partb``: the student with unpaired FD's band heads alone, no teacher (a control: the
+  heads are an auxiliary classification loss of their own);
+* ``ukd``: class-mean soft-label KD, a simple unpaired baseline;
+* ``ufd``: unpaired FD (ours): class-level band statistics and label alignment to a teacher
+  bank, shared heads;
+* ``fdkd-partb``: paired FD-CMKD on part B (the upper bound that pairs allow).
+
+Every distiller's teacher (the two teacher-free rows have none) is the Uni model of the other modality trained on part A
+(``configs/unpaired/uni-parta_*``); the runner trains it first and hands its checkpoint to the
+teacher bank (``teacher_bank.teacher_ckpt``) or to the paired distiller (``model.teacher_ckpt``).
+No number is reported for these cells (``reported`` is ``None``).
+"""
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from fdkd_mm.paper_tables import network
+
+#: Key of the table in ``tools/reproduce.py --table``.
+TABLE = 'unpaired'
+#: The rows, in order, with what they are.
+METHODS = {
+    'uni-partb': 'student alone (part B)',
+    'heads-partb': 'student + band heads, no teacher (control)',
+    'ukd': 'class-mean soft-label KD (unpaired)',
+    'ufd': 'unpaired FD (ours)',
+    'fdkd-partb': 'paired FD-CMKD on part B (upper bound)',
+}
+#: The rows trained without any teacher.
+TEACHER_FREE = ('uni-partb', 'heads-partb')
+#: Datasets of the protocol and their modalities (teacher / student either way).
+DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual')}
+#: How each distiller receives its teacher's checkpoint.
+TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank.teacher_ckpt',
+                        'fdkd-partb': 'model.teacher_ckpt'}
+
+
+@dataclass(frozen=True)
+class UnpairedCell:
+    """One row of the unpaired comparison for one dataset and student modality.
+
+    Attributes:
+        method: A key of :data:`METHODS`.
+        dataset: ``'nyu'`` or ``'cremad'``.
+        student: The student's modality.
+        table: Always ``'unpaired'``.
+        reported: Always ``None`` (nothing to compare with).
+    """
+    method: str
+    dataset: str
+    student: str
+    table: str = TABLE
+    reported: Optional[float] = None
+
+    @property
+    def teacher(self) -> Optional[str]:
+        """The teacher's modality (``None`` for the student alone)."""
+        if self.method in TEACHER_FREE:
+            return None
+        a, b = DATASETS[self.dataset]
+        return b if self.student == a else a
+
+    @property
+    def config(self) -> str:
+        """Path of the row's config, relative to the repository root."""
+        student = network(self.dataset, self.student)
+        if self.teacher is None:
+            return f'configs/unpaired/{self.method}_{student}_{self.dataset}.py'
+        teacher = network(self.dataset, self.teacher)
+        return f'configs/unpaired/{self.method}_{teacher}_{student}_{self.dataset}.py'
+
+    @property
+    def teacher_config(self) -> Optional[str]:
+        """The teacher's config: the Uni model of the other modality on part A."""
+        if self.teacher is None:
+            return None
+        return f'configs/unpaired/uni-parta_{network(self.dataset, self.teacher)}_{self.dataset}.py'
+
+    @property
+    def teacher_ckpt_option(self) -> Optional[str]:
+        """The ``--cfg-options`` key that hands the teacher's checkpoint to the config."""
+        return TEACHER_CKPT_OPTIONS.get(self.method)
+
+
+#: Every cell: both datasets, both directions, the five rows.
+UNPAIRED_CELLS: tuple[UnpairedCell, ...] = tuple(
+    UnpairedCell(method, dataset, student)
+    for dataset, modalities in DATASETS.items() for student in modalities
+    for method in METHODS)
+
+
+def unpaired_cells(dataset: Optional[str] = None,
+                   methods: Optional[Sequence[str]] = None) -> list[UnpairedCell]:
+    """The cells of one dataset / set of methods (``None`` selects all)."""
+    return [cell for cell in UNPAIRED_CELLS
+            if (dataset is None or cell.dataset == dataset)
+            and (methods is None or cell.method in methods)]
