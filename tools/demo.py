@@ -57,20 +57,10 @@ def tool(step: str, args: list[str], log: str) -> None:
                          f'see {log}')
 
 
-def comparison_table(results) -> str:
-    """mIoU per seed and mean ± std, one row per method."""
-    lines = ['| RGB student | mIoU per seed | mean ± std |', '|---|---|---|']
-    for result in results:
-        values = ', '.join(f'{v:.2f}' for v in result.values) or result.status
-        spread = f' ± {result.std:.2f}' if result.std is not None else ''
-        mean = f'{result.mean:.2f}{spread}' if result.mean is not None else '-'
-        lines.append(f'| {NAMES[result.cell.method]} | {values} | {mean} |')
-    return '\n'.join(lines)
-
-
 def main() -> None:
     args = parse_args()
-    from fdkd_mm.analysis.reproduction import Launcher, cell_results, execute, plan_runs
+    from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
+                                               seeds_markdown)
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.utils.overrides import nyu_cpu_overrides
 
@@ -112,7 +102,7 @@ def main() -> None:
     print(f'\n=== RGB students on the synthetic NYU-Depth V2 test split ({args.num_test} '
           f'scenes; mIoU over the classes present), {args.epochs} epochs, seeds {args.seeds}, '
           f'depth teacher for Feat and FD-CMKD')
-    print(comparison_table(results))
+    print(seeds_markdown(results, NAMES, 'RGB student'))
     if len(args.seeds) > 1:
         spread = statistics.fmean(r.std for r in results)
         print(f'(mean seed std {spread:.2f}: differences of that size are noise)')

@@ -46,22 +46,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def comparison_table(results, names: dict) -> str:
-    """mIoU per seed and mean ± std, one row per method."""
-    lines = ['| RGB student on part B | mIoU per seed | mean ± std |', '|---|---|---|']
-    for result in results:
-        values = ', '.join(f'{v:.2f}' for v in result.values) or result.status
-        spread = f' ± {result.std:.2f}' if result.std is not None else ''
-        mean = f'{result.mean:.2f}{spread}' if result.mean is not None else '-'
-        lines.append(f'| {names[result.cell.method]} | {values} | {mean} |')
-    return '\n'.join(lines)
-
-
 def main() -> None:
     args = parse_args()
     from mmengine.config import Config
 
-    from fdkd_mm.analysis.reproduction import Launcher, cell_results, execute, plan_runs
+    from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
+                                               seeds_markdown)
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.unpaired_tables import METHODS
     from fdkd_mm.utils.overrides import nyu_config_cpu_overrides
@@ -109,7 +99,7 @@ def main() -> None:
     print(f'\n=== RGB students on part B of synthetic NYU-Depth V2 ({args.num_test} test '
           f'scenes; mIoU over the classes present), {args.epochs} epochs, seeds {args.seeds}; '
           f'depth teacher trained on part A: {teacher.metric("mIoU"):.2f} mIoU')
-    print(comparison_table(results, METHODS))
+    print(seeds_markdown(results, METHODS, 'RGB student on part B'))
     if len(args.seeds) > 1:
         spread = statistics.fmean(r.std for r in results)
         print(f'(mean seed std {spread:.2f}: differences of that size are noise)')

@@ -19,7 +19,7 @@ import os.path as osp
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -328,6 +328,28 @@ def results_markdown(results: Sequence[CellResult]) -> str:
                      f'{len(r.values)} | {ours} | {_fmt(r.cell.reported)} | '
                      f'{_fmt(r.difference, signed=True)} | {r.status} |')
     return '\n'.join(lines) + '\n'
+
+
+def seeds_markdown(results: Sequence[CellResult], names: Mapping[str, str],
+                   header: str = 'method', metric: str = 'mIoU') -> str:
+    """One row per cell, named by its method: the metric of every seed, mean ± std.
+
+    Args:
+        results: The cells' results (:func:`cell_results`).
+        names: A row name for each cell's method key.
+        header: The first column's title.
+        metric: The metric's name, for the second column's title.
+
+    Returns:
+        A markdown table (a run's status where it has no value).
+    """
+    lines = [f'| {header} | {metric} per seed | mean ± std |', '|---|---|---|']
+    for result in results:
+        values = ', '.join(f'{v:.2f}' for v in result.values) or result.status
+        spread = f' ± {result.std:.2f}' if result.std is not None else ''
+        mean = f'{result.mean:.2f}{spread}' if result.mean is not None else '-'
+        lines.append(f'| {names[result.cell.method]} | {values} | {mean} |')
+    return '\n'.join(lines)
 
 
 def write_results(results: Sequence[CellResult], out_prefix: str) -> list[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
-                                           results_markdown, run_options)
+from fdkd_mm.analysis.reproduction import (CellResult, Launcher, cell_results, execute, plan_runs,
+                                           results_markdown, run_options, seeds_markdown)
 from fdkd_mm.paper_tables import CELLS
 from fdkd_mm.unpaired_tables import METHODS, UNPAIRED_CELLS, UnpairedCell, unpaired_cells
 
@@ -131,3 +131,12 @@ def test_the_papers_plans_are_unchanged(tmp_path):
     assert runs[1].teacher_option == 'model.teacher_ckpt'
     with pytest.raises(ValueError, match='no cell of table None'):
         plan_runs(None, None, ['ufd'], [0], str(tmp_path))  # the paper's tables only
+
+
+def test_the_demos_table_lists_every_seed_with_mean_and_sample_std():
+    alone, heads = unpaired_cells('nyu', ['uni-partb', 'heads-partb'])[:2]
+    results = [CellResult(alone, [20.0, 24.0], 'ok'), CellResult(heads, [], 'failed (exit 1)')]
+    assert seeds_markdown(results, METHODS, 'RGB student', 'top-1').splitlines() == [
+        '| RGB student | top-1 per seed | mean ± std |', '|---|---|---|',
+        '| student alone (part B) | 20.00, 24.00 | 22.00 ± 2.83 |',  # sample std: sqrt(8)
+        '| student + band heads, no teacher (control) | failed (exit 1) | - |']
