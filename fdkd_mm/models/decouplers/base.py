@@ -49,10 +49,6 @@ class BaseDecoupler(nn.Module):
         """Names of the bands, lowest first; loss keys and heads are named after them."""
         raise NotImplementedError
 
-    @property
-    def num_bands(self) -> int:
-        return len(self.band_names)
-
     def check_input(self, x: Tensor) -> None:
         """Raise a ValueError naming the shape if ``x`` has a rank the decoupler cannot split.
 

@@ -38,6 +38,7 @@ from fdkd_mm.models.banks import (TeacherBank, band_layout, class_statistics, lo
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.losses.frequency_align import standardize
+from fdkd_mm.models.losses.kd import weighted_mean
 from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
 from fdkd_mm.utils.typed_args import check_bool_dict, check_choice
@@ -64,12 +65,6 @@ class ClassTargets:
     variances: Optional[list]
     label_counts: Optional[Tensor]
     label_dist: Optional[Tensor]
-
-
-def _masked_mean_rows(values: Tensor, mask: Tensor) -> Tensor:
-    """Mean of per-class ``values`` (K,) over the classes of ``mask``; 0 when there is none."""
-    weight = mask.to(values.dtype)
-    return (values * weight).sum() / weight.sum().clamp_min(1.0)
 
 
 @MODELS.register_module()
@@ -297,10 +292,12 @@ class UnpairedFDLoss(nn.Module):
     def _feature_losses(self, feat: Tensor, labels: Tensor, targets: ClassTargets,
                         teacher_bands: Optional[list]) -> dict[str, Tensor]:
         student_bands = self.standardized_bands(feat)
-        rows_labels = row_labels(labels, feat)
-        stats = [class_statistics(to_rows(band), rows_labels, self.num_classes, self.ignore_index,
-                                  self.terms['std']) for band in student_bands]
         losses = {}
+        if self.terms['feature'] or self.terms['std']:  # the heads alone need no statistics
+            rows_labels = row_labels(labels, feat)
+            stats = [class_statistics(to_rows(band), rows_labels, self.num_classes,
+                                      self.ignore_index, self.terms['std'])
+                     for band in student_bands]
         if self.terms['feature']:
             present = (stats[0].counts > 0) & (targets.counts > 0)
             scale = self.num_classes / present.sum().clamp_min(1)
@@ -315,8 +312,8 @@ class UnpairedFDLoss(nn.Module):
             for band, stat, variance in zip(self.bands, stats, targets.variances):
                 error = (stat.variances.clamp_min(1e-12).sqrt()
                          - variance.clamp_min(1e-12).sqrt()) ** 2
-                losses[f'distill.loss_{band}_std'] = self.std_loss_weight * _masked_mean_rows(
-                    error.mean(dim=1), both)
+                losses[f'distill.loss_{band}_std'] = self.std_loss_weight * weighted_mean(
+                    error.mean(dim=1), both.to(error.dtype))
         if self.terms['align']:
             losses.update(self._align_losses(student_bands, labels, teacher_bands, feat.device))
         return losses
@@ -339,9 +336,8 @@ class UnpairedFDLoss(nn.Module):
             index = torch.where(valid, rows_labels, torch.zeros_like(rows_labels))
             valid = valid & (targets.label_counts[index] > 0)
             kl = F.kl_div(log_q, targets.label_dist[index], reduction='none').sum(dim=1)
-            weight = valid.float()
-            losses['distill.loss_label'] = self.label_loss_weight * scale * \
-                (kl * weight).sum() / weight.sum().clamp_min(1.0)
+            losses['distill.loss_label'] = self.label_loss_weight * scale * weighted_mean(
+                kl, valid.float())
         if self.terms['label_class']:
             student = class_statistics(log_q.exp(), rows_labels, self.num_classes,
                                        self.ignore_index)
@@ -349,7 +345,7 @@ class UnpairedFDLoss(nn.Module):
             kl = F.kl_div(student.means.clamp_min(1e-12).log(), targets.label_dist,
                           reduction='none').sum(dim=1)
             losses['distill.loss_label_class'] = self.label_class_loss_weight * scale * \
-                _masked_mean_rows(kl, present)
+                weighted_mean(kl, present.to(kl.dtype))
         return losses
 
     def _align_losses(self, student_bands: tuple, labels: Tensor,
