@@ -132,7 +132,7 @@ def run_clips(items: Sequence[Hashable], convert: Callable[..., ClipResult], wor
     if workers < 1:
         raise ValueError(f'--workers must be at least 1, got {workers}')
     order = {id_: index for index, id_ in enumerate(_ids(items))}
-    results = []
+    results, failed = [], 0
     bar = tqdm(total=len(items), desc=desc, unit='clip', disable=not show_progress,
                dynamic_ncols=True)
     _CONVERT = convert
@@ -149,7 +149,8 @@ def run_clips(items: Sequence[Hashable], convert: Callable[..., ClipResult], wor
                 results.append(result)
                 bar.update(1)
                 if result.status == FAILED:
-                    bar.set_postfix(failed=sum(r.status == FAILED for r in results))
+                    failed += 1
+                    bar.set_postfix(failed=failed)
         finally:
             if pool is not None:
                 pool.terminate()
