@@ -44,7 +44,7 @@ from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame
 from fdkd_mm.datasets.conversion.media import audio_track, frames_per_second
 from fdkd_mm.datasets.conversion.outputs import write_frames, write_pickle, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
-                                                add_common_arguments, run_clips, write_splits)
+                                                add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
 
 FRAME_OFFSET = 0.5  # the middle frame of every second
@@ -189,10 +189,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     videos = list(dict.fromkeys(video for rows in splits.values() for video, _ in rows))
     settings = Settings(video_dir, args.out_root, args.jpeg_quality)
-    summary = run_clips(videos, functools.partial(convert_video, settings), args.workers,
-                        desc='AVE', show_progress=not args.no_progress)
-    summary.report('AVE', args.out_root)
-    return 0 if write_splits(args.out_root, splits, summary.succeeded_ids) else 1
+    return run_conversion('AVE', videos, functools.partial(convert_video, settings), splits,
+                          args)
 
 
 if __name__ == '__main__':
