@@ -44,7 +44,7 @@ from typing import Optional, Sequence
 
 from fdkd_mm.datasets.audio_visual.base import ClipRow
 from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame_dir_problems
-from fdkd_mm.datasets.audio_visual.vggsound import read_vggsound_csv
+from fdkd_mm.datasets.audio_visual.vggsound import read_vggsound_csv, vggsound_clip_id
 from fdkd_mm.datasets.conversion.media import MISSING, ClipError, audio_track, frames_per_second
 from fdkd_mm.datasets.conversion.outputs import write_frames, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
@@ -108,7 +108,7 @@ def index_videos(raw_root: Path) -> dict[str, str]:
                 continue
             stem = name[:-4]
             ytid, _, start = stem.rpartition('_')
-            clip = f'{ytid}_{int(start):06d}' if ytid and start.isdigit() else stem
+            clip = vggsound_clip_id(ytid, start) if ytid and start.isdigit() else stem
             found.setdefault(clip, os.path.join(folder, name))
     return found
 
