@@ -46,6 +46,7 @@ from fdkd_mm.datasets.conversion.outputs import write_frames, write_pickle, writ
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
                                                 add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
+from fdkd_mm.datasets.transforms.audio import pcm_to_float, resample
 
 FRAME_OFFSET = 0.5  # the middle frame of every second
 JPEG_QUALITY = 75
@@ -75,12 +76,7 @@ def spectrogram(samples: np.ndarray, rate: int) -> np.ndarray:
     Returns:
         float32 array of shape (257, 1004), standardised.
     """
-    wave = np.asarray(samples, np.float32)
-    if np.issubdtype(np.asarray(samples).dtype, np.integer):
-        wave = wave / 32768.0
-    if rate != SPEC_RATE:
-        common = math.gcd(rate, SPEC_RATE)
-        wave = signal.resample_poly(wave, SPEC_RATE // common, rate // common).astype(np.float32)
+    wave = resample(pcm_to_float(np.asarray(samples)), rate, SPEC_RATE)
     wave = np.clip(np.tile(wave, math.ceil(SPEC_SAMPLES / len(wave)))[:SPEC_SAMPLES], -1, 1)
     _, _, power = signal.spectrogram(wave, SPEC_RATE, nperseg=SPEC_NPERSEG,
                                      noverlap=SPEC_NOVERLAP)
