@@ -88,8 +88,14 @@ def convert_clip(settings: Settings, clip: str) -> ClipResult:
         status = CONVERTED
     source = settings.raw_root / 'AudioWAV' / f'{clip}.wav'
     in_place = wav.exists() and source.exists() and wav.samefile(source)
-    if not wav.is_file() or (in_place and audio_file_problems(str(wav))):
-        if audio_file_problems(str(source)):
+    if not wav.is_file():
+        redo, source_bad = True, bool(audio_file_problems(str(source)))
+    elif in_place:  # the output is the download's own wav: checked once, replaced if bad
+        redo = source_bad = bool(audio_file_problems(str(wav)))
+    else:  # a complete output of an earlier run
+        redo = source_bad = False
+    if redo:
+        if source_bad:
             write_wav(wav, audio_track(str(video), WAV_RATE), WAV_RATE)
             notes = (AUDIO_FROM_VIDEO, )
         else:
