@@ -44,8 +44,9 @@ from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame
 from fdkd_mm.datasets.conversion.media import audio_track, frames_per_second
 from fdkd_mm.datasets.conversion.outputs import write_frames, write_pickle, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
-                                                add_common_arguments, run_clips, write_splits)
+                                                add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
+from fdkd_mm.datasets.transforms.audio import pcm_to_float, resample
 
 FRAME_OFFSET = 0.5  # the middle frame of every second
 JPEG_QUALITY = 75
@@ -75,12 +76,7 @@ def spectrogram(samples: np.ndarray, rate: int) -> np.ndarray:
     Returns:
         float32 array of shape (257, 1004), standardised.
     """
-    wave = np.asarray(samples, np.float32)
-    if np.issubdtype(np.asarray(samples).dtype, np.integer):
-        wave = wave / 32768.0
-    if rate != SPEC_RATE:
-        common = math.gcd(rate, SPEC_RATE)
-        wave = signal.resample_poly(wave, SPEC_RATE // common, rate // common).astype(np.float32)
+    wave = resample(pcm_to_float(np.asarray(samples)), rate, SPEC_RATE)
     wave = np.clip(np.tile(wave, math.ceil(SPEC_SAMPLES / len(wave)))[:SPEC_SAMPLES], -1, 1)
     _, _, power = signal.spectrogram(wave, SPEC_RATE, nperseg=SPEC_NPERSEG,
                                      noverlap=SPEC_NOVERLAP)
@@ -189,10 +185,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     videos = list(dict.fromkeys(video for rows in splits.values() for video, _ in rows))
     settings = Settings(video_dir, args.out_root, args.jpeg_quality)
-    summary = run_clips(videos, functools.partial(convert_video, settings), args.workers,
-                        desc='AVE', show_progress=not args.no_progress)
-    summary.report('AVE', args.out_root)
-    return 0 if write_splits(args.out_root, splits, summary.succeeded_ids) else 1
+    return run_conversion('AVE', videos, functools.partial(convert_video, settings), splits,
+                          args)
 
 
 if __name__ == '__main__':

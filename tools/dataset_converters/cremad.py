@@ -44,7 +44,7 @@ from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame
 from fdkd_mm.datasets.conversion.media import audio_track, frames_per_second
 from fdkd_mm.datasets.conversion.outputs import copy_file, write_frames, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
-                                                add_common_arguments, run_clips, write_splits)
+                                                add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
 
 CLIP_NAME = re.compile(r'^(?P<actor>\d{4})_[A-Z]{3}_(?P<emotion>[A-Z]{3})_[A-Z0-9]{2}$')
@@ -88,8 +88,14 @@ def convert_clip(settings: Settings, clip: str) -> ClipResult:
         status = CONVERTED
     source = settings.raw_root / 'AudioWAV' / f'{clip}.wav'
     in_place = wav.exists() and source.exists() and wav.samefile(source)
-    if not wav.is_file() or (in_place and audio_file_problems(str(wav))):
-        if audio_file_problems(str(source)):
+    if not wav.is_file():
+        redo, source_bad = True, bool(audio_file_problems(str(source)))
+    elif in_place:  # the output is the download's own wav: checked once, replaced if bad
+        redo = source_bad = bool(audio_file_problems(str(wav)))
+    else:  # a complete output of an earlier run
+        redo = source_bad = False
+    if redo:
+        if source_bad:
             write_wav(wav, audio_track(str(video), WAV_RATE), WAV_RATE)
             notes = (AUDIO_FROM_VIDEO, )
         else:
@@ -203,12 +209,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 1
     settings = Settings(args.raw_root, args.out_root, args.jpeg_quality)
     clips = list(dict.fromkeys(clip for rows in splits.values() for clip, _ in rows))
-    summary = run_clips(clips, functools.partial(convert_clip, settings), args.workers,
-                        desc='CREMA-D', show_progress=not args.no_progress)
-    summary.report('CREMA-D', args.out_root)
     rows = {name: [(clip, f'{clip},{emotion}') for clip, emotion in split_rows]
             for name, split_rows in splits.items()}
-    return 0 if write_splits(args.out_root, rows, summary.succeeded_ids) else 1
+    return run_conversion('CREMA-D', clips, functools.partial(convert_clip, settings), rows, args)
 
 
 if __name__ == '__main__':

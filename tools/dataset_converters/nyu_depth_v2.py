@@ -250,12 +250,10 @@ def convert_nyu_depth_v2(labeled_mat: Path, splits_mat: Path, mapping_mat: Path,
             for index in tqdm(indices, desc=f'NYU-Depth V2 {split}', unit='frame',
                               disable=not show_progress):
                 frame = int(index) - 1
+                arrays = _read_frame(labeled, labeled_mat, frame)  # its errors name the file
                 try:
-                    bgr, depth_mm, label = convert_frame(
-                        *_read_frame(labeled, labeled_mat, frame), lut)
+                    bgr, depth_mm, label = convert_frame(*arrays, lut)
                 except ValueError as error:
-                    if str(labeled_mat) in str(error):
-                        raise
                     raise ValueError(f'{labeled_mat}, frame {frame + 1}: {error}') from error
                 sample_id = f'{int(index):04d}'
                 _write_image(dirs['rgb'] / f'{sample_id}.png', bgr)

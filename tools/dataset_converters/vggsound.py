@@ -44,11 +44,11 @@ from typing import Optional, Sequence
 
 from fdkd_mm.datasets.audio_visual.base import ClipRow
 from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame_dir_problems
-from fdkd_mm.datasets.audio_visual.vggsound import read_vggsound_csv
+from fdkd_mm.datasets.audio_visual.vggsound import read_vggsound_csv, vggsound_clip_id
 from fdkd_mm.datasets.conversion.media import MISSING, ClipError, audio_track, frames_per_second
 from fdkd_mm.datasets.conversion.outputs import write_frames, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
-                                                add_common_arguments, run_clips, write_splits)
+                                                add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
 
 SPLITS = ('train', 'test')
@@ -108,7 +108,7 @@ def index_videos(raw_root: Path) -> dict[str, str]:
                 continue
             stem = name[:-4]
             ytid, _, start = stem.rpartition('_')
-            clip = f'{ytid}_{int(start):06d}' if ytid and start.isdigit() else stem
+            clip = vggsound_clip_id(ytid, start) if ytid and start.isdigit() else stem
             found.setdefault(clip, os.path.join(folder, name))
     return found
 
@@ -213,13 +213,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     repeated = sum(len(rows) for rows in splits.values()) - len(items)
     if repeated:
         print(f'{repeated} repeated rows ignored (first one kept)')
-    summary = run_clips(items, functools.partial(convert_clip, Settings(args.out_root,
-                                                                        args.jpeg_quality)),
-                        args.workers, desc='VGGSound', show_progress=not args.no_progress)
-    summary.report('VGGSound', args.out_root)
     lines = {f'{split}.csv': [(row.clip_id, csv_line(row)) for row in rows]
              for split, rows in kept.items()}
-    return 0 if write_splits(args.out_root, lines, summary.succeeded_ids) else 1
+    settings = Settings(args.out_root, args.jpeg_quality)
+    return run_conversion('VGGSound', items, functools.partial(convert_clip, settings), lines,
+                          args)
 
 
 if __name__ == '__main__':

@@ -97,10 +97,3 @@ def frame_dir_problems(frame_dir: str) -> List[str]:
             problems.append(f'{path}: frame of shape {image.shape}, the first frame '
                             f'{first_shape}')
     return problems
-
-
-def count_frames(frame_dir: str) -> int:
-    """Number of image files in a frame folder (0 when it does not exist)."""
-    if not osp.isdir(frame_dir):
-        return 0
-    return sum(1 for name in os.listdir(frame_dir) if name.lower().endswith(IMAGE_SUFFIXES))

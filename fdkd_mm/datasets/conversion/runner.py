@@ -132,7 +132,7 @@ def run_clips(items: Sequence[Hashable], convert: Callable[..., ClipResult], wor
     if workers < 1:
         raise ValueError(f'--workers must be at least 1, got {workers}')
     order = {id_: index for index, id_ in enumerate(_ids(items))}
-    results = []
+    results, failed = [], 0
     bar = tqdm(total=len(items), desc=desc, unit='clip', disable=not show_progress,
                dynamic_ncols=True)
     _CONVERT = convert
@@ -149,7 +149,8 @@ def run_clips(items: Sequence[Hashable], convert: Callable[..., ClipResult], wor
                 results.append(result)
                 bar.update(1)
                 if result.status == FAILED:
-                    bar.set_postfix(failed=sum(r.status == FAILED for r in results))
+                    failed += 1
+                    bar.set_postfix(failed=failed)
         finally:
             if pool is not None:
                 pool.terminate()
@@ -212,3 +213,24 @@ def write_splits(out_root: Path, splits: Mapping[str, Sequence[tuple]], succeede
               file=stream)
         all_kept = all_kept and bool(kept)
     return all_kept
+
+
+def run_conversion(name: str, items: Sequence[Hashable], convert: Callable[..., ClipResult],
+                   splits: Mapping[str, Sequence[tuple]], args: argparse.Namespace) -> int:
+    """A converter's last step: convert every clip, report the run, write the split files.
+
+    Args:
+        name: Dataset name (progress bar label and report header).
+        items: One item per clip, as :func:`run_clips` takes them.
+        convert: Converts one item (see :func:`run_clips`).
+        splits: File name → ``(clip_id, line)`` rows, as :func:`write_splits` takes them.
+        args: The parsed command line of :func:`add_common_arguments` (``workers``,
+            ``no_progress``) and its ``out_root``.
+
+    Returns:
+        The exit status: 0 when every split file got at least one row, else 1.
+    """
+    summary = run_clips(items, convert, args.workers, desc=name,
+                        show_progress=not args.no_progress)
+    summary.report(name, args.out_root)
+    return 0 if write_splits(args.out_root, splits, summary.succeeded_ids) else 1

@@ -8,7 +8,7 @@ images decode -- in the worker pool.
 """
 import sys
 from collections import Counter
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Sequence
 
 from .media import ClipError
 from .runner import CONVERTED, SHOWN_FAILURES, ClipResult, run_clips
@@ -26,11 +26,22 @@ def _checker(check: Callable[[dict], list]) -> Callable:
     return run
 
 
-def print_counts(split: str, dataset, unit: str, stream) -> None:
-    """``<split>: N <unit> in C classes`` and one line per class of the dataset."""
+def print_counts(split: str, dataset, unit: str, stream,
+                 infos: Optional[Sequence[dict]] = None) -> None:
+    """``<split>: N <unit> in C classes`` and one line per class of the dataset.
+
+    Args:
+        split: The split's name.
+        dataset: The split's dataset.
+        unit: What a sample is called (``'clips'``, ``'pairs'``).
+        stream: Where to print.
+        infos: The dataset's data infos in index order, when the caller has them already
+            (``get_data_info`` copies each; default: read from ``dataset``).
+    """
     classes = dataset.metainfo['classes']
-    counts = Counter(classes[dataset.get_data_info(index)['gt_label']]
-                     for index in range(len(dataset)))
+    if infos is None:
+        infos = [dataset.get_data_info(index) for index in range(len(dataset))]
+    counts = Counter(classes[info['gt_label']] for info in infos)
     print(f'{split}: {len(dataset)} {unit} in {len(counts)} classes', file=stream)
     width = max(len(name) for name in classes)
     for name in classes:
@@ -66,9 +77,9 @@ def verify_layout(name: str, builders: Mapping[str, Callable], check: Callable[[
         except (FileNotFoundError, ValueError) as error:
             problems.append(f'{split}: the dataset does not build: {error}')
             continue
-        print_counts(split, dataset, unit, stream)
-        for index in range(len(dataset)):
-            info = dataset.get_data_info(index)
+        infos = [dataset.get_data_info(index) for index in range(len(dataset))]
+        print_counts(split, dataset, unit, stream, infos)
+        for info in infos:
             items.setdefault(key(info), info)
             splits_of.setdefault(key(info), []).append(split)
     summary = run_clips(list(items.items()), _checker(check), workers, desc=f'verify {name}',

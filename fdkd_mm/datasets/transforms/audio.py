@@ -83,6 +83,24 @@ def pcm_to_float(samples: np.ndarray) -> np.ndarray:
     return audio.mean(axis=1) if audio.ndim == 2 else audio
 
 
+def resample(waveform: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
+    """Resample a float waveform with a polyphase filter (``scipy.signal.resample_poly``).
+
+    Args:
+        waveform: float32 samples, shape (L,).
+        rate: Their sample rate.
+        target_rate: The rate wanted.
+
+    Returns:
+        float32 samples at ``target_rate``; ``waveform`` itself when the rates are equal.
+    """
+    if rate == target_rate:
+        return waveform
+    common = math.gcd(rate, target_rate)
+    return signal.resample_poly(waveform, target_rate // common,
+                                rate // common).astype(np.float32)
+
+
 @TRANSFORMS.register_module()
 class LoadWaveform(BaseTransform):
     """Read ``results['audio_path']`` (a wav) into a mono float32 waveform.
@@ -118,10 +136,8 @@ class LoadWaveform(BaseTransform):
         waveform = pcm_to_float(samples)
         if waveform.size == 0:
             raise ValueError(f'wav {path} has no samples')
-        if self.sample_rate is not None and rate != self.sample_rate:
-            common = math.gcd(rate, self.sample_rate)
-            waveform = signal.resample_poly(waveform, self.sample_rate // common,
-                                            rate // common).astype(np.float32)
+        if self.sample_rate is not None:
+            waveform = resample(waveform, rate, self.sample_rate)
             rate = self.sample_rate
         results['waveform'] = waveform
         results['sample_rate'] = rate
