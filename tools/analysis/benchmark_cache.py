@@ -27,7 +27,6 @@ Example:
 """
 import argparse
 import copy
-import json
 import os
 import os.path as osp
 import statistics
@@ -46,7 +45,7 @@ for path in (REPO, HERE):
         sys.path.insert(0, path)
 
 from benchmark_distill import (_plain_bn, optim_wrapper_for, pair_ratios,  # noqa: E402
-                               summarize, time_interleaved)
+                               summarize, time_interleaved, write_report)
 
 DEFAULT_CONFIGS = ('configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',
                    'configs/fdkd/fdkd_r18-audio_r18-visual_ave.py',
@@ -353,9 +352,7 @@ def main(argv: Optional[list] = None) -> dict:
                                              for name, config in EPOCH_CONFIGS.items()})
     print(markdown(report))
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        write_report(args.out, report)
     return report
 
 

@@ -468,6 +468,18 @@ def markdown(report: dict) -> str:
     return '\n'.join(lines)
 
 
+def write_report(path: str, report: dict) -> None:
+    """Write ``report`` as indented JSON to ``path``, creating its folder.
+
+    Args:
+        path: The JSON file to write.
+        report: The report (JSON-serialisable).
+    """
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=2)
+
+
 def main(argv: Optional[list] = None) -> dict:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
@@ -509,9 +521,7 @@ def main(argv: Optional[list] = None) -> dict:
                     for name in [name.removeprefix('e_loss_')]})
     print(markdown(report))
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        write_report(args.out, report)
     return report
 
 
