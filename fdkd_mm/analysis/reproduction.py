@@ -23,13 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fdkd_mm.paper_tables import CELLS, PaperCell, cells
+from fdkd_mm.paper_tables import CELLS, METRICS, PaperCell, cells
 from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
-
-#: Test metric of each dataset's tables.
-METRICS = dict(cremad='accuracy/top1', ave='accuracy/top1', vggsound='accuracy/top1',
-               crisismmd='accuracy/top1', nyu='mIoU')
 
 
 @dataclass
