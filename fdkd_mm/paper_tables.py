@@ -23,6 +23,12 @@ DATASETS = {
     'nyu': ('depth', 'rgb', 'dlv3p-r18', 'dlv3p-r18'),
 }
 
+#: The test metric the paper reports per dataset (Table 3: mIoU; Tables 2, 4, 7: top-1 accuracy).
+METRICS = dict(cremad='accuracy/top1', ave='accuracy/top1', vggsound='accuracy/top1',
+               crisismmd='accuracy/top1', nyu='mIoU')
+#: The metric :func:`metric` falls back to for an unknown dataset.
+DEFAULT_METRIC = 'accuracy/top1'
+
 #: Method key → config folder. Table 4 variants live beside FD-CMKD's ablations.
 FAMILY = {
     'uni': 'uni', 'kd': 'kd', 'dist': 'dist', 'dml': 'dml', 'nkd': 'nkd', 'dkd': 'dkd',
@@ -75,6 +81,18 @@ class PaperCell:
 
     #: The ``--cfg-options`` key that hands the teacher's checkpoint to the cell's config.
     teacher_ckpt_option = 'model.teacher_ckpt'
+
+
+def metric(dataset: Optional[str]) -> str:
+    """The test metric the paper reports for a dataset.
+
+    Args:
+        dataset: A dataset key of :data:`DATASETS`, or ``None`` when unknown.
+
+    Returns:
+        Its entry of :data:`METRICS`; :data:`DEFAULT_METRIC` for ``None`` or another key.
+    """
+    return METRICS.get(dataset, DEFAULT_METRIC)
 
 
 def network(dataset: str, modality: str) -> str:

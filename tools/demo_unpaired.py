@@ -68,6 +68,8 @@ def main() -> None:
     runs = plan_runs('unpaired', ['nyu'], None, args.seeds, work_dir, students=['rgb'])
     options = {}
     for run in runs:
+        if run.config in options:  # another seed of a config already read
+            continue
         cfg = Config.fromfile(osp.join(REPO, run.config))
         options[run.config] = nyu_config_cpu_overrides(cfg, data_root, args.epochs)
         if cfg.get('teacher_bank') is not None:

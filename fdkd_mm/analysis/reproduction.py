@@ -23,13 +23,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fdkd_mm.paper_tables import CELLS, PaperCell, cells
+from fdkd_mm.paper_tables import CELLS, METRICS, PaperCell, cells
 from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
-
-#: Test metric of each dataset's tables.
-METRICS = dict(cremad='accuracy/top1', ave='accuracy/top1', vggsound='accuracy/top1',
-               crisismmd='accuracy/top1', nyu='mIoU')
 
 
 @dataclass
@@ -262,15 +258,11 @@ def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix
             log(f'{prefix}: {stage} FAILED (exit {result.returncode}), see {log_file}')
             return RunOutcome(run, 'failed', f'{stage} exited {result.returncode}; {log_file}')
         if stage == 'train':
-            _touch_atomic(run.train_marker)
+            # Imported where used, so this module's own imports stay light (though
+            # ``import fdkd_mm`` loads the hooks anyway today).
+            from fdkd_mm.engine.hooks.atomic_checkpoint_hook import write_text_atomic
+            write_text_atomic(run.train_marker, 'ok\n')
     return RunOutcome(run, 'done')
-
-
-def _touch_atomic(path: str) -> None:
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        f.write('ok\n')
-    os.replace(tmp, path)
 
 
 @dataclass

@@ -32,6 +32,11 @@ def _paper(group: SeedGroup, metric: str) -> Optional[float]:
     return info.reported if metric == info.paper_metric else None
 
 
+def _delta(ours: Optional[float], paper: Optional[float]) -> Optional[float]:
+    """Ours minus the paper's number, ``None`` when either is missing."""
+    return None if paper is None or ours is None else ours - paper
+
+
 def runs_markdown(results: list[RunResult]) -> str:
     """One row per run: its identity, then ``last (best@step)`` per metric."""
     metrics = _metrics_of(results)
@@ -66,7 +71,7 @@ def groups_markdown(groups: list[SeedGroup]) -> str:
                          f'{mean:.2f}' + ('' if std is None else f' ± {std:.2f}'))
         paper = _paper(group, info.paper_metric)
         ours = group.mean.get(info.paper_metric)
-        delta = None if paper is None or ours is None else ours - paper
+        delta = _delta(ours, paper)
         seeds = ', '.join('?' if s is None else str(s) for s in group.seeds)
         lines.append(f'| {group.name} | {info.method} | '
                      f'{info.dataset or "?"} | {info.direction} | {seeds} | '
@@ -112,7 +117,7 @@ def write_groups_csv(path: str, groups: list[SeedGroup]) -> None:
                     dataset=info.dataset, teacher=info.teacher, student=info.student,
                     seeds=' '.join('' if s is None else str(s) for s in group.seeds),
                     metric=metric, mean=mean, std=group.std.get(metric), paper=paper,
-                    delta=None if paper is None else mean - paper))
+                    delta=_delta(mean, paper)))
 
 
 def plot_groups(path: str, groups: list[SeedGroup]) -> None:

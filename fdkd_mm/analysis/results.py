@@ -21,9 +21,10 @@ from fdkd_mm import paper_tables
 
 #: Tried in order when no metric is named: mmseg IoUMetric, then mmpretrain Accuracy.
 DEFAULT_METRICS = ('mIoU', 'accuracy/top1', 'accuracy/top-1', 'accuracy')
-#: The metric the paper reports per dataset (Table 3: mIoU; Tables 2, 4, 7: top-1 accuracy).
-PAPER_METRICS = {'nyu': 'mIoU'}
-PAPER_DEFAULT_METRIC = 'accuracy/top1'
+#: The metric the paper reports per dataset, and the one for any other (:func:`paper_tables.
+#: metric`).
+PAPER_METRICS = paper_tables.METRICS
+PAPER_DEFAULT_METRIC = paper_tables.DEFAULT_METRIC
 #: Our dataset types → the dataset keys of :mod:`fdkd_mm.paper_tables`.
 DATASET_KEYS = {'NYUDepthV2Dataset': 'nyu', 'CremaDDataset': 'cremad', 'AVEDataset': 'ave',
                 'VGGSoundDataset': 'vggsound', 'CrisisMMDDataset': 'crisismmd'}
@@ -156,7 +157,7 @@ class RunInfo:
 
     @property
     def paper_metric(self) -> str:
-        return PAPER_METRICS.get(self.dataset, PAPER_DEFAULT_METRIC)
+        return paper_tables.metric(self.dataset)
 
     @property
     def reported(self) -> Optional[float]:

@@ -27,7 +27,6 @@ Example:
 """
 import argparse
 import copy
-import json
 import os
 import os.path as osp
 import statistics
@@ -45,8 +44,8 @@ for path in (REPO, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from benchmark_distill import (_plain_bn, optim_wrapper_for, summarize,  # noqa: E402
-                               time_interleaved)
+from benchmark_distill import (_plain_bn, optim_wrapper_for, pair_ratios,  # noqa: E402
+                               summarize, time_interleaved, write_report)
 
 DEFAULT_CONFIGS = ('configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',
                    'configs/fdkd/fdkd_r18-audio_r18-visual_ave.py',
@@ -56,6 +55,8 @@ EPOCH_CONFIGS = dict(live='configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',
 VARIANTS = ('a_student', 'b_student_teacher', 'c_live', 'f_cached')
 PAIRS = {'f/a': ('f_cached', 'a_student'), 'f/c': ('f_cached', 'c_live'),
          'c/a': ('c_live', 'a_student'), 'b/a': ('b_student_teacher', 'a_student')}
+EPOCH_PAIRS = {'cached/student': ('cached', 'student'), 'cached/live': ('cached', 'live'),
+               'live/student': ('live', 'student')}
 # A tokenizer vocabulary for the synthetic tweets (BERT-base's 30,522 ids cover it).
 VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'informative', 'not', 'the', 'storm',
          'today', 'near', 'city', 'via', 'news']
@@ -195,13 +196,9 @@ def clean_rounds(times: dict) -> list[int]:
 
 
 def ratios(times: dict) -> dict:
-    medians = {name: statistics.median(values) for name, values in times.items()}
     clean = clean_rounds(times)
     return dict(
-        of_medians={n: medians[a] / medians[b] for n, (a, b) in PAIRS.items()},
-        of_minima={n: min(times[a]) / min(times[b]) for n, (a, b) in PAIRS.items()},
-        paired={n: statistics.median(x / y for x, y in zip(times[a], times[b]))
-                for n, (a, b) in PAIRS.items()},
+        **pair_ratios(times, PAIRS),
         clean_rounds=len(clean),
         clean_paired={n: statistics.median(times[a][i] / times[b][i] for i in clean)
                       if clean else None for n, (a, b) in PAIRS.items()})
@@ -291,19 +288,14 @@ def bench_epoch(args: argparse.Namespace, configs: dict) -> dict:
                 runner.register_hook(clock, priority='VERY_LOW')
                 runner.train()
                 results[name].append(dict(epoch_s=clock.epoch_s, data_s=clock.data_s))
-    medians = {name: statistics.median(r['epoch_s'] for r in runs)
-               for name, runs in results.items()}
-    minima = {name: min(r['epoch_s'] for r in runs) for name, runs in results.items()}
-
-    def of(values: dict) -> dict:
-        return {'cached/student': values['cached'] / values['student'],
-                'cached/live': values['cached'] / values['live'],
-                'live/student': values['live'] / values['student']}
-
+    epoch_s = {name: [r['epoch_s'] for r in runs] for name, runs in results.items()}
+    medians = {name: statistics.median(values) for name, values in epoch_s.items()}
+    minima = {name: min(values) for name, values in epoch_s.items()}
+    of = pair_ratios(epoch_s, EPOCH_PAIRS)
     return dict(clips=args.epoch_clips, batch_size=args.epoch_batch,
                 workers=args.epoch_workers, rounds=args.epoch_rounds, cache_build_s=cache_s,
-                runs=results, median_epoch_s=medians, min_epoch_s=minima, ratios=of(medians),
-                ratios_min=of(minima))
+                runs=results, median_epoch_s=medians, min_epoch_s=minima,
+                ratios=of['of_medians'], ratios_min=of['of_minima'])
 
 
 # -------------------------------------------------------------------------------- report
@@ -360,9 +352,7 @@ def main(argv: Optional[list] = None) -> dict:
                                              for name, config in EPOCH_CONFIGS.items()})
     print(markdown(report))
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        write_report(args.out, report)
     return report
 
 

@@ -347,6 +347,26 @@ def summarize(samples: list[float]) -> dict:
                 n=len(samples))
 
 
+def pair_ratios(times: dict[str, list[float]], pairs: dict[str, tuple[str, str]]) -> dict:
+    """Ratios of timed steps, each pair ``name: (numerator, denominator)`` three ways.
+
+    Args:
+        times: Step name → its timings, one per round (as :func:`time_interleaved` returns).
+        pairs: Ratio name → the names of its numerator and denominator steps.
+
+    Returns:
+        ``of_medians`` (ratio of the medians), ``of_minima`` (ratio of the fastest rounds) and
+        ``paired`` (median over the rounds of each round's ratio), each ratio name → value.
+    """
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    return dict(
+        of_medians={name: medians[num] / medians[den] for name, (num, den) in pairs.items()},
+        of_minima={name: min(times[num]) / min(times[den])
+                   for name, (num, den) in pairs.items()},
+        paired={name: statistics.median(n / d for n, d in zip(times[num], times[den]))
+                for name, (num, den) in pairs.items()})
+
+
 def sweep(fns: dict[str, Callable], batch_size: int, dims, hws, repeats: int,
           device: torch.device) -> list[dict]:
     """Loss cost (fwd+bwd) over the feature width D at 30x40 and over HxW at the real D."""
@@ -448,6 +468,18 @@ def markdown(report: dict) -> str:
     return '\n'.join(lines)
 
 
+def write_report(path: str, report: dict) -> None:
+    """Write ``report`` as indented JSON to ``path``, creating its folder.
+
+    Args:
+        path: The JSON file to write.
+        report: The report (JSON-serialisable).
+    """
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(report, f, indent=2)
+
+
 def main(argv: Optional[list] = None) -> dict:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
@@ -467,15 +499,11 @@ def main(argv: Optional[list] = None) -> dict:
                   loss_fns.items()}
     steps.update({name: step for name, (step, _) in loss_steps.items()})
     times = time_interleaved(steps, args.warmup, args.repeats, device)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    pairs = {'c/b': ('c_fd', 'b_student_teacher'), 'c/a': ('c_fd', 'a_student'),
-             'd/b': ('d_feat', 'b_student_teacher'),
-             'e_ours/e_naive': ('e_loss_ours', 'e_loss_naive'),
-             'e_ours/e_unfused': ('e_loss_ours', 'e_loss_unfused')}
-    ratios = {name: medians[num] / medians[den] for name, (num, den) in pairs.items()}
-    ratios_min = {name: min(times[num]) / min(times[den]) for name, (num, den) in pairs.items()}
-    ratios_paired = {name: statistics.median(n / d for n, d in zip(times[num], times[den]))
-                     for name, (num, den) in pairs.items()}
+    ratios = pair_ratios(times, {'c/b': ('c_fd', 'b_student_teacher'),
+                                 'c/a': ('c_fd', 'a_student'),
+                                 'd/b': ('d_feat', 'b_student_teacher'),
+                                 'e_ours/e_naive': ('e_loss_ours', 'e_loss_naive'),
+                                 'e_ours/e_unfused': ('e_loss_ours', 'e_loss_unfused')})
     dims = [(d, (30, 40)) for d in args.sweep_dims]
     hws = [(student_shape[1], tuple(int(v) for v in hw.split('x'))) for hw in args.sweep_hw]
     sweep_rows = sweep(loss_fns, args.batch_size, dims, hws, args.sweep_repeats, device)
@@ -486,15 +514,14 @@ def main(argv: Optional[list] = None) -> dict:
         repeats=args.repeats, torch=torch.__version__,
         feature_shape=list(student_shape), teacher_feature_shape=list(teacher_shape),
         times={name: summarize(values) for name, values in times.items()},
-        samples_s=times, ratios=ratios, ratios_min=ratios_min, ratios_paired=ratios_paired,
+        samples_s=times, ratios=ratios['of_medians'], ratios_min=ratios['of_minima'],
+        ratios_paired=ratios['paired'],
         memory=memory, sweep=sweep_rows,
         loss_check={name: value() for name, (_, value) in loss_steps.items()
                     for name in [name.removeprefix('e_loss_')]})
     print(markdown(report))
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        write_report(args.out, report)
     return report
 
 
