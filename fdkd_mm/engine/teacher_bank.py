@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 import torch
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
@@ -38,9 +38,8 @@ from fdkd_mm.models.distillers.base import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
-from fdkd_mm.utils.checkpoint_meta import check_teacher_checkpoint, model_arch
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
-from fdkd_mm.utils.strict_loading import load_state_dict_strict
+from fdkd_mm.utils.checkpoint_meta import model_arch
+from fdkd_mm.utils.strict_loading import load_teacher_weights
 from fdkd_mm.utils.typed_args import check_bool, check_choice
 
 SETTINGS_KEY = 'teacher_bank'
@@ -115,12 +114,9 @@ def load_teacher(settings: dict, checkpoint_path: str, device: str) -> nn.Module
         raise FileNotFoundError(f'{SETTINGS_KEY}.teacher_ckpt {checkpoint_path!r} does not exist: '
                                 'train the teacher first (its Uni config on part A)')
     teacher = build_scoped(copy.deepcopy(settings['teacher']))
-    checkpoint = load_checkpoint_file(checkpoint_path, map_location='cpu')
-    check_teacher_checkpoint(checkpoint, settings['teacher_input'], settings['teacher'],
-                             allow_mismatch=settings['allow_teacher_mismatch'],
-                             override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')
-    load_state_dict_strict(teacher, checkpoint, checkpoint_path,
-                           logger=MMLogger.get_current_instance())
+    load_teacher_weights(teacher, checkpoint_path, settings['teacher_input'], settings['teacher'],
+                         allow_mismatch=settings['allow_teacher_mismatch'],
+                         override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')
     return teacher.to(device).eval().requires_grad_(False)
 
 
