@@ -166,8 +166,10 @@ class AtomicCheckpointHook(CheckpointHook):
             runner.logger.info(f"save_best='auto' follows {key} (metrics: {', '.join(metrics)})")
             self._init_rule(self.rules, [key])
             self.key_indicators = [key]
+        if not self.save_best:
+            return super()._save_best_checkpoint(runner, metrics)
         self._sync_buffers(runner)
-        if not self.save_best or not isinstance(self.file_backend, LocalBackend):
+        if not isinstance(self.file_backend, LocalBackend):
             return super()._save_best_checkpoint(runner, metrics)
         with self._best_written_atomically(runner) as previous_best:
             super()._save_best_checkpoint(runner, metrics)
