@@ -3,7 +3,6 @@
 Each check collects every differing field before raising, so one error lists all of them.
 """
 from collections.abc import Mapping
-from typing import Optional
 
 from fdkd_mm.teacher_cache.manifest import (TeacherCacheError, dataset_record,
                                             first_difference, mismatch_error, network_spec,
@@ -15,11 +14,10 @@ from fdkd_mm.utils.teacher_pipeline import check_deterministic
 _WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
 
 
-def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str,
-                   checkpoint_sha256: Optional[str] = None) -> dict:
+def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str) -> dict:
     """The manifest's ``teacher`` entry for a teacher and its checkpoint file."""
     return dict(input=teacher_input, network=network_spec(teacher_cfg), checkpoint=checkpoint,
-                checkpoint_sha256=checkpoint_sha256 or sha256_file(checkpoint))
+                checkpoint_sha256=sha256_file(checkpoint))
 
 
 def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg: Mapping,

@@ -54,7 +54,7 @@ def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[st
     Raises:
         FileNotFoundError: Nothing to resume from, naming the work dir or the path.
     """
-    if resume is None or resume is False:
+    if resume is None:
         return None
     if resume not in (True, 'auto'):
         if not osp.isfile(resume):
