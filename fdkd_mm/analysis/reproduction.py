@@ -26,6 +26,7 @@ from typing import Optional
 from fdkd_mm.paper_tables import CELLS, METRICS, PaperCell, cells
 from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
+from fdkd_mm.utils.last_checkpoint import read_last_checkpoint
 
 
 @dataclass
@@ -68,11 +69,10 @@ class Run:
 
     def last_checkpoint(self) -> str:
         """The checkpoint MMEngine's ``last_checkpoint`` pointer names (the last epoch's)."""
-        pointer = osp.join(self.work_dir, 'last_checkpoint')
-        if not osp.isfile(pointer):
+        path = read_last_checkpoint(self.work_dir)
+        if path is None:
             raise FileNotFoundError(f'{self.name}: no last_checkpoint in {self.work_dir}')
-        with open(pointer) as f:
-            return f.read().strip()
+        return path
 
     def metric(self, key: str) -> float:
         with open(self.metrics_file) as f:

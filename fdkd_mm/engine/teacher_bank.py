@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Optional
 
 import torch
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
@@ -38,9 +38,8 @@ from fdkd_mm.models.distillers.base import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
-from fdkd_mm.utils.checkpoint_meta import check_teacher_checkpoint, model_arch
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
-from fdkd_mm.utils.strict_loading import load_state_dict_strict
+from fdkd_mm.utils.checkpoint_meta import model_arch
+from fdkd_mm.utils.strict_loading import load_teacher_weights
 from fdkd_mm.utils.typed_args import check_bool, check_choice
 
 SETTINGS_KEY = 'teacher_bank'
@@ -115,12 +114,9 @@ def load_teacher(settings: dict, checkpoint_path: str, device: str) -> nn.Module
         raise FileNotFoundError(f'{SETTINGS_KEY}.teacher_ckpt {checkpoint_path!r} does not exist: '
                                 'train the teacher first (its Uni config on part A)')
     teacher = build_scoped(copy.deepcopy(settings['teacher']))
-    checkpoint = load_checkpoint_file(checkpoint_path, map_location='cpu')
-    check_teacher_checkpoint(checkpoint, settings['teacher_input'], settings['teacher'],
-                             allow_mismatch=settings['allow_teacher_mismatch'],
-                             override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')
-    load_state_dict_strict(teacher, checkpoint, checkpoint_path,
-                           logger=MMLogger.get_current_instance())
+    load_teacher_weights(teacher, checkpoint_path, settings['teacher_input'], settings['teacher'],
+                         allow_mismatch=settings['allow_teacher_mismatch'],
+                         override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')
     return teacher.to(device).eval().requires_grad_(False)
 
 
@@ -142,18 +138,28 @@ def _keys_and_groups(dataset) -> tuple[set, Optional[tuple[str, set]]]:
     return {sample_key(info) for info in infos}, groups
 
 
-def student_overlap(cfg: Mapping, teacher_dataset) -> dict:
+def student_overlap(cfg: Mapping, teacher_dataset, student_dataset=None) -> dict:
     """What the student's training data shares with the teacher's: samples, and groups when
     both are parts split by the same key (the unpaired protocol wants both 0).
 
+    Args:
+        cfg: The unpaired config (its ``train_dataloader.dataset`` is the student's data).
+        teacher_dataset: The teacher's dataset.
+        student_dataset: The student's training dataset when already built (a runner's
+            ``train_dataloader.dataset``, built from the same config); ``None`` builds it from
+            ``cfg``.
+
     Returns:
-        ``dict(samples=n, groups=m or None)``; ``{}`` without a ``train_dataloader``.
+        ``dict(samples=n, groups=m or None)``; ``{}`` without a ``train_dataloader`` (and no
+        ``student_dataset``).
     """
-    from fdkd_mm.registry import DATASETS
-    student_cfg = (cfg.get('train_dataloader') or {}).get('dataset')
-    if student_cfg is None:
-        return {}
-    student_keys, student_groups = _keys_and_groups(DATASETS.build(copy.deepcopy(student_cfg)))
+    if student_dataset is None:
+        from fdkd_mm.registry import DATASETS
+        student_cfg = (cfg.get('train_dataloader') or {}).get('dataset')
+        if student_cfg is None:
+            return {}
+        student_dataset = DATASETS.build(copy.deepcopy(student_cfg))
+    student_keys, student_groups = _keys_and_groups(student_dataset)
     teacher_keys, teacher_groups = _keys_and_groups(teacher_dataset)
     groups = None
     if student_groups and teacher_groups and student_groups[0] == teacher_groups[0]:
@@ -184,7 +190,8 @@ def _teacher_inputs(inputs, teacher_input: Optional[str]):
 
 
 def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optional[str] = None,
-                       device: str = 'cpu', progress: bool = True) -> dict:
+                       device: str = 'cpu', progress: bool = True,
+                       student_dataset=None) -> dict:
     """Run the teacher over ``teacher_dataloader`` and summarise it for ``loss``.
 
     Args:
@@ -193,6 +200,8 @@ def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optiona
         teacher_ckpt: Overrides ``teacher_bank.teacher_ckpt``.
         device: Where the teacher runs.
         progress: Show a progress bar.
+        student_dataset: The student's training dataset, if already built (see
+            :func:`student_overlap`); ``None`` builds it from ``cfg``.
 
     Returns:
         The bank state (``format``, ``version``, ``manifest``, ``tensors``).
@@ -205,7 +214,7 @@ def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optiona
     teacher = load_teacher(settings, checkpoint_path, device)
     loader = build_teacher_loader(cfg)
     # Before the teacher runs: a protocol error should not cost a pass over the data.
-    overlap = student_overlap(cfg, loader.dataset)
+    overlap = student_overlap(cfg, loader.dataset, student_dataset)
     _check_disjoint(overlap, settings)
     recorders = {name: dict(spec) for name, spec in settings['recorders'].items()
                  if name in ('feat', 'logits')}

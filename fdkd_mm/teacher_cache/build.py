@@ -27,7 +27,7 @@ from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.distillers.cached_teacher import check_cacheable
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
-from fdkd_mm.teacher_cache.checks import input_key, teacher_record
+from fdkd_mm.teacher_cache.checks import teacher_record
 from fdkd_mm.teacher_cache.manifest import (FORMAT, VERSION, TeacherCacheError,
                                             dataset_record, plain, recorder_spec)
 from fdkd_mm.teacher_cache.store import TeacherCacheWriter
@@ -138,9 +138,9 @@ def cache_split(distiller, teacher: dict, recorders: dict[str, dict], dataset_cf
     """
     modality = distiller.teacher_input
     pipeline = list(dataset_cfg['pipeline'])
-    path = check_deterministic(pipeline, modality, where)
-    packer = split_student_pipeline(pipeline, modality).packer
-    dataset = _teacher_dataset(dataset_cfg, path, packer, modality)
+    split = split_student_pipeline(pipeline, modality)
+    path = check_deterministic(pipeline, modality, where, split)
+    dataset = _teacher_dataset(dataset_cfg, path, split.packer, modality)
     device = next(distiller.teacher.parameters()).device
     specs = {name: recorder_spec(cfg) for name, cfg in recorders.items()}
     pools = {name: cfg.get('pool') for name, cfg in recorders.items()}
@@ -176,7 +176,7 @@ def cache_split(distiller, teacher: dict, recorders: dict[str, dict], dataset_cf
             teacher=teacher,
             recorders={name: dict(spec=spec) for name, spec in specs.items()},
             pipeline=plain(path),
-            dataset=dataset_record(dataset, dataset_cfg, input_key(pipeline, modality)),
+            dataset=dataset_record(dataset, dataset_cfg, split.input_key),
             batch_size=batch_size, device=str(device),
             created=datetime.datetime.now().isoformat(timespec='seconds'),
             versions=dict(fdkd_mm=fdkd_mm.__version__, torch=torch.__version__,

@@ -3,23 +3,20 @@
 Each check collects every differing field before raising, so one error lists all of them.
 """
 from collections.abc import Mapping
-from typing import Optional
 
 from fdkd_mm.teacher_cache.manifest import (TeacherCacheError, dataset_record,
                                             first_difference, mismatch_error, network_spec,
                                             plain, recorder_spec, sha256_file)
-from fdkd_mm.utils.student_pipeline import split_student_pipeline
 from fdkd_mm.utils.teacher_pipeline import check_deterministic
 
 #: Datasets wrap others (Concat, Repeat, ...): their indices are not the cache's.
 _WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
 
 
-def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str,
-                   checkpoint_sha256: Optional[str] = None) -> dict:
+def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str) -> dict:
     """The manifest's ``teacher`` entry for a teacher and its checkpoint file."""
     return dict(input=teacher_input, network=network_spec(teacher_cfg), checkpoint=checkpoint,
-                checkpoint_sha256=checkpoint_sha256 or sha256_file(checkpoint))
+                checkpoint_sha256=sha256_file(checkpoint))
 
 
 def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg: Mapping,
@@ -66,18 +63,30 @@ def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg:
 
 
 def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: str,
-                   where: str) -> None:
+                   where: str) -> list[dict]:
     """Refuse a run whose teacher input passes a random transform or other transforms than
     the cache's.
+
+    Args:
+        manifest: The cache's manifest.
+        store_dir: The cache, for messages.
+        pipeline: The run's training pipeline.
+        modality: The teacher's input name.
+        where: The pipeline's config key, for messages.
+
+    Returns:
+        The teacher's input transforms
+        (:func:`~fdkd_mm.utils.teacher_pipeline.teacher_input_transforms`).
 
     Raises:
         RandomTeacherTransformError: A random (or unknown) transform on the teacher's path.
         TeacherCacheError: The transforms differ from the cache's (the first difference named).
     """
-    path = plain(check_deterministic(pipeline, modality, where))
-    difference = first_difference(manifest['pipeline'], path)
+    transforms = check_deterministic(pipeline, modality, where)
+    difference = first_difference(manifest['pipeline'], plain(transforms))
     if difference:
         raise mismatch_error(store_dir, [f'teacher input transforms ({where}): {difference}'])
+    return transforms
 
 
 def check_dataset(manifest: dict, store_dir: str, dataset, dataset_cfg: Mapping) -> None:
@@ -111,8 +120,3 @@ def check_dataset(manifest: dict, store_dir: str, dataset, dataset_cfg: Mapping)
                         f'split; cache {cached["config"]}, run {run["config"]})')
     if problems:
         raise mismatch_error(store_dir, problems)
-
-
-def input_key(pipeline: list, modality: str) -> str:
-    """The data-info key the modality's loader reads (``'audio_path'``, ``'text'``...)."""
-    return split_student_pipeline(pipeline, modality).input_key

@@ -13,6 +13,8 @@ import os.path as osp
 from collections.abc import Mapping
 from typing import Any, Optional
 
+from fdkd_mm.utils.file_hash import file_sha256 as sha256_file  # noqa: F401 (re-exported)
+
 FORMAT = 'fdkd_mm.teacher_cache'
 VERSION = 1
 MANIFEST_NAME = 'manifest.json'
@@ -38,15 +40,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)
-
-
-def sha256_file(path: str, chunk: int = 1 << 20) -> str:
-    """The sha256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def recorder_spec(cfg: Mapping) -> dict:

@@ -6,7 +6,7 @@ from mmengine.logging import print_log
 
 from fdkd_mm.teacher_cache.checks import check_pipeline
 from fdkd_mm.teacher_cache.manifest import read_manifest
-from fdkd_mm.utils.teacher_pipeline import teacher_input_transforms, without_modality
+from fdkd_mm.utils.teacher_pipeline import without_modality
 
 PIPELINE_KEY = 'train_dataloader.dataset.pipeline'
 
@@ -43,13 +43,13 @@ def apply_teacher_cache(cfg: Config) -> bool:
     if not pipeline:
         return True  # a dataset wrapper: refused by TeacherCacheHook with the reason
     modality = model['teacher_input']
-    check_pipeline(manifest, store_dir, pipeline, modality, PIPELINE_KEY)
+    transforms = check_pipeline(manifest, store_dir, pipeline, modality, PIPELINE_KEY)
     reduced = without_modality(pipeline, modality)
     if reduced is None:
         print_log(f'teacher cache: {PIPELINE_KEY} still loads {modality!r} (its transforms '
                   'act on other modalities too)', logger='current')
         return True
-    dropped = [t.get('type') for t in teacher_input_transforms(pipeline, modality)]
+    dropped = [t.get('type') for t in transforms]
     dataset_cfg.pipeline = reduced
     print_log(f'teacher cache {store_dir}: {PIPELINE_KEY} no longer loads {modality!r} '
               f'(left out: {dropped})', logger='current')

@@ -59,7 +59,6 @@ class TeacherCacheWriter:
         self.store_dir = store_dir
         self.num_samples = num_samples
         self.dtype = dtype
-        self.overwrite = overwrite
         parent = osp.dirname(osp.abspath(store_dir))
         os.makedirs(parent, exist_ok=True)
         self.tmp_dir = osp.join(parent, f'.{osp.basename(store_dir)}.tmp-{uuid.uuid4().hex[:8]}')

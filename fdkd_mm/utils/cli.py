@@ -6,6 +6,8 @@ from typing import Optional, Union
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from .last_checkpoint import last_checkpoint_pointer, read_last_checkpoint
+
 
 def load_run_config(config_path: str, launcher: str = 'none',
                     cfg_options: Optional[dict] = None,
@@ -52,14 +54,14 @@ def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[st
     Raises:
         FileNotFoundError: Nothing to resume from, naming the work dir or the path.
     """
-    if resume is None or resume is False:
+    if resume is None:
         return None
     if resume not in (True, 'auto'):
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume {resume}: no such checkpoint')
         return resume
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(pointer):
+    path = read_last_checkpoint(work_dir)
+    if path is None:
         if resume == 'auto':
             print_log(f'--resume auto: {work_dir} has no last_checkpoint, so training starts '
                       'FROM SCRATCH', logger='current', level=logging.WARNING)
@@ -68,10 +70,9 @@ def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[st
             f'--resume: nothing to resume from in {work_dir} (no last_checkpoint there). Check '
             '--work-dir, give a checkpoint (--resume PATH), or use --resume auto to start from '
             'scratch when there is none.')
-    with open(pointer) as f:
-        path = f.read().strip()
     if not osp.isfile(path):
-        raise FileNotFoundError(f'--resume: {pointer} names {path!r}, which does not exist')
+        raise FileNotFoundError(f'--resume: {last_checkpoint_pointer(work_dir)} names {path!r}, '
+                                'which does not exist')
     return path
 
 

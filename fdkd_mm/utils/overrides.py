@@ -25,10 +25,30 @@ def nyu_cpu_overrides(data_root: str, epochs: int, models: list[str],
         f'test_dataloader.dataset.data_root={data_root}',
         f'train_dataloader.dataset.pipeline.3.scale=({w},{h})',  # RandomResize base (w, h)
         f'train_dataloader.dataset.pipeline.4.crop_size=({h},{w})',  # RandomCrop (h, w)
-        f'train_dataloader.batch_size={batch_size}',
         'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
         'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
         'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+    ]
+    return options + _run_options(epochs, models, crop, batch_size)
+
+
+def _run_options(epochs: int, networks: list[str], crop: tuple[int, int],
+                 batch_size: int) -> list[str]:
+    """The overrides both NYU helpers share: batch size, schedule, logging, no SyncBN or
+    cuDNN benchmark, and every network untrained (no download) at the crop's padding.
+
+    Args:
+        epochs: Training epochs (validation and the checkpoint happen at the last one).
+        networks: Config keys of the segmentors to adapt.
+        crop: (h, w) of the preprocessors' padding.
+        batch_size: Training batch size.
+
+    Returns:
+        ``key=value`` strings.
+    """
+    h, w = crop
+    options = [
+        f'train_dataloader.batch_size={batch_size}',
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
         f'param_scheduler.0.end={epochs}',
         f'default_hooks.checkpoint.interval={epochs}',
@@ -36,9 +56,9 @@ def nyu_cpu_overrides(data_root: str, epochs: int, models: list[str],
         'sync_bn=None',  # no SyncBN kernel on CPU
         'env_cfg.cudnn_benchmark=False',
     ]
-    for model in models:
-        options += [f'{model}.pretrained=None',  # no network: train from scratch
-                    f'{model}.data_preprocessor.size=({h},{w})']
+    for network in networks:
+        options += [f'{network}.pretrained=None',  # no network: train from scratch
+                    f'{network}.data_preprocessor.size=({h},{w})']
     return options
 
 
@@ -95,13 +115,4 @@ def nyu_config_cpu_overrides(cfg, data_root: str, epochs: int, crop: tuple[int, 
             elif name == 'RandomCrop':
                 options.append(f'{path}.pipeline.{index}.crop_size=({h},{w})')
         options += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
-    options += [
-        f'train_dataloader.batch_size={batch_size}',
-        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-        f'param_scheduler.0.end={epochs}',
-        f'default_hooks.checkpoint.interval={epochs}',
-        'default_hooks.logger.interval=5', 'sync_bn=None', 'env_cfg.cudnn_benchmark=False',
-    ]
-    for network in config_networks(cfg):
-        options += [f'{network}.pretrained=None', f'{network}.data_preprocessor.size=({h},{w})']
-    return options
+    return options + _run_options(epochs, config_networks(cfg), crop, batch_size)

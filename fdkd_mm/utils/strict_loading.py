@@ -11,9 +11,10 @@ import os
 import re
 from typing import Mapping, NamedTuple, Optional, Sequence, Union
 
+from mmengine.logging import MMLogger
 from torch import nn
 
-from .checkpoint_meta import describe_checkpoint, format_description
+from .checkpoint_meta import check_teacher_checkpoint, describe_checkpoint, format_description
 from .safe_checkpoint import load_checkpoint_file
 
 #: Keys shown per kind in the error message.
@@ -167,6 +168,34 @@ def load_state_dict_strict(model: nn.Module, checkpoint: Mapping, filename: str,
             f'{(leftover + list(result.unexpected_keys))[:SHOWN_KEYS]}',
             KeyMismatch(leftover, list(result.unexpected_keys), []),
             describe_checkpoint(checkpoint))
+
+
+def load_teacher_weights(teacher: nn.Module, path: str, expected_modality: Optional[str],
+                         teacher_cfg: Optional[Mapping], allow_mismatch: bool,
+                         override_hint: str) -> dict:
+    """Load a trained unimodal teacher's checkpoint into ``teacher``, checked and strict.
+
+    Refused when the checkpoint's record says it was trained on another modality or network
+    (:func:`~fdkd_mm.utils.checkpoint_meta.check_teacher_checkpoint`), or when its keys do not
+    fit (:func:`load_state_dict_strict`, full key lists to the current logger's files). The
+    caller checks that ``path`` exists, with its own message.
+
+    Args:
+        teacher: The built teacher (unwrapped).
+        path: The teacher checkpoint.
+        expected_modality: The modality the teacher reads; ``None`` skips the check.
+        teacher_cfg: The teacher's model config; ``None`` skips the network check.
+        allow_mismatch: Warn instead of raising on a modality or network mismatch.
+        override_hint: How the user switches ``allow_mismatch`` on, quoted in the error.
+
+    Returns:
+        The loaded checkpoint.
+    """
+    checkpoint = load_checkpoint_file(path, map_location='cpu')
+    check_teacher_checkpoint(checkpoint, expected_modality, teacher_cfg,
+                             allow_mismatch=allow_mismatch, override_hint=override_hint)
+    load_state_dict_strict(teacher, checkpoint, path, logger=MMLogger.get_current_instance())
+    return checkpoint
 
 
 def _mismatch_message(filename: str, mismatch: KeyMismatch, description: dict, model: nn.Module,

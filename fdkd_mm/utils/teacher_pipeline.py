@@ -17,8 +17,8 @@ modality loaded before it (mmseg's geometric transforms move the depth map with 
 import copy
 from typing import Callable, Optional
 
-from fdkd_mm.utils.student_pipeline import (LABEL_LOADERS, LOADERS, PACKERS, short_type,
-                                            split_student_pipeline)
+from fdkd_mm.utils.student_pipeline import (LABEL_LOADERS, LOADERS, PACKERS, StudentPipeline,
+                                            short_type, split_student_pipeline)
 
 #: Transforms (as written in configs, with and without scope) that act on their chain's
 #: modality alone.
@@ -76,12 +76,15 @@ def _own(transform: dict, chain: Optional[str], input_key: str) -> bool:
             or (full in IMAGE_ONLY and input_key == 'img_path'))
 
 
-def teacher_input_transforms(pipeline: list, modality: str) -> list[dict]:
+def teacher_input_transforms(pipeline: list, modality: str,
+                             split: Optional[StudentPipeline] = None) -> list[dict]:
     """The transforms of ``pipeline`` that the input of ``modality`` passes, in order.
 
     Args:
         pipeline: A distiller's pipeline, ending with one of its packing transforms.
         modality: The teacher's input name (``model.teacher_input``).
+        split: ``split_student_pipeline(pipeline, modality)`` when the caller has it already;
+            ``None`` computes it.
 
     Returns:
         Copies of the transforms from the modality's loader on that can change its input
@@ -91,7 +94,9 @@ def teacher_input_transforms(pipeline: list, modality: str) -> list[dict]:
         ValueError / KeyError: The pipeline does not pack ``modality`` or has no loader for it
             (see :func:`~fdkd_mm.utils.student_pipeline.split_student_pipeline`).
     """
-    input_key = split_student_pipeline(pipeline, modality).input_key
+    if split is None:
+        split = split_student_pipeline(pipeline, modality)
+    input_key = split.input_key
     path, chain, loaded = [], None, False
     for transform in pipeline[:-1]:
         name = short_type(transform)
@@ -116,7 +121,8 @@ def random_transforms(transforms: list[dict]) -> list[str]:
     return found
 
 
-def check_deterministic(pipeline: list, modality: str, where: str) -> list[dict]:
+def check_deterministic(pipeline: list, modality: str, where: str,
+                        split: Optional[StudentPipeline] = None) -> list[dict]:
     """The teacher's input transforms, refused unless every one is deterministic.
 
     Args:
@@ -124,6 +130,7 @@ def check_deterministic(pipeline: list, modality: str, where: str) -> list[dict]
         modality: The teacher's input name.
         where: The pipeline's place in the config, for the message
             (e.g. ``'train_dataloader.dataset.pipeline'``).
+        split: See :func:`teacher_input_transforms`.
 
     Returns:
         The teacher's input transforms (:func:`teacher_input_transforms`).
@@ -131,7 +138,7 @@ def check_deterministic(pipeline: list, modality: str, where: str) -> list[dict]
     Raises:
         RandomTeacherTransformError: Naming each random or unknown transform.
     """
-    path = teacher_input_transforms(pipeline, modality)
+    path = teacher_input_transforms(pipeline, modality, split)
     found = random_transforms(path)
     if found:
         allowed = ', '.join(sorted(DETERMINISTIC))

@@ -10,6 +10,7 @@ from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
 from fdkd_mm.registry import HOOKS
+from fdkd_mm.utils.last_checkpoint import last_checkpoint_pointer
 
 
 def fsync_path(path: str) -> None:
@@ -154,7 +155,7 @@ class AtomicCheckpointHook(CheckpointHook):
             if not is_main_process():  # Runner.save_checkpoint writes on the main process only
                 return
             commit_tmp(final)
-        write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), final)
+        write_text_atomic(last_checkpoint_pointer(runner.work_dir), final)
         for path in stale:
             if path != final and osp.isfile(path):
                 os.remove(path)
@@ -165,8 +166,10 @@ class AtomicCheckpointHook(CheckpointHook):
             runner.logger.info(f"save_best='auto' follows {key} (metrics: {', '.join(metrics)})")
             self._init_rule(self.rules, [key])
             self.key_indicators = [key]
+        if not self.save_best:
+            return super()._save_best_checkpoint(runner, metrics)
         self._sync_buffers(runner)
-        if not self.save_best or not isinstance(self.file_backend, LocalBackend):
+        if not isinstance(self.file_backend, LocalBackend):
             return super()._save_best_checkpoint(runner, metrics)
         with self._best_written_atomically(runner) as previous_best:
             super()._save_best_checkpoint(runner, metrics)

@@ -10,6 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from fdkd_mm.registry import HOOKS
+from fdkd_mm.utils.last_checkpoint import read_last_checkpoint
 
 
 class DivergenceError(FloatingPointError):
@@ -27,11 +28,7 @@ def last_sane_checkpoint(work_dir: str) -> Optional[str]:
     ``AtomicCheckpointHook`` points ``last_checkpoint`` at a file only once it is complete, so
     the pointed-to file is the newest sane checkpoint, and the one ``--resume`` picks.
     """
-    pointer = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(pointer):
-        return None
-    with open(pointer) as f:
-        path = f.read().strip()
+    path = read_last_checkpoint(work_dir)
     return path if path and osp.isfile(path) else None
 
 

@@ -53,8 +53,10 @@ class BuildTeacherBankHook(Hook):
                 # has none of its own).
                 parameter = next(runner.model.parameters(), None)
                 device = str(parameter.device) if parameter is not None else 'cpu'
-                state[0] = build_teacher_bank(runner.cfg, loss, device=device,
-                                              progress=self.progress)
+                # The student's data as the runner built it (not built a second time).
+                state[0] = build_teacher_bank(
+                    runner.cfg, loss, device=device, progress=self.progress,
+                    student_dataset=runner.train_dataloader.dataset)
             if is_distributed():
                 broadcast_object_list(state, src=0)
             loss.load_bank(state[0], f'the bank built for {name!r}')

@@ -20,6 +20,7 @@ from typing import Optional, Union
 import torch
 from torch import Tensor, nn
 
+from fdkd_mm.utils.file_hash import file_sha256
 from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
@@ -53,16 +54,6 @@ def band_layout(decoupler: nn.Module) -> dict:
     if 'cutoffs' not in layout and getattr(decoupler, 'cutoff', None) is not None:
         layout['cutoffs'] = [float(decoupler.cutoff)]
     return layout
-
-
-def file_sha256(path: str, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file's bytes (a teacher checkpoint's identity)."""
-    import hashlib
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_bank_state(state: Mapping, source: str) -> None:

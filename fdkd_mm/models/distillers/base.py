@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import ContextManager, Optional, Union
 
 import torch
-from mmengine.logging import MMLogger, print_log
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
@@ -15,9 +15,7 @@ from fdkd_mm.models.distillers.cached_teacher import (CachedRecorder, CachedTeac
                                                       check_cacheable)
 from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
-from fdkd_mm.utils.checkpoint_meta import check_teacher_checkpoint
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
-from fdkd_mm.utils.strict_loading import load_state_dict_strict
+from fdkd_mm.utils.strict_loading import load_teacher_weights
 from fdkd_mm.utils.typed_args import check_bool, check_choice
 
 RecorderCfg = dict
@@ -242,12 +240,9 @@ class BaseCrossModalDistiller(BaseModel):
             raise FileNotFoundError(
                 f'teacher_ckpt {path!r} does not exist. Train the unimodal teacher first '
                 '(configs/uni/...) and point teacher_ckpt at its checkpoint.')
-        checkpoint = load_checkpoint_file(path, map_location='cpu')
-        check_teacher_checkpoint(checkpoint, self.teacher_input, teacher_cfg,
-                                 allow_mismatch=allow_mismatch,
-                                 override_hint='model.allow_teacher_mismatch=True')
-        load_state_dict_strict(self.teacher, checkpoint, path,
-                               logger=MMLogger.get_current_instance())
+        load_teacher_weights(self.teacher, path, self.teacher_input, teacher_cfg,
+                             allow_mismatch=allow_mismatch,
+                             override_hint='model.allow_teacher_mismatch=True')
         # Marked initialised, so the distiller's init_weights() never overwrites the weights.
         self.teacher._is_init = True
         print_log(f'loaded teacher weights from {path}', logger='current')
