@@ -5,7 +5,7 @@ registries under the scope ``fdkd_mm``.
 """
 __version__ = '0.1.0'
 
-from .utils.safe_checkpoint import register_checkpoint_loader  # noqa: E402
+from .checkpoint.safe_loading import register_checkpoint_loader  # noqa: E402
 
 register_checkpoint_loader()
 

@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     import torch
 
     import fdkd_mm  # noqa: F401  (registers our modules)
-    from fdkd_mm.engine.teacher_bank import build_teacher_bank
+    from fdkd_mm.teacher_bank.build import build_teacher_bank
     from fdkd_mm.models.banks import save_bank
 
     cfg = Config.fromfile(args.config)

@@ -14,8 +14,8 @@ import sys
 
 from mmengine.config import DictAction
 
-from fdkd_mm.utils.cli import load_run_config
-from fdkd_mm.utils.data_check import SPLITS, check_config_data, format_reports
+from fdkd_mm.config.run_config import load_run_config
+from fdkd_mm.datasets.check import SPLITS, check_config_data, format_reports
 
 
 def parse_args() -> argparse.Namespace:

@@ -12,7 +12,7 @@
    the distiller's.
 
 Every run uses the real tools on the real configs; only sizes, schedule and paths are
-overridden (``--cfg-options``, fdkd_mm/utils/overrides.py) to fit a CPU, and no pretrained
+overridden (``--cfg-options``, fdkd_mm/testing/overrides.py) to fit a CPU, and no pretrained
 weights are downloaded (the backbones train from scratch). Run logs go to the work dir.
 
 Usage:
@@ -59,10 +59,10 @@ def tool(step: str, args: list[str], log: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
+    from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
                                                seeds_markdown)
     from fdkd_mm.testing import write_synthetic_nyu
-    from fdkd_mm.utils.overrides import nyu_cpu_overrides
+    from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
     started = time.time()
     data_root = osp.abspath(args.data_root)

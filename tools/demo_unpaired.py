@@ -13,7 +13,7 @@
 3. builds the teacher bank once more with ``tools/build_teacher_bank.py`` (time and size);
 4. prints the comparison (mIoU per seed, mean ± std) and the teacher's own mIoU.
 
-Only sizes, schedule and paths are overridden (``fdkd_mm.utils.overrides``); the backbones
+Only sizes, schedule and paths are overridden (``fdkd_mm.testing.overrides``); the backbones
 train from scratch (no download). Run logs go to the work dir.
 
 Usage:
@@ -50,11 +50,11 @@ def main() -> None:
     args = parse_args()
     from mmengine.config import Config
 
-    from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
+    from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
                                                seeds_markdown)
     from fdkd_mm.testing import write_synthetic_nyu
-    from fdkd_mm.unpaired_tables import METHODS
-    from fdkd_mm.utils.overrides import nyu_config_cpu_overrides
+    from fdkd_mm.reproduction.unpaired_tables import METHODS
+    from fdkd_mm.testing.overrides import nyu_config_cpu_overrides
 
     started = time.time()
     data_root = osp.abspath(args.data_root)

@@ -14,7 +14,7 @@ Example:
 """
 import argparse
 
-from fdkd_mm.utils.export import export_student
+from fdkd_mm.apis.export import export_student
 
 
 def parse_args() -> argparse.Namespace:

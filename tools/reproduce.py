@@ -4,7 +4,7 @@ Trains the Uni teachers, then every method of the table (both directions of each
 tests each student on its last-epoch checkpoint, and writes ``results.md``, ``results.csv`` and
 ``results.png`` beside the runs: our number (mean ± std over seeds), the paper's and the
 difference, per cell. Resumable: finished runs are skipped, a killed run resumes from its last
-checkpoint; a failed run is reported and the rest go on (fdkd_mm/analysis/reproduction.py).
+checkpoint; a failed run is reported and the rest go on (fdkd_mm/reproduction/runner.py).
 
 ``--table unpaired`` runs our comparison without paired data instead (docs/unpaired.md): per
 dataset and direction the student alone on part B, the band-heads control, class-mean KD, unpaired
@@ -25,9 +25,9 @@ from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute,  # noqa: E402
+from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute,  # noqa: E402
                                            plan_runs, results_markdown, write_results)
-from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
+from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
 
 
 def _table(value: str):

@@ -16,12 +16,12 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.dist import get_rank
 
-from fdkd_mm.engine.hooks.atomic_checkpoint_hook import write_text_atomic
+from fdkd_mm.checkpoint.atomic import write_text_atomic
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
-from fdkd_mm.utils.cli import enable_show_dir, load_run_config
-from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
-from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError, UnsafeCheckpointError
-from fdkd_mm.utils.strict_loading import CheckpointMismatchError
+from fdkd_mm.config.run_config import enable_show_dir, load_run_config
+from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
+from fdkd_mm.checkpoint.safe_loading import CorruptCheckpointError, UnsafeCheckpointError
+from fdkd_mm.checkpoint.strict_loading import CheckpointMismatchError
 
 
 def parse_args() -> argparse.Namespace:

@@ -19,9 +19,9 @@ from mmengine.runner import Runner
 
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
 from fdkd_mm.teacher_cache import apply_teacher_cache
-from fdkd_mm.utils.cli import add_tensorboard, load_run_config, resolve_resume
-from fdkd_mm.utils.config_validation import validate_distill_config
-from fdkd_mm.utils.dist import prepare_cpu_distributed, shutdown_distributed
+from fdkd_mm.config.run_config import add_tensorboard, load_run_config, resolve_resume
+from fdkd_mm.models.distillers.validation import validate_distill_config
+from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
 
 
 def parse_args() -> argparse.Namespace:

@@ -72,8 +72,8 @@ def _pool(choice: str, default: Optional[str]) -> Optional[str]:
 def _build_or_exit(cfg, checkpoint: Optional[str], device: str):
     """build_model, with a checkpoint that does not fit (or cannot be read safely) ending the
     tool with its short message instead of a traceback, as tools/test.py does."""
-    from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError, UnsafeCheckpointError
-    from fdkd_mm.utils.strict_loading import CheckpointMismatchError
+    from fdkd_mm.checkpoint.safe_loading import CorruptCheckpointError, UnsafeCheckpointError
+    from fdkd_mm.checkpoint.strict_loading import CheckpointMismatchError
     try:
         return build_model(cfg, checkpoint, device)
     except (CheckpointMismatchError, CorruptCheckpointError, UnsafeCheckpointError) as error:

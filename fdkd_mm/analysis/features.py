@@ -23,8 +23,8 @@ from torch import Tensor, nn
 from fdkd_mm.models.distillers.base import gather_labels
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
-from fdkd_mm.utils.checkpoint_meta import model_record
-from fdkd_mm.utils.strict_loading import load_checkpoint_strict
+from fdkd_mm.checkpoint.metadata import model_record
+from fdkd_mm.checkpoint.strict_loading import load_checkpoint_strict
 
 #: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
 _IDENTITY_KEYS = ('sample_idx', 'img_path')
@@ -72,7 +72,7 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     Args:
         cfg: The loaded config.
         checkpoint: Weights to load, strictly: a checkpoint that does not fit the config is
-            refused with a summary (:func:`fdkd_mm.utils.strict_loading.load_checkpoint_strict`).
+            refused with a summary (:func:`fdkd_mm.checkpoint.strict_loading.load_checkpoint_strict`).
             ``None`` keeps random weights, with a warning.
         device: Device to run on.
 

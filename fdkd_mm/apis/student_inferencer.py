@@ -23,7 +23,7 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from mmengine.registry import init_default_scope
 
-from fdkd_mm.utils.student_pipeline import LABEL_LOADERS, short_type
+from fdkd_mm.datasets.pipeline_split.student import LABEL_LOADERS, short_type
 
 #: What one input is, per data-info key of the student's loader.
 INPUT_KINDS = {

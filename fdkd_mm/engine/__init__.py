@@ -1,11 +1,10 @@
 """Engine components (hooks, visualization backends) of fdkd_mm."""
 from .hooks import (AtomicCheckpointHook, BadSampleReportHook, BuildTeacherBankHook,
                     CheckpointMetaHook, DecouplerTemperatureHook, DivergenceError,
-                    DivergenceGuardHook, NonFiniteLossGuardHook, RNGStateHook,
-                    TaskVisualizationHook)
+                    DivergenceGuardHook, RNGStateHook, TaskVisualizationHook)
 from .vis_backends import GroupedTensorboardVisBackend
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
            'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
-           'DivergenceGuardHook', 'GroupedTensorboardVisBackend', 'NonFiniteLossGuardHook',
-           'RNGStateHook', 'TaskVisualizationHook']
+           'DivergenceGuardHook', 'GroupedTensorboardVisBackend', 'RNGStateHook',
+           'TaskVisualizationHook']

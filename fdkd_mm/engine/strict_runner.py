@@ -4,9 +4,9 @@ from typing import Callable, Sequence, Union
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from fdkd_mm.utils.checkpoint_meta import model_record
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
-from fdkd_mm.utils.strict_loading import load_state_dict_strict
+from fdkd_mm.checkpoint.metadata import model_record
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
+from fdkd_mm.checkpoint.strict_loading import load_state_dict_strict
 
 
 class StrictLoadRunner(Runner):
@@ -15,7 +15,7 @@ class StrictLoadRunner(Runner):
     MMEngine loads ``load_from`` / resume checkpoints with ``strict=False``: testing a teacher
     checkpoint with a distiller config, or a checkpoint of another dataset, evaluates random
     weights and reports chance level. Here any missing, unexpected or mis-shaped key raises
-    :class:`fdkd_mm.utils.strict_loading.CheckpointMismatchError` with a short summary (the
+    :class:`fdkd_mm.checkpoint.strict_loading.CheckpointMismatchError` with a short summary (the
     full key lists go to the log file). Hooks see the checkpoint in the same order as in
     MMEngine: ``after_load_checkpoint`` first, then the weights are loaded.
     """

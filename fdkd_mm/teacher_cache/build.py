@@ -31,8 +31,8 @@ from fdkd_mm.teacher_cache.checks import teacher_record
 from fdkd_mm.teacher_cache.manifest import (FORMAT, VERSION, TeacherCacheError,
                                             dataset_record, plain, recorder_spec)
 from fdkd_mm.teacher_cache.store import TeacherCacheWriter
-from fdkd_mm.utils.student_pipeline import split_student_pipeline, unimodal_packer
-from fdkd_mm.utils.teacher_pipeline import check_deterministic
+from fdkd_mm.datasets.pipeline_split.student import split_student_pipeline, unimodal_packer
+from fdkd_mm.datasets.pipeline_split.teacher import check_deterministic
 
 #: Split name → dataloader of the config whose dataset it caches.
 SPLITS = {'train': 'train_dataloader', 'val': 'val_dataloader', 'test': 'test_dataloader'}

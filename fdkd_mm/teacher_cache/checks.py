@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from fdkd_mm.teacher_cache.manifest import (TeacherCacheError, dataset_record,
                                             first_difference, mismatch_error, network_spec,
                                             plain, recorder_spec, sha256_file)
-from fdkd_mm.utils.teacher_pipeline import check_deterministic
+from fdkd_mm.datasets.pipeline_split.teacher import check_deterministic
 
 #: Datasets wrap others (Concat, Repeat, ...): their indices are not the cache's.
 _WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
@@ -76,7 +76,7 @@ def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: str
 
     Returns:
         The teacher's input transforms
-        (:func:`~fdkd_mm.utils.teacher_pipeline.teacher_input_transforms`).
+        (:func:`~fdkd_mm.datasets.pipeline_split.teacher.teacher_input_transforms`).
 
     Raises:
         RandomTeacherTransformError: A random (or unknown) transform on the teacher's path.

@@ -13,7 +13,7 @@ import os.path as osp
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from fdkd_mm.utils.file_hash import file_sha256 as sha256_file  # noqa: F401 (re-exported)
+from fdkd_mm.checkpoint.file_hash import file_sha256 as sha256_file  # noqa: F401 (re-exported)
 
 FORMAT = 'fdkd_mm.teacher_cache'
 VERSION = 1
@@ -171,15 +171,3 @@ def mismatch_error(store_dir: str, problems: list[str]) -> TeacherCacheError:
         f'the teacher cache {store_dir} does not match this run:\n  - {listed}\nRebuild it '
         'for this config (python tools/cache_teacher.py CONFIG) or point teacher_cache.path '
         'at the matching cache.')
-
-
-def fsync_dir(path: str) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -6,7 +6,7 @@ from mmengine.logging import print_log
 
 from fdkd_mm.teacher_cache.checks import check_pipeline
 from fdkd_mm.teacher_cache.manifest import read_manifest
-from fdkd_mm.utils.teacher_pipeline import without_modality
+from fdkd_mm.datasets.pipeline_split.teacher import without_modality
 
 PIPELINE_KEY = 'train_dataloader.dataset.pipeline'
 

@@ -20,7 +20,8 @@ from typing import Optional
 
 import numpy as np
 
-from fdkd_mm.teacher_cache.manifest import (MANIFEST_NAME, TeacherCacheError, fsync_dir,
+from fdkd_mm.checkpoint.atomic import fsync_path
+from fdkd_mm.teacher_cache.manifest import (MANIFEST_NAME, TeacherCacheError,
                                             read_manifest)
 
 #: Storage dtypes by their ``--dtype`` name.
@@ -145,7 +146,7 @@ class TeacherCacheWriter:
             old = self.tmp_dir + '.old'
             os.replace(self.store_dir, old)
         os.replace(self.tmp_dir, self.store_dir)
-        fsync_dir(osp.dirname(osp.abspath(self.store_dir)))
+        fsync_path(osp.dirname(osp.abspath(self.store_dir)))
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return self.store_dir

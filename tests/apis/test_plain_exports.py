@@ -20,7 +20,7 @@ from mmengine.dataset import pseudo_collate
 
 from fdkd_mm.datasets.nyu_depth_v2 import NYU40_CLASSES, NYU40_PALETTE
 from fdkd_mm.testing import write_synthetic_nyu
-from fdkd_mm.utils.export import export_student
+from fdkd_mm.apis.export import export_student
 
 HERE = Path(__file__).resolve().parent
 IMAGENET = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])

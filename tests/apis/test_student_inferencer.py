@@ -18,7 +18,7 @@ from fdkd_mm.apis import StudentInferencer
 from fdkd_mm.datasets.audio_visual.cremad import CREMAD_CLASSES
 from fdkd_mm.datasets.nyu_depth_v2 import NYU40_CLASSES, NYU40_PALETTE
 from fdkd_mm.testing import write_synthetic_cremad, write_synthetic_nyu
-from fdkd_mm.utils.export import export_student
+from fdkd_mm.apis.export import export_student
 
 BLOCK_PREACT = dict(path='backbone.layer4.1.relu', source='input', call_index=1)
 FOLDED_PREACT = dict(path='backbone.backbone.layer4.1.relu', source='input', call_index=1)

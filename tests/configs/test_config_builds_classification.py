@@ -23,7 +23,7 @@ from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
 from fdkd_mm.models.builder import build_scoped
-from fdkd_mm.paper_tables import config_name, network
+from fdkd_mm.reproduction.paper_tables import config_name, network
 from fdkd_mm.registry import DATASETS, METRICS, TRANSFORMS
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'

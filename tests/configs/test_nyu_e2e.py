@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from fdkd_mm.testing import write_synthetic_nyu
-from fdkd_mm.utils.overrides import nyu_cpu_overrides
+from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 FD_CONFIG = 'configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py'

@@ -1,7 +1,7 @@
 """The paper's tables as data: every cell has its config, which builds, validates and is the
 experiment the cell reports; one cell per dataset and method family trains two iterations.
 
-The tables live in :mod:`fdkd_mm.paper_tables` (Tables 2, 3, 4 and 7). Every other config under
+The tables live in :mod:`fdkd_mm.reproduction.paper_tables` (Tables 2, 3, 4 and 7). Every other config under
 ``configs/`` (options, mixing, methods outside Table 3 on NYU) builds and validates too.
 """
 import collections
@@ -15,8 +15,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 
 from fdkd_mm.models.builder import build_scoped
-from fdkd_mm.paper_tables import CELLS, DATASETS, cells, config_name
-from fdkd_mm.utils.config_validation import packed_input_keys, validate_distill_config
+from fdkd_mm.reproduction.paper_tables import CELLS, DATASETS, cells, config_name
+from fdkd_mm.models.distillers.validation import packed_input_keys, validate_distill_config
 from tiny_runs import REPO, TINY_BERT, distill_keys, tiny_config, train
 
 CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)

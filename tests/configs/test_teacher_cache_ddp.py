@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from cache_runs import make_pair
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 REPO = Path(__file__).resolve().parents[2]
 ITERS = 4  # 12 CREMA-D clips, 2 ranks x batch 2: 3 iterations per epoch

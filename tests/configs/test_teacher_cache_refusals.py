@@ -15,7 +15,7 @@ from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.teacher_cache import apply_teacher_cache
 from fdkd_mm.teacher_cache.manifest import TeacherCacheError
 from fdkd_mm.testing import write_synthetic_cremad
-from fdkd_mm.utils.teacher_pipeline import RandomTeacherTransformError
+from fdkd_mm.datasets.pipeline_split.teacher import RandomTeacherTransformError
 from tiny_runs import tiny_config
 
 KD = 'configs/kd/kd_r18-audio_r18-visual_cremad.py'

@@ -16,8 +16,8 @@ from mmengine.runner import Runner
 
 from cache_runs import fixed_batch, losses, make_pair, trained_weights
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
-from fdkd_mm.utils.config_validation import packed_input_keys
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+from fdkd_mm.models.distillers.validation import packed_input_keys
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 DIRECTIONS = {
     'fd-cremad': 'configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',

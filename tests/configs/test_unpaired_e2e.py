@@ -13,7 +13,7 @@ from mmengine.runner import Runner
 
 from fdkd_mm.models.banks import BankMismatchError, file_sha256
 from fdkd_mm.testing import write_synthetic_cremad, write_synthetic_nyu
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from tiny_runs import REPO, distill_keys, shrink_dataset, tiny_config, train
 
 BANK_KEY = 'losses.loss_ufd.bank._extra_state'

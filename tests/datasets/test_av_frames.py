@@ -5,8 +5,9 @@ import torch
 from PIL import Image
 
 from fdkd_mm.datasets.transforms.frames import (FramesRandomFlip, FramesRandomResizedCrop,
-                                                FramesResize, LoadFrames, PackAudioVisualInputs,
-                                                SampleFrames, list_frames, segment_indices)
+                                                FramesResize, LoadFrames, SampleFrames,
+                                                list_frames, segment_indices)
+from fdkd_mm.datasets.transforms.pack_audio_visual import PackAudioVisualInputs
 
 
 def test_segment_indices_centre_and_random():

@@ -18,7 +18,7 @@ def fd_options(data_root: Path, epochs: int, ckpt_every: int = 1, extra=()) -> l
     Checkpoints are epoch-based because the config's loop is: MMEngine's
     ``EpochBasedTrainLoop`` resumes a mid-epoch (``by_epoch=False``) checkpoint by re-running
     the whole epoch, so it could never continue exactly."""
-    from fdkd_mm.utils.overrides import nyu_cpu_overrides
+    from fdkd_mm.testing.overrides import nyu_cpu_overrides
     options = nyu_cpu_overrides(str(data_root), epochs, ['model.student', 'model.teacher'])
     options += [
         'model.teacher_ckpt=None',
@@ -57,7 +57,7 @@ def run_train(work_dir: Path, options: list, resume=None, timeout: int = 300) ->
 def load_ckpt(path) -> dict:
     """Load a checkpoint the way the project does (safe unpickler, MMEngine's types allowed):
     every reliability test that reads a checkpoint checks the allow-list on it too."""
-    from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+    from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
     return load_checkpoint_file(path, map_location='cpu')
 
 

@@ -12,7 +12,7 @@ import pytest
 from mmengine.config import Config
 
 from reliability_utils import FD_CONFIG, REPO, subprocess_env
-from fdkd_mm.utils.config_validation import DistillConfigError, validate_distill_config
+from fdkd_mm.models.distillers.validation import DistillConfigError, validate_distill_config
 
 
 def fd_config(**model) -> Config:

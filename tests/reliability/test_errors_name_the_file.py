@@ -22,7 +22,7 @@ from fdkd_mm.datasets.bad_samples import BadSampleError
 from fdkd_mm.datasets.transforms.frames import FrameDecodeError
 from fdkd_mm.engine.hooks import AtomicCheckpointHook  # noqa: F401  (registers it)
 from fdkd_mm.testing import write_synthetic_cremad
-from fdkd_mm.utils.safe_checkpoint import CorruptCheckpointError
+from fdkd_mm.checkpoint.safe_loading import CorruptCheckpointError
 from reliability_utils import REPO
 from toy_checkpointing import checkpoint_loads, toy_runner
 

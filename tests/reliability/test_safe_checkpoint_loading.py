@@ -20,7 +20,7 @@ from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
 import fdkd_mm  # noqa: F401  (registers the loader)
-from fdkd_mm.utils.safe_checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
+from fdkd_mm.checkpoint.safe_loading import (CorruptCheckpointError, UnsafeCheckpointError,
                                            load_checkpoint_file)
 from toy_checkpointing import toy_runner
 

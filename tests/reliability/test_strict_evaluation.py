@@ -14,9 +14,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_checkpoint
 
-from fdkd_mm.utils.checkpoint_meta import MODEL_RECORD_KEY
-from fdkd_mm.utils.overrides import nyu_cpu_overrides
-from fdkd_mm.utils.strict_loading import CheckpointMismatchError, load_checkpoint_strict
+from fdkd_mm.checkpoint.metadata import MODEL_RECORD_KEY
+from fdkd_mm.testing.overrides import nyu_cpu_overrides
+from fdkd_mm.checkpoint.strict_loading import CheckpointMismatchError, load_checkpoint_strict
 from reliability_utils import FD_CONFIG, REPO, fd_options, load_ckpt, run_train, subprocess_env
 
 RGB_TEACHER = 'configs/uni/uni_dlv3p-r18-rgb_nyu.py'

@@ -18,9 +18,9 @@ import pytest
 import torch
 from mmengine.config import Config, DictAction
 
-from fdkd_mm.utils.checkpoint_meta import (MODEL_RECORD_KEY, TeacherCheckpointError,
+from fdkd_mm.checkpoint.metadata import (MODEL_RECORD_KEY, TeacherCheckpointError,
                                            check_teacher_checkpoint, model_arch, model_record)
-from fdkd_mm.utils.typed_args import check_bool, check_bool_dict, check_choice, check_path
+from fdkd_mm.config.typed_args import check_bool, check_bool_dict, check_choice, check_path
 from reliability_utils import FD_CONFIG, REPO, fd_options, subprocess_env, train_cmd
 
 ABLATION = ('frequency', 'align', 'scale', 'log')

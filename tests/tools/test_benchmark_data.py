@@ -6,7 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from fdkd_mm.analysis.data_throughput import workers_needed
+from fdkd_mm.datasets.throughput import workers_needed
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -21,7 +21,7 @@ from fdkd_mm.models.builder import build_scoped  # noqa: E402
 from fdkd_mm.models.pooling import pool_recorded  # noqa: E402
 from fdkd_mm.models.recorders import FeatureRecorder  # noqa: E402
 from fdkd_mm.teacher_cache.manifest import sha256_file  # noqa: E402
-from fdkd_mm.utils.teacher_pipeline import RandomTeacherTransformError  # noqa: E402
+from fdkd_mm.datasets.pipeline_split.teacher import RandomTeacherTransformError  # noqa: E402
 
 KD = 'configs/kd/kd_r18-audio_r18-visual_cremad.py'
 KD_VISUAL_TEACHER = 'configs/kd/kd_r18-visual_r18-audio_cremad.py'

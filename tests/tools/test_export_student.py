@@ -13,7 +13,7 @@ from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
 
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
-from fdkd_mm.utils import export_student
+from fdkd_mm.apis.export import export_student
 
 REPO = Path(__file__).resolve().parents[2]
 NYU_RGBD = REPO / 'configs' / '_base_' / 'datasets' / 'nyu_rgbd.py'

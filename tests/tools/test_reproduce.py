@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.analysis.reproduction import (Launcher, cell_results, execute, plan_runs,
+from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
                                            results_markdown)
 from fdkd_mm.testing import write_synthetic_cremad
 

@@ -26,7 +26,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 from fdkd_mm.datasets.nyu_depth_v2 import NYU40_PALETTE
 from fdkd_mm.registry import DATASETS, MODELS
 from fdkd_mm.testing import write_synthetic_cremad, write_synthetic_nyu
-from fdkd_mm.utils.overrides import nyu_cpu_overrides
+from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 MMSEG_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'

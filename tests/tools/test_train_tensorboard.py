@@ -12,7 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from fdkd_mm.engine.vis_backends import loss_group_tag
 from fdkd_mm.testing import write_synthetic_nyu
-from fdkd_mm.utils.overrides import nyu_cpu_overrides
+from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
 REPO = Path(__file__).resolve().parents[2]
 

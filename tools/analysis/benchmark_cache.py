@@ -121,7 +121,7 @@ def build_variants(cfg, batch_size: int, tmp: str) -> dict:
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS
 
-    from fdkd_mm.analysis.data_throughput import write_realistic
+    from fdkd_mm.datasets.throughput import write_realistic
     from fdkd_mm.models.builder import build_scoped
     from fdkd_mm.teacher_cache import apply_teacher_cache
     from fdkd_mm.teacher_cache.build import build_teacher_cache
@@ -263,7 +263,7 @@ def bench_epoch(args: argparse.Namespace, configs: dict) -> dict:
     student's Uni config), as ``Config`` objects."""
     from mmengine.runner import Runner
 
-    from fdkd_mm.analysis.data_throughput import write_realistic
+    from fdkd_mm.datasets.throughput import write_realistic
     from fdkd_mm.teacher_cache import apply_teacher_cache
     from fdkd_mm.teacher_cache.build import build_teacher_cache
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,7 @@
 Runs the config's training dataset (its own pipeline) in this one process, timing every
 transform, and prints how many workers a given training step rate needs. Without the real data
 (``--synthetic``) it first writes synthetic data in the dataset's layout at real media sizes
-(see :mod:`fdkd_mm.analysis.data_throughput`).
+(see :mod:`fdkd_mm.datasets.throughput`).
 
 Examples:
     python tools/analysis/benchmark_data.py configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py
@@ -51,7 +51,7 @@ def main(argv: Optional[list] = None) -> dict:
     from mmengine.registry import DATASETS, init_default_scope
 
     import fdkd_mm  # noqa: F401  (registers datasets and transforms)
-    from fdkd_mm.analysis.data_throughput import (format_report, profile_pipeline,
+    from fdkd_mm.datasets.throughput import (format_report, profile_pipeline,
                                                   workers_needed, write_realistic)
     # As in a dataloader worker: MMEngine sets OpenCV to one thread, torch uses one.
     torch.set_num_threads(args.threads)

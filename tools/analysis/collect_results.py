@@ -11,7 +11,7 @@ seed from the config. Per metric:
   step, for reference only: picking it on the test split is selection on test data.
 
 Runs of one config that differ in their seed are aggregated as mean ± std of ``last``; where
-the config is a cell of the paper's Tables 2, 3, 4 or 7 (fdkd_mm/paper_tables.py) the
+the config is a cell of the paper's Tables 2, 3, 4 or 7 (fdkd_mm/reproduction/paper_tables.py) the
 reported number and ours minus it stand beside.
 
 Writes ``OUT.md`` (both tables), ``OUT.csv`` (one row per run and metric),
@@ -29,9 +29,9 @@ from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from fdkd_mm.analysis.result_tables import (markdown_report, plot_groups,  # noqa: E402
+from fdkd_mm.reproduction.tables import (markdown_report, plot_groups,  # noqa: E402
                                             write_groups_csv, write_runs_csv)
-from fdkd_mm.analysis.results import collect_run, group_seeds  # noqa: E402
+from fdkd_mm.reproduction.results import collect_run, group_seeds  # noqa: E402
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:

@@ -3,6 +3,7 @@ from .depth_loading import LoadDepthFromFile  # noqa: F401
 from .seg_packing import PackMultiModalSegInputs  # noqa: F401
 from .audio import LoadSpectrogram, LoadWaveform, LogSpectrogram  # noqa: F401
 from .frames import (FramesRandomFlip, FramesRandomResizedCrop, FramesResize,  # noqa: F401
-                     LoadFrames, PackAudioVisualInputs, SampleFrames)
+                     LoadFrames, SampleFrames)
+from .pack_audio_visual import PackAudioVisualInputs  # noqa: F401
 from .text import TokenizeText  # noqa: F401
 from .pack_text_image import PackTextImageInputs  # noqa: F401

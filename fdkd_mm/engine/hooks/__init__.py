@@ -3,7 +3,7 @@ from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_sample_report_hook import BadSampleReportHook
 from .checkpoint_meta_hook import CheckpointMetaHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
-from .divergence_guard_hook import DivergenceError, DivergenceGuardHook, NonFiniteLossGuardHook
+from .divergence_guard_hook import DivergenceError, DivergenceGuardHook
 from .rng_state_hook import RNGStateHook
 from .teacher_bank_hook import BuildTeacherBankHook
 from .teacher_cache_hook import TeacherCacheHook
@@ -11,5 +11,5 @@ from .visualization_hook import TaskVisualizationHook
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
            'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
-           'DivergenceGuardHook', 'NonFiniteLossGuardHook', 'RNGStateHook',
+           'DivergenceGuardHook', 'RNGStateHook',
            'TaskVisualizationHook', 'TeacherCacheHook']

@@ -9,53 +9,18 @@ from mmengine.dist import all_reduce_params, is_distributed, is_main_process
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 
+from fdkd_mm.checkpoint.atomic import commit_tmp, naming_the_file, write_text_atomic
 from fdkd_mm.registry import HOOKS
-from fdkd_mm.utils.last_checkpoint import last_checkpoint_pointer
 
 
-def fsync_path(path: str) -> None:
-    """Flush a file (or a directory entry table) to disk."""
-    flags = os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0) if osp.isdir(path) else os.O_RDONLY
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def last_checkpoint_pointer(work_dir: str) -> str:
+    """The file naming a work dir's newest checkpoint, which ``--resume`` reads (MMEngine's
+    ``find_latest_checkpoint``); written atomically here."""
+    return osp.join(work_dir, 'last_checkpoint')
 
 
 #: Metrics ``save_best='auto'`` selects, in this order, before falling back to the first one.
 PREFERRED_BEST_METRICS = ('mIoU', 'accuracy/top1')
-
-
-@contextlib.contextmanager
-def naming_the_file(path: str, what: str = 'checkpoint') -> Iterator[None]:
-    """Re-raise an ``OSError`` (full disk, permissions) with the file being written, and remove
-    the partial ``<path>.tmp`` so no half-written file is left behind."""
-    try:
-        yield
-    except OSError as error:
-        if osp.isfile(path + '.tmp'):
-            os.remove(path + '.tmp')
-        raise OSError(error.errno, f'cannot write {what} {path}: '
-                      f'{error.strerror or error}', path) from error
-
-
-def commit_tmp(final: str) -> None:
-    """Make the complete ``<final>.tmp`` durable, rename it to ``final`` and flush the folder."""
-    fsync_path(final + '.tmp')
-    os.replace(final + '.tmp', final)
-    fsync_path(osp.dirname(final) or '.')
-
-
-def write_text_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``<path>.tmp``, flush it, then rename it over ``path``."""
-    tmp = path + '.tmp'
-    with naming_the_file(path, 'file'):
-        with open(tmp, 'w') as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
 
 
 def preferred_best_metric(metrics: dict) -> str:

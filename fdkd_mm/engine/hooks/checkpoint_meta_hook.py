@@ -2,12 +2,12 @@
 from mmengine.hooks import Hook
 
 from fdkd_mm.registry import HOOKS
-from fdkd_mm.utils.checkpoint_meta import MODEL_RECORD_KEY, model_record
+from fdkd_mm.checkpoint.metadata import MODEL_RECORD_KEY, model_record
 
 
 @HOOKS.register_module()
 class CheckpointMetaHook(Hook):
-    """Write :func:`fdkd_mm.utils.checkpoint_meta.model_record` into ``meta['fdkd_mm_model']``.
+    """Write :func:`fdkd_mm.checkpoint.metadata.model_record` into ``meta['fdkd_mm_model']``.
 
     With it, a checkpoint says whether it is a distiller or a unimodal model, which modality
     each network reads and which network it is, so loading it as a teacher of the wrong

@@ -10,7 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from fdkd_mm.registry import HOOKS
-from fdkd_mm.utils.last_checkpoint import read_last_checkpoint
+from mmengine.runner import find_latest_checkpoint
 
 
 class DivergenceError(FloatingPointError):
@@ -28,7 +28,7 @@ def last_sane_checkpoint(work_dir: str) -> Optional[str]:
     ``AtomicCheckpointHook`` points ``last_checkpoint`` at a file only once it is complete, so
     the pointed-to file is the newest sane checkpoint, and the one ``--resume`` picks.
     """
-    path = read_last_checkpoint(work_dir)
+    path = find_latest_checkpoint(work_dir)
     return path if path and osp.isfile(path) else None
 
 
@@ -159,7 +159,3 @@ class DivergenceGuardHook(Hook):
                              f'{self.param_ratio:g}x)')
         self.reference_norm = norm
 
-
-@HOOKS.register_module()
-class NonFiniteLossGuardHook(DivergenceGuardHook):
-    """Former name of :class:`DivergenceGuardHook`, kept so existing configs still build."""

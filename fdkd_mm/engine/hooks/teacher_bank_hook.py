@@ -4,7 +4,7 @@ import time
 from mmengine.dist import broadcast_object_list, get_rank, is_distributed
 from mmengine.hooks import Hook
 
-from fdkd_mm.engine.teacher_bank import (SETTINGS_KEY, bank_settings, banked_losses,
+from fdkd_mm.teacher_bank.build import (SETTINGS_KEY, bank_settings, banked_losses,
                                          build_teacher_bank, verify_bank_source)
 from fdkd_mm.registry import HOOKS
 
@@ -12,7 +12,7 @@ from fdkd_mm.registry import HOOKS
 @HOOKS.register_module()
 class BuildTeacherBankHook(Hook):
     """Fill the empty teacher bank of every ``UnpairedFDLoss`` from the config's
-    ``teacher_bank`` / ``teacher_dataloader`` (see :mod:`fdkd_mm.engine.teacher_bank`).
+    ``teacher_bank`` / ``teacher_dataloader`` (see :mod:`fdkd_mm.teacher_bank.build`).
 
     Runs in ``before_train``, after MMEngine has loaded or resumed a checkpoint: a bank that
     came back with it (``--resume``), or from the loss's ``bank_file``, is not rebuilt, only

@@ -20,8 +20,8 @@ from typing import Optional, Union
 import torch
 from torch import Tensor, nn
 
-from fdkd_mm.utils.file_hash import file_sha256
-from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+from fdkd_mm.checkpoint.file_hash import file_sha256
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
 BANK_VERSION = 1

@@ -15,8 +15,8 @@ from fdkd_mm.models.distillers.cached_teacher import (CachedRecorder, CachedTeac
                                                       check_cacheable)
 from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
-from fdkd_mm.utils.strict_loading import load_teacher_weights
-from fdkd_mm.utils.typed_args import check_bool, check_choice
+from fdkd_mm.checkpoint.strict_loading import load_teacher_weights
+from fdkd_mm.config.typed_args import check_bool, check_choice
 
 RecorderCfg = dict
 

@@ -158,7 +158,7 @@ class CachedTeacher:
         self.data_checked = True
 
     def _loads_teacher_input(self, pipeline: list) -> bool:
-        from fdkd_mm.utils.config_validation import packed_input_keys
+        from fdkd_mm.models.distillers.validation import packed_input_keys
         packed = packed_input_keys(pipeline)
         return packed is not None and self.teacher_input in packed[0]
 

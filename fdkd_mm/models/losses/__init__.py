@@ -11,11 +11,11 @@ from .kd import KDLoss
 from .kendall import kendall_tau
 from .multi_band_align import MultiBandAlignLoss
 from .nkd import NKDLoss
-from .ofd import OFDConnector, OFDLoss, ofd_margin, ofd_margin_from_bn
+from .ofd import OFDLoss, ofd_margin, ofd_margin_from_bn
 from .pkd import PKDLoss
 from .unpaired_fd import UnpairedFDLoss
 
 __all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
            'FDCMKDLoss', 'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss',
-           'NKDLoss', 'OFDConnector', 'OFDLoss', 'PKDLoss', 'UnpairedFDLoss', 'kendall_tau',
+           'NKDLoss', 'OFDLoss', 'PKDLoss', 'UnpairedFDLoss', 'kendall_tau',
            'ofd_margin', 'ofd_margin_from_bn', 'signed_log', 'standardize']

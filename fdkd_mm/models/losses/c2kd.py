@@ -52,7 +52,7 @@ from torch import Tensor, nn
 from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
 
-from .kd import kl_rows, logits_to_rows, weighted_mean
+from .utils import kl_rows, logits_to_rows, weighted_mean
 from .kendall import kendall_tau
 from .nkd import non_target_indices
 

@@ -44,7 +44,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.registry import MODELS
 
-from .kd import logits_to_rows, weighted_mean
+from .utils import logits_to_rows, weighted_mean
 
 
 @MODELS.register_module()

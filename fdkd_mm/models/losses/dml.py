@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.registry import MODELS
 
-from .kd import kl_rows, logits_to_rows, weighted_mean
+from .utils import kl_rows, logits_to_rows, weighted_mean
 
 
 @MODELS.register_module()

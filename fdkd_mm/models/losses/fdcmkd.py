@@ -40,7 +40,7 @@ from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.heads import head_losses
 from fdkd_mm.models.resize import match_grid, resize_labels
 from fdkd_mm.registry import MODELS
-from fdkd_mm.utils.typed_args import check_bool_dict
+from fdkd_mm.config.typed_args import check_bool_dict
 
 ABLATION_SWITCHES = ('frequency', 'align', 'scale', 'log')
 _ALIGN_LOSS_TYPES = ('FrequencyAlignLoss', 'fdkd_mm.FrequencyAlignLoss')

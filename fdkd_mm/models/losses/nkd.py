@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.registry import MODELS
 
-from .kd import logits_to_rows, weighted_mean
+from .utils import logits_to_rows, weighted_mean
 
 
 def non_target_indices(target: Tensor, num_classes: int) -> Tensor:

@@ -16,7 +16,8 @@ Pieces:
 
   (φ standard normal pdf, Φ cdf; φ is even, so φ(m/s) = φ(−m/s)). :func:`ofd_margin` and
   :func:`ofd_margin_from_bn` compute it in torch (no scipy at run time).
-* Student transform: a 1×1 conv + BN connector (:class:`OFDConnector`).
+* Student transform: a 1×1 conv + BN connector
+  (:class:`~fdkd_mm.models.connectors.OFDConnector`).
 * Distance: partial L2 — an element counts unless the student is already below a teacher
   response that is itself negative (ReLU would zero both)::
 
@@ -76,33 +77,6 @@ def ofd_margin_from_bn(bn: _BatchNorm) -> Tensor:
     if bn.weight is None or bn.bias is None:
         raise ValueError('OFD margins need an affine BatchNorm (weight and bias)')
     return ofd_margin(bn.weight, bn.bias)
-
-
-@MODELS.register_module()
-class OFDConnector(nn.Module):
-    """OFD student transform: 1×1 conv (no bias) + BN, mapping student to teacher channels.
-
-    Initialised as the official code: conv weights ~ N(0, 2 / (k·k·out)), BN γ = 1, β = 0.
-    (N, C) vectors are treated as 1×1 maps.
-
-    Args:
-        in_channels: Student channels.
-        out_channels: Teacher channels.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=1, bias=False)
-        self.bn = nn.BatchNorm2d(out_channels)
-        nn.init.normal_(self.conv.weight, 0.0, math.sqrt(2.0 / out_channels))
-        nn.init.ones_(self.bn.weight)
-        nn.init.zeros_(self.bn.bias)
-
-    def forward(self, feat: Tensor) -> Tensor:
-        """Map a (N, C_s[, H, W]) student feature to (N, C_t[, H, W])."""
-        if feat.dim() == 2:
-            return self.bn(self.conv(feat[:, :, None, None]))[:, :, 0, 0]
-        return self.bn(self.conv(feat))
 
 
 @MODELS.register_module()

@@ -38,10 +38,10 @@ from fdkd_mm.models.banks import (TeacherBank, band_layout, class_statistics, lo
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.losses.frequency_align import standardize
-from fdkd_mm.models.losses.kd import weighted_mean
+from fdkd_mm.models.losses.utils import weighted_mean
 from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
-from fdkd_mm.utils.typed_args import check_bool_dict, check_choice
+from fdkd_mm.config.typed_args import check_bool_dict, check_choice
 
 #: The switchable terms and their defaults.
 TERMS = dict(feature=True, std=False, label=True, label_class=False, align=True,

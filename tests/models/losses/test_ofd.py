@@ -5,7 +5,8 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from fdkd_mm.models.losses.ofd import OFDConnector, OFDLoss, ofd_margin, ofd_margin_from_bn
+from fdkd_mm.models.connectors import OFDConnector
+from fdkd_mm.models.losses.ofd import OFDLoss, ofd_margin, ofd_margin_from_bn
 
 
 def scipy_margin(gamma, beta):

@@ -257,7 +257,7 @@ def test_the_bank_travels_in_the_state_dict_bit_exact(data, tmp_path):
     loss.load_bank(bank_of(loss, feat, labels, logits))
     checkpoint = tmp_path / 'ckpt.pth'
     torch.save({'state_dict': loss.state_dict()}, checkpoint)
-    from fdkd_mm.utils.safe_checkpoint import load_checkpoint_file
+    from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
     restored = make_loss()
     assert not restored.bank.filled
     restored.load_state_dict(load_checkpoint_file(checkpoint)['state_dict'])  # strict

@@ -7,9 +7,9 @@ pipeline, :func:`check_deterministic` refuses a random (or unknown) transform on
 and :func:`without_modality` gives the pipeline a cached run trains with: the teacher's own
 loading and transforms left out, so data loading costs what the student's does.
 
-Which transforms touch which modality: a loader (:data:`~fdkd_mm.utils.student_pipeline.
+Which transforms touch which modality: a loader (:data:`~fdkd_mm.datasets.pipeline_split.student.
 LOADERS`) starts its modality's chain, which runs up to the next loader (as in
-:func:`~fdkd_mm.utils.student_pipeline.split_student_pipeline`). Transforms of
+:func:`~fdkd_mm.datasets.pipeline_split.student.split_student_pipeline`). Transforms of
 :data:`CHAIN_LOCAL` act on their chain's modality only, those of :data:`IMAGE_ONLY` on the
 image only, label loaders on the labels only; any other transform is taken to act on every
 modality loaded before it (mmseg's geometric transforms move the depth map with the image).
@@ -17,7 +17,7 @@ modality loaded before it (mmseg's geometric transforms move the depth map with 
 import copy
 from typing import Callable, Optional
 
-from fdkd_mm.utils.student_pipeline import (LABEL_LOADERS, LOADERS, PACKERS, StudentPipeline,
+from fdkd_mm.datasets.pipeline_split.student import (LABEL_LOADERS, LOADERS, PACKERS, StudentPipeline,
                                             short_type, split_student_pipeline)
 
 #: Transforms (as written in configs, with and without scope) that act on their chain's
@@ -92,7 +92,7 @@ def teacher_input_transforms(pipeline: list, modality: str,
 
     Raises:
         ValueError / KeyError: The pipeline does not pack ``modality`` or has no loader for it
-            (see :func:`~fdkd_mm.utils.student_pipeline.split_student_pipeline`).
+            (see :func:`~fdkd_mm.datasets.pipeline_split.student.split_student_pipeline`).
     """
     if split is None:
         split = split_student_pipeline(pipeline, modality)
@@ -178,7 +178,7 @@ def without_modality(pipeline: list, modality: str) -> Optional[list]:
 
 
 def _packer_without(packer: dict, modality: str) -> dict:
-    from fdkd_mm.utils.config_validation import packed_input_keys
+    from fdkd_mm.models.distillers.validation import packed_input_keys
     packed, _ = packed_input_keys([packer])
     arg = PACKERS[short_type(packer)]
     remaining = [key for key in packed if key != modality]

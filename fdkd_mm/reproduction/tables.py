@@ -1,12 +1,12 @@
 """Tables and a chart of collected runs: Markdown, CSV and a PNG bar chart.
 
 Numbers are as the metrics report them (mmseg's mIoU and mmpretrain's accuracy in %), like the
-paper's tables, which :mod:`fdkd_mm.paper_tables` holds; ``Δ`` is ours minus the paper's.
+paper's tables, which :mod:`fdkd_mm.reproduction.paper_tables` holds; ``Δ`` is ours minus the paper's.
 """
 import csv
 from typing import Optional
 
-from fdkd_mm.analysis.results import RunResult, SeedGroup, primary_metric
+from fdkd_mm.reproduction.results import RunResult, SeedGroup, primary_metric
 
 RUN_FIELDS = ('run', 'config', 'method', 'dataset', 'teacher', 'student', 'seed', 'metric',
               'last', 'last_step', 'best', 'best_step', 'evaluations')

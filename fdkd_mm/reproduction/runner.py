@@ -1,7 +1,7 @@
 """Reproduce a table of the paper: plan the runs, train and test them (resumably), tabulate.
 
-A table's cells (:mod:`fdkd_mm.paper_tables`; our unpaired comparison,
-:mod:`fdkd_mm.unpaired_tables`, as ``table='unpaired'``) need, per seed, one run of each cell's
+A table's cells (:mod:`fdkd_mm.reproduction.paper_tables`; our unpaired comparison,
+:mod:`fdkd_mm.reproduction.unpaired_tables`, as ``table='unpaired'``) need, per seed, one run of each cell's
 config; every distiller also needs its teacher (the cell's ``teacher_config``), trained first
 (once, with the first seed) and handed over under the cell's ``teacher_ckpt_option``
 (``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
@@ -23,10 +23,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fdkd_mm.paper_tables import CELLS, METRICS, PaperCell, cells
-from fdkd_mm.unpaired_tables import TABLE as UNPAIRED_TABLE
-from fdkd_mm.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
-from fdkd_mm.utils.last_checkpoint import read_last_checkpoint
+from mmengine.runner import find_latest_checkpoint
+
+from fdkd_mm.reproduction.paper_tables import CELLS, METRICS, PaperCell, cells
+from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
+from fdkd_mm.reproduction.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Run:
 
     def last_checkpoint(self) -> str:
         """The checkpoint MMEngine's ``last_checkpoint`` pointer names (the last epoch's)."""
-        path = read_last_checkpoint(self.work_dir)
+        path = find_latest_checkpoint(self.work_dir)
         if path is None:
             raise FileNotFoundError(f'{self.name}: no last_checkpoint in {self.work_dir}')
         return path
@@ -260,7 +261,7 @@ def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix
         if stage == 'train':
             # Imported where used, so this module's own imports stay light (though
             # ``import fdkd_mm`` loads the hooks anyway today).
-            from fdkd_mm.engine.hooks.atomic_checkpoint_hook import write_text_atomic
+            from fdkd_mm.checkpoint.atomic import write_text_atomic
             write_text_atomic(run.train_marker, 'ok\n')
     return RunOutcome(run, 'done')
 

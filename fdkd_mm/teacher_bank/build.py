@@ -38,9 +38,9 @@ from fdkd_mm.models.distillers.base import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
-from fdkd_mm.utils.checkpoint_meta import model_arch
-from fdkd_mm.utils.strict_loading import load_teacher_weights
-from fdkd_mm.utils.typed_args import check_bool, check_choice
+from fdkd_mm.checkpoint.metadata import model_arch
+from fdkd_mm.checkpoint.strict_loading import load_teacher_weights
+from fdkd_mm.config.typed_args import check_bool, check_choice
 
 SETTINGS_KEY = 'teacher_bank'
 LOADER_KEY = 'teacher_dataloader'

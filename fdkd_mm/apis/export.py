@@ -2,7 +2,7 @@
 
 :func:`export_student` writes ``<out>.pth`` (the student's state dict and a meta that
 ``torch.load(weights_only=True)`` reads, so loading needs neither fdkd_mm nor trust in pickles)
-and ``<out>.py`` (see :mod:`fdkd_mm.utils.student_config`). Both are written under temporary
+and ``<out>.py`` (see :mod:`fdkd_mm.apis.student_config`). Both are written under temporary
 names, verified (the weights load with ``weights_only=True`` and strictly into the model built
 from the written config), and only then renamed: a failed export leaves nothing behind.
 """
@@ -206,7 +206,7 @@ def export_student(checkpoint_path: str, out_path: str, config_path: Optional[st
     meta = dict(checkpoint.get('meta') or {})
     cfg = _load_config(config_path, meta, checkpoint_path)
 
-    from fdkd_mm.utils.student_config import deploy_config
+    from fdkd_mm.apis.student_config import deploy_config
     dataset_meta = dataset_meta_of(meta, cfg)
     deploy_cfg, kind = deploy_config(cfg, dataset_meta, role)
     meta.update(distiller_cfg=cfg.pretty_text, cfg=deploy_cfg.pretty_text,

@@ -3,8 +3,8 @@ run that reads its teacher from a cache; on the real configs of every dataset pa
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.utils.config_validation import packed_input_keys
-from fdkd_mm.utils.teacher_pipeline import (RandomTeacherTransformError, check_deterministic,
+from fdkd_mm.models.distillers.validation import packed_input_keys
+from fdkd_mm.datasets.pipeline_split.teacher import (RandomTeacherTransformError, check_deterministic,
                                             random_transforms, teacher_input_transforms,
                                             without_modality)
 

@@ -58,7 +58,7 @@ def model_arch(model_cfg: Optional[Mapping]) -> Optional[str]:
 
 def _train_modality(cfg: Any) -> Optional[str]:
     """The modality a unimodal model is trained on: what the train pipeline's packer packs."""
-    from .config_validation import packed_input_keys
+    from fdkd_mm.models.distillers.validation import packed_input_keys
     dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
     while isinstance(dataset, Mapping) and 'pipeline' not in dataset and \
             isinstance(dataset.get('dataset'), Mapping):  # RepeatDataset & co.
@@ -191,7 +191,7 @@ def check_teacher_checkpoint(checkpoint: Union[str, os.PathLike, Mapping],
     """
     name = 'the teacher checkpoint'
     if not isinstance(checkpoint, Mapping):
-        from .safe_checkpoint import load_checkpoint_file
+        from .safe_loading import load_checkpoint_file
         name = f'teacher checkpoint {os.fspath(checkpoint)}'
         checkpoint = load_checkpoint_file(checkpoint, map_location='cpu')
     if isinstance(expected_arch, Mapping):

@@ -5,8 +5,9 @@ from typing import Optional, Union
 
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.runner import find_latest_checkpoint
 
-from .last_checkpoint import last_checkpoint_pointer, read_last_checkpoint
+from fdkd_mm.engine.hooks.atomic_checkpoint_hook import last_checkpoint_pointer
 
 
 def load_run_config(config_path: str, launcher: str = 'none',
@@ -60,7 +61,7 @@ def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[st
         if not osp.isfile(resume):
             raise FileNotFoundError(f'--resume {resume}: no such checkpoint')
         return resume
-    path = read_last_checkpoint(work_dir)
+    path = find_latest_checkpoint(work_dir)
     if path is None:
         if resume == 'auto':
             print_log(f'--resume auto: {work_dir} has no last_checkpoint, so training starts '

@@ -17,7 +17,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Optional
 
-from fdkd_mm import paper_tables
+from fdkd_mm.reproduction import paper_tables
 
 #: Tried in order when no metric is named: mmseg IoUMetric, then mmpretrain Accuracy.
 DEFAULT_METRICS = ('mIoU', 'accuracy/top1', 'accuracy/top-1', 'accuracy')
@@ -25,7 +25,7 @@ DEFAULT_METRICS = ('mIoU', 'accuracy/top1', 'accuracy/top-1', 'accuracy')
 #: metric`).
 PAPER_METRICS = paper_tables.METRICS
 PAPER_DEFAULT_METRIC = paper_tables.DEFAULT_METRIC
-#: Our dataset types → the dataset keys of :mod:`fdkd_mm.paper_tables`.
+#: Our dataset types → the dataset keys of :mod:`fdkd_mm.reproduction.paper_tables`.
 DATASET_KEYS = {'NYUDepthV2Dataset': 'nyu', 'CremaDDataset': 'cremad', 'AVEDataset': 'ave',
                 'VGGSoundDataset': 'vggsound', 'CrisisMMDDataset': 'crisismmd'}
 _VAL_LINE = re.compile(r'(?:Epoch|Iter)\(val\)\s+\[(\d+)\](?:\[(\d+)/(\d+)\])?(.*)$')
@@ -197,7 +197,7 @@ def parse_config_name(name: str) -> Optional[dict]:
 
 def _from_content(cfg) -> dict:
     """Dataset and modalities read from the config itself (names outside the scheme)."""
-    from fdkd_mm.utils.config_validation import packed_input_keys
+    from fdkd_mm.models.distillers.validation import packed_input_keys
     loader = cfg.get('val_dataloader') or cfg.get('test_dataloader') or {}
     dataset = loader.get('dataset') or {}
     model = cfg.get('model') or {}

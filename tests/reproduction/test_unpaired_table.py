@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.analysis.reproduction import (CellResult, Launcher, cell_results, execute, plan_runs,
+from fdkd_mm.reproduction.runner import (CellResult, Launcher, cell_results, execute, plan_runs,
                                            results_markdown, run_options, seeds_markdown)
-from fdkd_mm.paper_tables import CELLS
-from fdkd_mm.unpaired_tables import METHODS, UNPAIRED_CELLS, UnpairedCell, unpaired_cells
+from fdkd_mm.reproduction.paper_tables import CELLS
+from fdkd_mm.reproduction.unpaired_tables import METHODS, UNPAIRED_CELLS, UnpairedCell, unpaired_cells
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from mmengine.config import Config
 
 from fdkd_mm.models.zoo import resolve_model_cfg
-from fdkd_mm.utils.student_pipeline import short_type, split_student_pipeline, unimodal_packer
+from fdkd_mm.datasets.pipeline_split.student import short_type, split_student_pipeline, unimodal_packer
 
 TOOLBOXES = ('mmseg', 'mmpretrain')
 #: The toolbox's own packing transform, visualizer and visualization hook.

@@ -14,8 +14,8 @@ from typing import Mapping, NamedTuple, Optional, Sequence, Union
 from mmengine.logging import MMLogger
 from torch import nn
 
-from .checkpoint_meta import check_teacher_checkpoint, describe_checkpoint, format_description
-from .safe_checkpoint import load_checkpoint_file
+from .metadata import check_teacher_checkpoint, describe_checkpoint, format_description
+from .safe_loading import load_checkpoint_file
 
 #: Keys shown per kind in the error message.
 SHOWN_KEYS = 3
@@ -108,7 +108,7 @@ def load_checkpoint_strict(model: nn.Module, filename: Union[str, os.PathLike],
         model: The model (unwrapped from DDP).
         filename: Local checkpoint path.
         logger: Its log files get the full key lists of a mismatch (the console does not).
-        model_description: The model's :func:`fdkd_mm.utils.checkpoint_meta.model_record`, to
+        model_description: The model's :func:`fdkd_mm.checkpoint.metadata.model_record`, to
             say in the error what the config builds.
         map_location: Same as :func:`torch.load`.
         revise_keys: ``(pattern, replacement)`` applied to the checkpoint's keys, as MMEngine's
@@ -176,7 +176,7 @@ def load_teacher_weights(teacher: nn.Module, path: str, expected_modality: Optio
     """Load a trained unimodal teacher's checkpoint into ``teacher``, checked and strict.
 
     Refused when the checkpoint's record says it was trained on another modality or network
-    (:func:`~fdkd_mm.utils.checkpoint_meta.check_teacher_checkpoint`), or when its keys do not
+    (:func:`~fdkd_mm.checkpoint.metadata.check_teacher_checkpoint`), or when its keys do not
     fit (:func:`load_state_dict_strict`, full key lists to the current logger's files). The
     caller checks that ``path`` exists, with its own message.
 

@@ -9,7 +9,7 @@ import statistics
 import cv2
 import pytest
 
-from fdkd_mm import paper_tables
+from fdkd_mm.reproduction import paper_tables
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KD_NYU = 'kd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu'  # a Table 3 cell: KD, RGB student
@@ -142,7 +142,7 @@ def test_lower_is_better_and_unknown_dirs(runs, tmp_path, capsys):
 
 
 def test_config_names_of_the_scheme_are_parsed_without_a_paper_cell():
-    from fdkd_mm.analysis.results import parse_config_name
+    from fdkd_mm.reproduction.results import parse_config_name
     assert parse_config_name('fdkd_dlv3p-r18-depth_pspnet-r18-rgb_nyu.py') == dict(
         method='fdkd', teacher='depth', student='rgb', dataset='nyu')
     assert parse_config_name('uni_r18-audio_cremad.py') == dict(

@@ -21,7 +21,7 @@ No number is reported for these cells (``reported`` is ``None``).
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from fdkd_mm.paper_tables import network
+from fdkd_mm.reproduction.paper_tables import network
 
 #: Key of the table in ``tools/reproduce.py --table``.
 TABLE = 'unpaired'

@@ -1,0 +1,1 @@
+"""Config handling shared by the tools: loading a run's config, typed config switches."""

@@ -1,0 +1,1 @@
+"""Splitting a multi-modal pipeline: the student's transforms alone, the teacher input's."""
