@@ -59,8 +59,8 @@ def tool(step: str, args: list[str], log: str) -> None:
 
 def main() -> None:
     args = parse_args()
-    from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
-                                               seeds_markdown)
+    from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs
+    from fdkd_mm.reproduction.tables import seeds_markdown
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
@@ -104,7 +104,7 @@ def main() -> None:
           f'depth teacher for Feat and FD-CMKD')
     print(seeds_markdown(results, NAMES, 'RGB student'))
     if len(args.seeds) > 1:
-        spread = statistics.fmean(r.std for r in results)
+        spread = statistics.fmean(r.std() for r in results)
         print(f'(mean seed std {spread:.2f}: differences of that size are noise)')
     print(f'\nexported FD-CMKD student as a plain mmseg model: mIoU {exported:.2f} '
           f'(through the distiller: {distilled:.2f})')

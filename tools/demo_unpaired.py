@@ -50,8 +50,8 @@ def main() -> None:
     args = parse_args()
     from mmengine.config import Config
 
-    from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
-                                               seeds_markdown)
+    from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs
+    from fdkd_mm.reproduction.tables import seeds_markdown
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.reproduction.unpaired_tables import METHODS
     from fdkd_mm.testing.overrides import nyu_config_cpu_overrides
@@ -103,7 +103,7 @@ def main() -> None:
           f'depth teacher trained on part A: {teacher.metric("mIoU"):.2f} mIoU')
     print(seeds_markdown(results, METHODS, 'RGB student on part B'))
     if len(args.seeds) > 1:
-        spread = statistics.fmean(r.std for r in results)
+        spread = statistics.fmean(r.std() for r in results)
         print(f'(mean seed std {spread:.2f}: differences of that size are noise)')
     print('\nteacher bank: ' + (summary[-1] if summary else f'see {log}'))
     print(f'total {time.time() - started:.0f} s; runs and logs in {work_dir}')

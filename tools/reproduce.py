@@ -26,7 +26,8 @@ from typing import Optional
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute,  # noqa: E402
-                                           plan_runs, results_markdown, write_results)
+                                         plan_runs, write_results)
+from fdkd_mm.reproduction.tables import summary_markdown  # noqa: E402
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
 
 
@@ -95,7 +96,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     outcomes = execute(runs, launcher, options_for)
     results = cell_results(runs, outcomes)
     written = write_results(results, osp.join(args.work_root, 'results'))
-    print(results_markdown(results))
+    print(summary_markdown(results))
     print('wrote ' + ', '.join(written))
     failed = [o for o in outcomes if o.status != 'done']
     for outcome in failed:

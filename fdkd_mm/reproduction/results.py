@@ -13,7 +13,6 @@ import hashlib
 import json
 import os.path as osp
 import re
-import statistics
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -280,52 +279,3 @@ def collect_run(work_dir: str, root: str,
     metrics = {m: summarize_metric(records, m, m in lower_is_better)
                for m in metric_keys(records)}
     return RunResult(identify_run(work_dir, root), metrics)
-
-
-# ------------------------------------------------------------------------------ seeds
-@dataclass
-class SeedGroup:
-    """Runs of one experiment (the same config but for the seed) that differ in their seed.
-
-    Attributes:
-        runs: The runs, in input order.
-        mean: Metric → mean of the runs' last values.
-        std: Metric → sample standard deviation (``None`` for a single run).
-    """
-    runs: list
-    mean: dict
-    std: dict
-
-    @property
-    def info(self) -> RunInfo:
-        return self.runs[0].info
-
-    @property
-    def seeds(self) -> list:
-        return [run.info.seed for run in self.runs]
-
-    @property
-    def name(self) -> str:
-        """The runs' common path (``kd/x`` for ``kd/x/seed0``, ``kd/x/seed1``)."""
-        paths = [run.info.path for run in self.runs]
-        common = osp.commonpath(paths) if len(paths) > 1 else paths[0]
-        return common or osp.splitext(self.info.config)[0]
-
-
-def group_seeds(results: list[RunResult]) -> list[SeedGroup]:
-    """Aggregate the runs of each experiment over seeds: mean ± std of ``last``.
-
-    A metric's statistics use the runs that logged it.
-    """
-    groups: dict = {}
-    for result in results:
-        groups.setdefault(result.info.experiment, []).append(result)
-    out = []
-    for runs in groups.values():
-        mean, std = {}, {}
-        for metric in dict.fromkeys(m for run in runs for m in run.metrics):
-            values = [run.metrics[metric].last for run in runs if metric in run.metrics]
-            mean[metric] = statistics.fmean(values)
-            std[metric] = statistics.stdev(values) if len(values) > 1 else None
-        out.append(SeedGroup(runs, mean, std))
-    return out

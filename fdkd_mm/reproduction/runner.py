@@ -16,17 +16,19 @@ others go on; a distiller whose teacher failed is skipped with that reason.
 import json
 import os
 import os.path as osp
-import statistics
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 from mmengine.runner import find_latest_checkpoint
 
+from fdkd_mm.checkpoint.atomic import write_text_atomic
 from fdkd_mm.reproduction.paper_tables import CELLS, METRICS, PaperCell, cells
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
+from fdkd_mm.reproduction.tables import (SeedSummary, plot_summaries, summary_markdown,
+                                          write_summary_csv)
 from fdkd_mm.reproduction.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
 
 
@@ -259,131 +261,57 @@ def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix
             log(f'{prefix}: {stage} FAILED (exit {result.returncode}), see {log_file}')
             return RunOutcome(run, 'failed', f'{stage} exited {result.returncode}; {log_file}')
         if stage == 'train':
-            # Imported where used, so this module's own imports stay light (though
-            # ``import fdkd_mm`` loads the hooks anyway today).
-            from fdkd_mm.checkpoint.atomic import write_text_atomic
             write_text_atomic(run.train_marker, 'ok\n')
     return RunOutcome(run, 'done')
 
 
-@dataclass
-class CellResult:
-    """A cell's numbers over its seeds."""
-    cell: PaperCell
-    values: list[float]
-    status: str  # 'ok', or why values are missing
+def cell_results(runs: Sequence[Run], outcomes: Sequence[RunOutcome]) -> list[SeedSummary]:
+    """One summary per table cell of the runs, its metric read from each seed's test.
 
-    @property
-    def mean(self) -> Optional[float]:
-        return statistics.fmean(self.values) if self.values else None
+    Args:
+        runs: The planned runs.
+        outcomes: What :func:`execute` returned for them.
 
-    @property
-    def std(self) -> Optional[float]:
-        return statistics.stdev(self.values) if len(self.values) > 1 else None
-
-    @property
-    def difference(self) -> Optional[float]:
-        if self.mean is None or self.cell.reported is None:
-            return None
-        return self.mean - self.cell.reported
-
-
-def cell_results(runs: Sequence[Run], outcomes: Sequence[RunOutcome]) -> list[CellResult]:
-    """One result per cell of the runs, the metric read from each seed's test."""
+    Returns:
+        The cells' summaries, in plan order; a cell whose runs did not all finish says why in
+        its ``status``.
+    """
     status = {id(o.run): o for o in outcomes}
-    by_cell: dict[PaperCell, CellResult] = {}
+    by_cell: dict[PaperCell, SeedSummary] = {}
     for run in runs:
         for cell in run.cells:
-            result = by_cell.setdefault(cell, CellResult(cell, [], 'ok'))
+            metric = METRICS[cell.dataset]
+            summary = by_cell.get(cell)
+            if summary is None:
+                summary = by_cell[cell] = SeedSummary(
+                    name=osp.splitext(osp.basename(run.config))[0], method=cell.method,
+                    dataset=cell.dataset, teacher=cell.teacher, student=cell.student,
+                    config=osp.basename(run.config), table=cell.table, paper_metric=metric,
+                    paper=cell.reported, values={metric: []})
             outcome = status[id(run)]
+            summary.seeds.append(run.seed)
             if outcome.status == 'done':
                 # mmseg's IoUMetric and mmpretrain's Accuracy both report percentages.
-                result.values.append(run.metric(METRICS[cell.dataset]))
+                summary.values[metric].append(run.metric(metric))
             else:
-                result.status = f'seed {run.seed}: {outcome.status} ({outcome.message})'
+                summary.status = f'seed {run.seed}: {outcome.status} ({outcome.message})'
     return list(by_cell.values())
 
 
-def _fmt(value: Optional[float], signed: bool = False) -> str:
-    if value is None:
-        return '-'
-    return f'{value:+.2f}' if signed else f'{value:.2f}'
-
-
-def results_markdown(results: Sequence[CellResult]) -> str:
-    """One row per cell: ours (mean ± std over seeds), the paper's, the difference."""
-    lines = ['| table | method | dataset | teacher → student | seeds | ours | paper '
-             '| ours − paper | status |', '|---|---|---|---|---|---|---|---|---|']
-    for r in results:
-        ours = _fmt(r.mean) + (f' ± {r.std:.2f}' if r.std is not None else '')
-        direction = f'{r.cell.teacher} → {r.cell.student}' if r.cell.teacher else r.cell.student
-        lines.append(f'| {r.cell.table} | {r.cell.method} | {r.cell.dataset} | {direction} | '
-                     f'{len(r.values)} | {ours} | {_fmt(r.cell.reported)} | '
-                     f'{_fmt(r.difference, signed=True)} | {r.status} |')
-    return '\n'.join(lines) + '\n'
-
-
-def seeds_markdown(results: Sequence[CellResult], names: Mapping[str, str],
-                   header: str = 'method', metric: str = 'mIoU') -> str:
-    """One row per cell, named by its method: the metric of every seed, mean ± std.
+def write_results(summaries: Sequence[SeedSummary], out_prefix: str) -> list[str]:
+    """``<prefix>.md``, ``<prefix>.csv`` and, when some cell has a number, ``<prefix>.png``.
 
     Args:
-        results: The cells' results (:func:`cell_results`).
-        names: A row name for each cell's method key.
-        header: The first column's title.
-        metric: The metric's name, for the second column's title.
+        summaries: From :func:`cell_results`.
+        out_prefix: Path without suffix.
 
     Returns:
-        A markdown table (a run's status where it has no value).
+        The files written.
     """
-    lines = [f'| {header} | {metric} per seed | mean ± std |', '|---|---|---|']
-    for result in results:
-        values = ', '.join(f'{v:.2f}' for v in result.values) or result.status
-        spread = f' ± {result.std:.2f}' if result.std is not None else ''
-        mean = f'{result.mean:.2f}{spread}' if result.mean is not None else '-'
-        lines.append(f'| {names[result.cell.method]} | {values} | {mean} |')
-    return '\n'.join(lines)
-
-
-def write_results(results: Sequence[CellResult], out_prefix: str) -> list[str]:
-    """``<prefix>.md``, ``<prefix>.csv`` and ``<prefix>.png`` (ours vs the paper per cell)."""
-    import csv
     os.makedirs(osp.dirname(osp.abspath(out_prefix)), exist_ok=True)
-    written = []
-    with open(f'{out_prefix}.md', 'w') as f:
-        f.write(results_markdown(results))
-    written.append(f'{out_prefix}.md')
-    with open(f'{out_prefix}.csv', 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['table', 'method', 'dataset', 'teacher', 'student', 'seeds', 'values',
-                         'mean', 'std', 'paper', 'difference', 'status'])
-        for r in results:
-            writer.writerow([r.cell.table, r.cell.method, r.cell.dataset,
-                             r.cell.teacher or '', r.cell.student, len(r.values),
-                             ' '.join(f'{v:.4f}' for v in r.values), _fmt(r.mean), _fmt(r.std),
-                             _fmt(r.cell.reported), _fmt(r.difference, signed=True), r.status])
-    written.append(f'{out_prefix}.csv')
-    written.append(plot_results(results, f'{out_prefix}.png'))
+    write_text_atomic(f'{out_prefix}.md', summary_markdown(summaries) + '\n')
+    write_summary_csv(f'{out_prefix}.csv', summaries)
+    written = [f'{out_prefix}.md', f'{out_prefix}.csv']
+    if any(s.mean() is not None for s in summaries):
+        written.append(plot_summaries(f'{out_prefix}.png', summaries))
     return written
-
-
-def plot_results(results: Sequence[CellResult], path: str) -> str:
-    """Grouped bars: ours (with the seed std as error bars) beside the paper's number."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    labels = [f'{r.cell.method}\n{r.cell.dataset} {r.cell.student}' for r in results]
-    positions = range(len(results))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(results) + 2), 4.0))
-    ours = [r.mean if r.mean is not None else 0.0 for r in results]
-    errors = [r.std or 0.0 for r in results]
-    paper = [r.cell.reported if r.cell.reported is not None else 0.0 for r in results]
-    ax.bar([p - 0.2 for p in positions], ours, width=0.4, yerr=errors, label='ours', capsize=3)
-    ax.bar([p + 0.2 for p in positions], paper, width=0.4, label='paper')
-    ax.set_xticks(list(positions), labels, fontsize=7)
-    ax.set_ylabel('top-1 % / mIoU %')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path

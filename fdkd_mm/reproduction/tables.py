@@ -1,43 +1,178 @@
-"""Tables and a chart of collected runs: Markdown, CSV and a PNG bar chart.
+"""One tabulation of experiments over seeds beside the paper: Markdown, CSV and a PNG chart.
 
-Numbers are as the metrics report them (mmseg's mIoU and mmpretrain's accuracy in %), like the
-paper's tables, which :mod:`fdkd_mm.reproduction.paper_tables` holds; ``Δ`` is ours minus the paper's.
+Both producers of results build :class:`SeedSummary` rows: the reproduction runner from the
+runs it planned (:func:`fdkd_mm.reproduction.runner.cell_results`) and ``collect_results.py``
+from the work dirs it finds (:func:`summarize_runs`); the writers here serve both. Numbers are as the metrics report them (mmseg's mIoU and mmpretrain's accuracy
+in %), like the paper's tables (:mod:`fdkd_mm.reproduction.paper_tables`); ``Δ`` is ours minus
+the paper's.
 """
 import csv
-from typing import Optional
+import os.path as osp
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Optional, Union
 
-from fdkd_mm.reproduction.results import RunResult, SeedGroup, primary_metric
+from fdkd_mm.reproduction.results import RunResult, primary_metric
 
 RUN_FIELDS = ('run', 'config', 'method', 'dataset', 'teacher', 'student', 'seed', 'metric',
               'last', 'last_step', 'best', 'best_step', 'evaluations')
-GROUP_FIELDS = ('experiment', 'config', 'method', 'dataset', 'teacher', 'student', 'seeds',
-                'metric', 'mean', 'std', 'paper', 'delta')
+SUMMARY_FIELDS = ('experiment', 'config', 'table', 'method', 'dataset', 'teacher', 'student',
+                  'seeds', 'metric', 'values', 'mean', 'std', 'paper', 'delta', 'status')
 
 
-def _metrics_of(items) -> list[str]:
-    """Metrics of runs or groups, the primary ones (mIoU, accuracy) first."""
+@dataclass
+class SeedSummary:
+    """One experiment (a config run with several seeds) beside the paper's number.
+
+    Attributes:
+        name: Row name: the runs' common work-dir path, or the config's name.
+        method: Method key (``'kd'``, ``'fdkd'``, ``'uni'``, ...).
+        dataset: Dataset key, ``None`` if unknown.
+        teacher: The teacher's modality (``None`` for a unimodal model).
+        student: The student's (or unimodal model's) modality.
+        seeds: The seed of every run, in order.
+        values: Metric → the value of each run that reported it.
+        config: Basename of the config.
+        table: The paper table the row reproduces (``None`` outside one).
+        paper_metric: The metric the paper reports for the dataset.
+        paper: The paper's number, ``None`` where there is none.
+        status: ``'ok'``, or why values are missing.
+    """
+    name: str
+    method: str
+    dataset: Optional[str]
+    teacher: Optional[str]
+    student: Optional[str]
+    seeds: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    config: str = ''
+    table: Optional[Union[int, str]] = None
+    paper_metric: Optional[str] = None
+    paper: Optional[float] = None
+    status: str = 'ok'
+
+    @property
+    def direction(self) -> str:
+        """``'depth→rgb'`` for a distiller, the modality for a unimodal model."""
+        return f'{self.teacher}→{self.student}' if self.teacher else (self.student or '?')
+
+    def _metric(self, metric: Optional[str]) -> Optional[str]:
+        return self.paper_metric if metric is None else metric
+
+    def mean(self, metric: Optional[str] = None) -> Optional[float]:
+        """Mean over the seeds of ``metric`` (default: the paper's metric)."""
+        values = self.values.get(self._metric(metric))
+        return statistics.fmean(values) if values else None
+
+    def std(self, metric: Optional[str] = None) -> Optional[float]:
+        """Sample standard deviation over the seeds (``None`` below two values)."""
+        values = self.values.get(self._metric(metric)) or []
+        return statistics.stdev(values) if len(values) > 1 else None
+
+    def paper_for(self, metric: str) -> Optional[float]:
+        """The paper's number where ``metric`` is the one the paper reports."""
+        return self.paper if metric == self.paper_metric else None
+
+    def delta(self, metric: Optional[str] = None) -> Optional[float]:
+        """Ours minus the paper's number, ``None`` when either is missing."""
+        metric = self._metric(metric)
+        mean, paper = self.mean(metric), self.paper_for(metric)
+        return None if mean is None or paper is None else mean - paper
+
+
+def summarize_runs(results: Sequence[RunResult]) -> list[SeedSummary]:
+    """Group collected runs into experiments (the same config but for the seed) and summarise
+    each over its seeds, the last validation value of every metric.
+
+    Args:
+        results: Collected runs (:func:`~fdkd_mm.reproduction.results.collect_run`).
+
+    Returns:
+        One summary per experiment, in the order the experiments first appear.
+    """
+    groups: dict = {}
+    for result in results:
+        groups.setdefault(result.info.experiment, []).append(result)
+    summaries = []
+    for runs in groups.values():
+        info = runs[0].info
+        paths = [run.info.path for run in runs]
+        common = osp.commonpath(paths) if len(paths) > 1 else paths[0]
+        values = {metric: [run.metrics[metric].last for run in runs if metric in run.metrics]
+                  for metric in dict.fromkeys(m for run in runs for m in run.metrics)}
+        summaries.append(SeedSummary(
+            name=common or osp.splitext(info.config)[0], method=info.method,
+            dataset=info.dataset, teacher=info.teacher, student=info.student,
+            seeds=[run.info.seed for run in runs], values=values, config=info.config,
+            table=next((cell.table for cell in info.cells), None),
+            paper_metric=info.paper_metric, paper=info.reported))
+    return summaries
+
+
+def _fmt(value: Optional[float], digits: int = 2, signed: bool = False) -> str:
+    if value is None:
+        return ''
+    return f'{value:+.{digits}f}' if signed else f'{value:.{digits}f}'
+
+
+def _mean_std(summary: SeedSummary, metric: Optional[str] = None) -> str:
+    mean, std = summary.mean(metric), summary.std(metric)
+    if mean is None:
+        return ''
+    return f'{mean:.2f}' + ('' if std is None else f' ± {std:.2f}')
+
+
+def _metrics_of(items: Sequence[Union[RunResult, SeedSummary]]) -> list[str]:
+    """Metrics of runs or summaries, the primary ones (mIoU, accuracy) first."""
     keys = list(dict.fromkeys(m for item in items
                               for m in (item.metrics if isinstance(item, RunResult)
-                                        else item.mean)))
+                                        else item.values)))
     first = [m for m in keys if m == primary_metric([m])]
     return first + [m for m in keys if m not in first]
 
 
-def _fmt(value: Optional[float], digits: int = 2) -> str:
-    return '' if value is None else f'{value:.{digits}f}'
+def summary_markdown(summaries: Sequence[SeedSummary]) -> str:
+    """One row per experiment: its seeds, ``mean ± std`` per metric, the paper's number, Δ.
+
+    A ``status`` column is added when some row's runs did not all finish.
+    """
+    metrics = _metrics_of(summaries)
+    with_status = any(s.status != 'ok' for s in summaries)
+    columns = ['experiment', 'method', 'dataset', 'teacher→student', 'seeds', *metrics,
+               'paper', 'Δ'] + (['status'] if with_status else [])
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
+    for s in summaries:
+        seeds = ', '.join('?' if seed is None else str(seed) for seed in s.seeds)
+        row = [s.name, s.method, s.dataset or '?', s.direction, seeds,
+               *(_mean_std(s, m) for m in metrics), _fmt(s.paper, 1),
+               _fmt(s.delta(), signed=True)] + ([s.status] if with_status else [])
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines)
 
 
-def _paper(group: SeedGroup, metric: str) -> Optional[float]:
-    info = group.info
-    return info.reported if metric == info.paper_metric else None
+def seeds_markdown(summaries: Sequence[SeedSummary], names: Mapping[str, str],
+                   header: str = 'method', metric: str = 'mIoU') -> str:
+    """One row per experiment, named by its method: the paper's metric of every seed and
+    mean ± std (the demos' table).
+
+    Args:
+        summaries: The experiments' summaries.
+        names: A row name for each method key.
+        header: The first column's title.
+        metric: The metric's name, for the second column's title.
+
+    Returns:
+        A markdown table (a run's status where it has no value).
+    """
+    lines = [f'| {header} | {metric} per seed | mean ± std |', '|---|---|---|']
+    for s in summaries:
+        values = ', '.join(f'{v:.2f}' for v in s.values.get(s.paper_metric, [])) or s.status
+        lines.append(f'| {names[s.method]} | {values} | {_mean_std(s) or "-"} |')
+    return '\n'.join(lines)
 
 
-def _delta(ours: Optional[float], paper: Optional[float]) -> Optional[float]:
-    """Ours minus the paper's number, ``None`` when either is missing."""
-    return None if paper is None or ours is None else ours - paper
-
-
-def runs_markdown(results: list[RunResult]) -> str:
+def runs_markdown(results: Sequence[RunResult]) -> str:
     """One row per run: its identity, then ``last (best@step)`` per metric."""
     metrics = _metrics_of(results)
     lines = ['| run | method | dataset | teacher→student | seed | '
@@ -56,39 +191,15 @@ def runs_markdown(results: list[RunResult]) -> str:
     return '\n'.join(lines)
 
 
-def groups_markdown(groups: list[SeedGroup]) -> str:
-    """One row per experiment: seeds, ``mean ± std`` of the last values, the paper's number."""
-    metrics = _metrics_of(groups)
-    lines = ['| experiment | method | dataset | teacher→student | seeds | '
-             + ' | '.join(metrics) + ' | paper | Δ |',
-             '|' + '---|' * (7 + len(metrics))]
-    for group in groups:
-        info = group.info
-        cells = []
-        for metric in metrics:
-            mean, std = group.mean.get(metric), group.std.get(metric)
-            cells.append('' if mean is None else
-                         f'{mean:.2f}' + ('' if std is None else f' ± {std:.2f}'))
-        paper = _paper(group, info.paper_metric)
-        ours = group.mean.get(info.paper_metric)
-        delta = _delta(ours, paper)
-        seeds = ', '.join('?' if s is None else str(s) for s in group.seeds)
-        lines.append(f'| {group.name} | {info.method} | '
-                     f'{info.dataset or "?"} | {info.direction} | {seeds} | '
-                     + ' | '.join(cells)
-                     + f' | {_fmt(paper, 1)} | {"" if delta is None else f"{delta:+.2f}"} |')
-    return '\n'.join(lines)
-
-
-def markdown_report(results: list[RunResult], groups: list[SeedGroup]) -> str:
+def markdown_report(results: Sequence[RunResult], summaries: Sequence[SeedSummary]) -> str:
     """Both tables with headings, as ``collect_results.py`` writes them."""
     return ('## Seeds aggregated (mean ± std of the last validation; paper: the reported '
-            'number of the matching table cell)\n\n' + groups_markdown(groups)
+            'number of the matching table cell)\n\n' + summary_markdown(summaries)
             + '\n\n## Runs (last validation; best and its step for reference only)\n\n'
             + runs_markdown(results) + '\n')
 
 
-def write_runs_csv(path: str, results: list[RunResult]) -> None:
+def write_runs_csv(path: str, results: Sequence[RunResult]) -> None:
     """Long format: one row per run and metric."""
     with open(path, 'w', newline='') as f:
         writer = csv.DictWriter(f, RUN_FIELDS)
@@ -103,35 +214,40 @@ def write_runs_csv(path: str, results: list[RunResult]) -> None:
                                      best_step=s.best_step, evaluations=s.evaluations))
 
 
-def write_groups_csv(path: str, groups: list[SeedGroup]) -> None:
-    """One row per experiment and metric, with the paper's number where a cell matches."""
+def write_summary_csv(path: str, summaries: Sequence[SeedSummary]) -> None:
+    """One row per experiment and metric (one with empty values for an experiment without
+    any), with the paper's number where a cell matches."""
     with open(path, 'w', newline='') as f:
-        writer = csv.DictWriter(f, GROUP_FIELDS)
+        writer = csv.DictWriter(f, SUMMARY_FIELDS)
         writer.writeheader()
-        for group in groups:
-            info = group.info
-            for metric, mean in group.mean.items():
-                paper = _paper(group, metric)
+        for s in summaries:
+            for metric in list(s.values) or [s.paper_metric]:
                 writer.writerow(dict(
-                    experiment=group.name, config=info.config, method=info.method,
-                    dataset=info.dataset, teacher=info.teacher, student=info.student,
-                    seeds=' '.join('' if s is None else str(s) for s in group.seeds),
-                    metric=metric, mean=mean, std=group.std.get(metric), paper=paper,
-                    delta=_delta(mean, paper)))
+                    experiment=s.name, config=s.config, table=s.table, method=s.method,
+                    dataset=s.dataset, teacher=s.teacher, student=s.student,
+                    seeds=' '.join('' if seed is None else str(seed) for seed in s.seeds),
+                    metric=metric,
+                    values=' '.join(f'{v:.4f}' for v in s.values.get(metric, [])),
+                    mean=s.mean(metric), std=s.std(metric), paper=s.paper_for(metric),
+                    delta=s.delta(metric), status=s.status))
 
 
-def plot_groups(path: str, groups: list[SeedGroup]) -> None:
+def plot_summaries(path: str, summaries: Sequence[SeedSummary]) -> str:
     """Bar chart of each experiment's primary metric (mean, std as error bar), one panel per
-    dataset, the paper's number as a black tick on the bar where a cell matches."""
+    dataset, the paper's number as a black tick on the bar where a cell matches.
+
+    Returns:
+        ``path``.
+    """
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
     panels: dict = {}
-    for group in groups:
-        metric = primary_metric(list(group.mean))
+    for s in summaries:
+        metric = primary_metric([m for m, values in s.values.items() if values])
         if metric is not None:
-            panels.setdefault((group.info.dataset or '?', metric), []).append(group)
+            panels.setdefault((s.dataset or '?', metric), []).append(s)
     if not panels:
         raise ValueError('no run has a primary metric (mIoU or accuracy/top1) to plot')
     figure, axes = plt.subplots(1, len(panels), squeeze=False,
@@ -139,21 +255,22 @@ def plot_groups(path: str, groups: list[SeedGroup]) -> None:
                                          * len(panels), 4.5))
     for axis, ((dataset, metric), members) in zip(axes[0], panels.items()):
         x = list(range(len(members)))
-        axis.bar(x, [g.mean[metric] for g in members],
-                 yerr=[g.std[metric] or 0.0 for g in members], capsize=4, color='tab:blue',
+        axis.bar(x, [s.mean(metric) for s in members],
+                 yerr=[s.std(metric) or 0.0 for s in members], capsize=4, color='tab:blue',
                  label='ours (mean ± std over seeds)')
-        papers = [(i, _paper(g, metric)) for i, g in enumerate(members)]
+        papers = [(i, s.paper_for(metric)) for i, s in enumerate(members)]
         papers = [(i, p) for i, p in papers if p is not None]
         if papers:
             axis.scatter([i for i, _ in papers], [p for _, p in papers], marker='_', s=600,
                          color='black', linewidths=2, label='paper', zorder=3)
         axis.set_xticks(x)
         # The experiment's path names the bar: two baselines may share a config name.
-        axis.set_xticklabels([g.name.replace('/', '/\n') + f'\n({g.info.direction})'
-                              for g in members], fontsize=7)
+        axis.set_xticklabels([s.name.replace('/', '/\n') + f'\n({s.direction})'
+                              for s in members], fontsize=7)
         axis.set_title(dataset)
         axis.set_ylabel(metric)
         axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+    return path

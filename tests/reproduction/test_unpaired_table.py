@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.reproduction.runner import (CellResult, Launcher, cell_results, execute, plan_runs,
-                                           results_markdown, run_options, seeds_markdown)
+from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs, run_options
+from fdkd_mm.reproduction.tables import SeedSummary, seeds_markdown, summary_markdown
 from fdkd_mm.reproduction.paper_tables import CELLS
 from fdkd_mm.reproduction.unpaired_tables import METHODS, UNPAIRED_CELLS, UnpairedCell, unpaired_cells
 
@@ -112,12 +112,12 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
         Path(run.metrics_file).write_text(json.dumps({'accuracy/top1': 50.0 + index}))
     outcomes = execute(runs, Launcher(), lambda run: [], log=lambda line: None)
     assert {o.status for o in outcomes} == {'done'}
-    results = {r.cell.method: r for r in cell_results(runs, outcomes)}
+    results = {r.method: r for r in cell_results(runs, outcomes)}
     assert list(results) == list(METHODS)
-    assert results['ufd'].values == [57.0, 58.0]  # runs 7 and 8: ufd seeds 0 and 1
-    markdown = results_markdown(list(results.values()))
-    assert '| unpaired | ufd | cremad | audio → visual | 2 | 57.50 ± 0.71 | - | - | ok |' \
-        in markdown
+    assert results['ufd'].values == {'accuracy/top1': [57.0, 58.0]}  # runs 7, 8: seeds 0, 1
+    markdown = summary_markdown(list(results.values()))
+    assert ('| ufd_r18-audio_r18-visual_cremad | ufd | cremad | audio→visual | 0, 1 | '
+            '57.50 ± 0.71 |  |  |') in markdown
     with pytest.raises(ValueError, match=r"no cell of table unpaired .* methods: \['fdkd-partb'"):
         plan_runs('unpaired', ['cremad'], ['kd'], [0], str(tmp_path))
     with pytest.raises(ValueError, match="no cell of table 3"):
@@ -135,7 +135,10 @@ def test_the_papers_plans_are_unchanged(tmp_path):
 
 def test_the_demos_table_lists_every_seed_with_mean_and_sample_std():
     alone, heads = unpaired_cells('nyu', ['uni-partb', 'heads-partb'])[:2]
-    results = [CellResult(alone, [20.0, 24.0], 'ok'), CellResult(heads, [], 'failed (exit 1)')]
+    results = [SeedSummary('a', alone.method, 'nyu', None, 'rgb', [0, 1],
+                           {'top-1': [20.0, 24.0]}, paper_metric='top-1'),
+               SeedSummary('h', heads.method, 'nyu', None, 'rgb', [0, 1], {'top-1': []},
+                           paper_metric='top-1', status='failed (exit 1)')]
     assert seeds_markdown(results, METHODS, 'RGB student', 'top-1').splitlines() == [
         '| RGB student | top-1 per seed | mean ± std |', '|---|---|---|',
         '| student alone (part B) | 20.00, 24.00 | 22.00 ± 2.83 |',  # sample std: sqrt(8)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute, plan_runs,
-                                           results_markdown)
+from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs
+from fdkd_mm.reproduction.tables import summary_markdown
 from fdkd_mm.testing import write_synthetic_cremad
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,8 +77,8 @@ def test_table_reproduced_end_to_end_and_resumed_after_a_kill(tmp_path):
     # The killed teacher resumed from its first epoch instead of starting over.
     assert 'resumed epoch: 1' in (teacher / 'train.log').read_text()
     rows = list(csv.DictReader((work / 'results.csv').open()))
-    assert {(r['method'], r['student'], r['seeds'], r['paper']) for r in rows} == {
-        ('kd', 'visual', '2', '62.60'), ('fdkd', 'visual', '2', '71.00')}
+    assert {(r['table'], r['method'], r['student'], r['seeds'], r['paper']) for r in rows} == {
+        ('2', 'kd', 'visual', '0 1', '62.6'), ('2', 'fdkd', 'visual', '0 1', '71.0')}
     for row in rows:
         values = [float(v) for v in row['values'].split()]
         # Each seed's value is the test top-1 of its own run's last-epoch checkpoint.
@@ -87,10 +87,11 @@ def test_table_reproduced_end_to_end_and_resumed_after_a_kill(tmp_path):
             'accuracy/top1'] for seed in (0, 1)]
         assert values == pytest.approx(expected, abs=1e-4)
         assert float(row['mean']) == pytest.approx(sum(expected) / 2, abs=0.006)
-        assert float(row['difference']) == pytest.approx(float(row['mean']) - float(row['paper']),
-                                                         abs=0.011)
+        assert float(row['mean']) == pytest.approx(sum(values) / 2)
+        assert float(row['delta']) == pytest.approx(float(row['mean']) - float(row['paper']))
     assert (work / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
-    assert '| 2 | fdkd | cremad | audio → visual | 2 |' in (work / 'results.md').read_text()
+    assert ('| fdkd_r18-audio_r18-visual_cremad | fdkd | cremad | audio→visual | 0, 1 |'
+            in (work / 'results.md').read_text())
 
     again = subprocess.run(command, cwd=REPO, env=env(), capture_output=True, text=True,
                            timeout=300)
@@ -119,9 +120,9 @@ def test_a_failed_run_is_reported_and_its_students_skipped(tmp_path):
     assert 'train exited 3' in outcomes[0].message
     assert any('FAILED (exit 3)' in line for line in lines)
     (result,) = cell_results(runs, outcomes)
-    assert result.values == [] and 'skipped' in result.status
-    assert '| 2 | kd | cremad | audio → visual | 0 | - | 62.60 | - | seed 0: skipped' in \
-        results_markdown([result])
+    assert result.values == {'accuracy/top1': []} and 'skipped' in result.status
+    assert ('| kd_r18-audio_r18-visual_cremad | kd | cremad | audio→visual | 0 |  | 62.6 |  | '
+            'seed 0: skipped') in summary_markdown([result])
 
 
 def test_plan_trains_each_teacher_once_before_its_students(tmp_path):

@@ -29,9 +29,9 @@ from typing import Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from fdkd_mm.reproduction.tables import (markdown_report, plot_groups,  # noqa: E402
-                                            write_groups_csv, write_runs_csv)
-from fdkd_mm.reproduction.results import collect_run, group_seeds  # noqa: E402
+from fdkd_mm.reproduction.results import collect_run  # noqa: E402
+from fdkd_mm.reproduction.tables import (markdown_report, plot_summaries,  # noqa: E402
+                                         summarize_runs, write_runs_csv, write_summary_csv)
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -68,8 +68,8 @@ def main(argv: Optional[list[str]] = None) -> str:
         print(f'no validation results in {work_dir}', file=sys.stderr)
     if not results:
         raise SystemExit('none of the work dirs holds validation results')
-    groups = group_seeds(results)
-    report = markdown_report(results, groups)
+    summaries = summarize_runs(results)
+    report = markdown_report(results, summaries)
     print(report)
     if args.out:
         stem = args.out[:-3] if args.out.endswith('.md') else args.out
@@ -77,8 +77,8 @@ def main(argv: Optional[list[str]] = None) -> str:
         with open(f'{stem}.md', 'w') as f:
             f.write(report)
         write_runs_csv(f'{stem}.csv', results)
-        write_groups_csv(f'{stem}_seeds.csv', groups)
-        plot_groups(f'{stem}.png', groups)
+        write_summary_csv(f'{stem}_seeds.csv', summaries)
+        plot_summaries(f'{stem}.png', summaries)
         print(f'wrote {stem}.md, {stem}.csv, {stem}_seeds.csv and {stem}.png')
     return report
 
