@@ -135,62 +135,38 @@ def tool_runs(tmp_path_factory) -> dict:
     return dict(root=root, **{name: (code, text) for name, text, code in sections})
 
 
-def refused_checkpoint(root: Path, name: str) -> str:
-    return f'refused to load checkpoint {root / name}.pth: it holds posix.system'
+def expected_refusals(root: Path) -> dict:
+    """Per run, a pattern of the refusal its output must show (each names the file)."""
+    def checkpoint(name: str) -> str:
+        return re.escape(f'refused to load checkpoint {root / name}.pth: it holds posix.system')
+
+    return {
+        'resume': 'UnsafeCheckpointError: ' + checkpoint('resume'),
+        'test': 'error: ' + checkpoint('test'),
+        'cache': 'UnsafeCheckpointError: ' + checkpoint('cache'),
+        'bank': 'UnsafeCheckpointError: ' + checkpoint('bank'),
+        'export': 'UnsafeCheckpointError: ' + checkpoint('export'),
+        'export_legacy': 'UnsafeCheckpointError: ' + checkpoint('export_legacy'),
+        'export_text': re.escape(f'ValueError: {root / "export_text.pth"} stores its config '
+                                 'only as text') + '.*Pass the distiller config with --config',
+        'export_data': re.escape(f'UnsafeConfigError: refused the config stored in '
+                                 f'{root / "export_data.pth"}: model.student.type='
+                                 "'subprocess.call' is not registered in any registry"),
+        'check_data': r'Audio-1004-SE/\w+\.pkl: unsafe pickle, not read \(refused to read '
+                      r'\S+\.pkl: the pickle names posix\.system',
+        'train': r"BadSampleError: AVE sample '\w+' is unusable: \S+\.pkl: unsafe pickle, "
+                 r'not read \(refused to read \S+\.pkl: the pickle names posix\.system',
+    }
 
 
-# (run, the file the message must name, what it must say)
-REFUSALS = {
-    'resume': ('resume.pth', 'UnsafeCheckpointError: {checkpoint}'),
-    'test': ('test.pth', 'error: {checkpoint}'),
-    'cache': ('cache.pth', 'UnsafeCheckpointError: {checkpoint}'),
-    'bank': ('bank.pth', 'UnsafeCheckpointError: {checkpoint}'),
-    'export': ('export.pth', 'UnsafeCheckpointError: {checkpoint}'),
-    'export_legacy': ('export_legacy.pth', 'UnsafeCheckpointError: {checkpoint}'),
-}
-
-
-@pytest.mark.parametrize('name', sorted(REFUSALS))
-def test_crafted_checkpoints_are_refused_by_every_tool(tool_runs, name):
+@pytest.mark.parametrize('name', ['resume', 'test', 'cache', 'bank', 'export', 'export_legacy',
+                                  'export_text', 'export_data', 'check_data', 'train'])
+def test_every_tool_refuses_its_crafted_file(tool_runs, name):
     code, output = tool_runs[name]
-    filename, expected = REFUSALS[name]
-    assert code != '0', output[-3000:]
-    assert expected.format(checkpoint=refused_checkpoint(tool_runs['root'],
-                                                         filename[:-4])) in output, \
-        output[-3000:]
+    assert code == '1', output[-3000:]
+    assert re.search(expected_refusals(tool_runs['root'])[name], output), output[-3000:]
     assert not (tool_runs['root'] / f'marker_{name}').exists()
 
 
-def test_export_never_executes_a_config_text_from_a_checkpoint(tool_runs):
-    code, output = tool_runs['export_text']
-    assert code != '0'
-    assert (f'ValueError: {tool_runs["root"] / "export_text.pth"} stores its config only as '
-            'text') in output, output[-3000:]
-    assert 'Pass the distiller config with --config' in output
-    assert not (tool_runs['root'] / 'marker_export_text').exists()
-
-
-def test_export_refuses_stored_config_data_naming_unregistered_types(tool_runs):
-    code, output = tool_runs['export_data']
-    assert code != '0'
-    assert (f'UnsafeConfigError: refused the config stored in '
-            f'{tool_runs["root"] / "export_data.pth"}: model.student.type=\'subprocess.call\' '
-            'is not registered in any registry') in output, output[-3000:]
-    assert not (tool_runs['root'] / 'marker_export_data').exists()
-
-
-def test_check_data_reports_a_spectrogram_pickle_carrying_code(tool_runs):
-    code, output = tool_runs['check_data']
-    assert code == '1', output[-3000:]
-    assert re.search(r'Audio-1004-SE/\w+\.pkl: unsafe pickle, not read \(refused to read '
-                     r'\S+\.pkl: the pickle names posix\.system', output), output[-3000:]
-    assert not (tool_runs['root'] / 'marker_check_data').exists()
-
-
-def test_training_stops_at_a_spectrogram_pickle_carrying_code(tool_runs):
-    code, output = tool_runs['train']
-    assert code == '1', output[-3000:]
-    assert re.search(r"BadSampleError: AVE sample '\w+' is unusable: \S+\.pkl: unsafe pickle, "
-                     r'not read', output), output[-3000:]
-    assert not (tool_runs['root'] / 'marker_train').exists()
-    assert 'Iter(train) [1/2]' not in output  # it stopped at the first batch
+def test_training_stops_before_its_first_step(tool_runs):
+    assert 'Iter(train) [1/2]' not in tool_runs['train'][1]
