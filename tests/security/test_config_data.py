@@ -6,6 +6,7 @@ the stored ``type='subprocess.call'`` is built and creates its marker
 text-only checkpoint, the text's payload runs.
 """
 import re
+import sys
 import types
 from pathlib import Path
 
@@ -13,10 +14,13 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
+from mmengine.runner import Runner
 
 from fdkd_mm.checkpoint.config_data import (CONFIG_DATA_KEY, UnsafeConfigError,
                                             check_registered, config_from_meta, config_to_data)
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.engine.hooks import CheckpointMetaHook
+from fdkd_mm.testing import write_synthetic_cremad
 from payloads import REPO, code_config_text, command_config
 
 #: One config of each method and data family: the data form must rebuild each exactly.
@@ -110,3 +114,18 @@ def test_the_meta_hook_logs_once_when_the_config_is_not_data(monkeypatch):
     assert len(logged) == 1
     assert 'store no config data (config entry optimizer.type is a type' in logged[0]
     assert '--config' in logged[0]
+
+
+def test_a_real_training_checkpoint_carries_its_config_as_data(tmp_path):
+    """A 1-iteration run of a real config: its checkpoint's data rebuilds the run's config."""
+    sys.path.insert(0, str(REPO / 'tests' / 'configs'))
+    from tiny_runs import tiny_config
+    write_synthetic_cremad(str(tmp_path / 'cremad'), clips_per_class=(1, 1))
+    cfg = tiny_config('configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',
+                      dict(CremaDDataset=str(tmp_path / 'cremad')), '', tmp_path / 'work')
+    cfg.train_cfg.max_iters = 1
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=1)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    meta = load_checkpoint_file(tmp_path / 'work' / 'iter_1.pth')['meta']
+    assert config_from_meta(meta, 'iter_1.pth', '').to_dict() == runner.cfg.to_dict()
