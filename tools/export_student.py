@@ -22,8 +22,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='distiller checkpoint (.pth)')
     parser.add_argument('out', help='student checkpoint to write (.pth; its config goes '
                         'beside it as .py)')
-    parser.add_argument('--config', help='distiller config (default: the one stored in the '
-                        'checkpoint by MMEngine)')
+    parser.add_argument('--config', help='distiller config (default: the config the '
+                        'checkpoint stores as data, meta["cfg_dict"]; a checkpoint holding it '
+                        'only as text needs --config, text is never executed)')
     parser.add_argument('--prefix', default='student.',
                         help='state-dict prefix of the network to export: student. (default) '
                         'or teacher. for a jointly trained teacher (DML, C2KD)')

@@ -5,6 +5,10 @@
 and ``<out>.py`` (see :mod:`fdkd_mm.apis.student_config`). Both are written under temporary
 names, verified (the weights load with ``weights_only=True`` and strictly into the model built
 from the written config), and only then renamed: a failed export leaves nothing behind.
+
+The distiller checkpoint is read as any checkpoint is (``load_checkpoint_file``: no code from
+the file runs), and its config, without ``--config``, from the data the checkpoint stores
+(``meta['cfg_dict']``, see :mod:`fdkd_mm.checkpoint.config_data`), never from its text.
 """
 import os
 import os.path as osp
@@ -16,6 +20,9 @@ from typing import Any, Optional
 import numpy as np
 import torch
 from mmengine.config import Config
+
+from fdkd_mm.checkpoint.config_data import CONFIG_DATA_KEY, config_from_meta, config_to_data
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 
 def student_state_dict(state_dict: dict, prefix: str = 'student.') -> OrderedDict:
@@ -141,10 +148,8 @@ def _check_paths(checkpoint_path: str, out_path: str, config_path: Optional[str]
 def _load_config(config_path: Optional[str], meta: dict, checkpoint_path: str) -> Config:
     if config_path is not None:
         return Config.fromfile(config_path)
-    if meta.get('cfg'):
-        return Config.fromstring(meta['cfg'], file_format='.py')
-    raise ValueError(f'{checkpoint_path} holds no config (meta["cfg"]); pass the distiller '
-                     'config (--config)')
+    return config_from_meta(meta, checkpoint_path, 'Pass the distiller config with --config '
+                            '(config_path=...).')
 
 
 def verify_export(checkpoint_path: str, config_path: str, kind: str) -> int:
@@ -176,16 +181,19 @@ def export_student(checkpoint_path: str, out_path: str, config_path: Optional[st
     """Write the student of a distiller checkpoint with its deploy config, verified.
 
     The meta (epoch, iteration, dataset meta, ...) is kept in plain types, with the deploy
-    config's text as ``meta['cfg']`` (MMEngine's inferencers read it when no config is
-    given) and the distiller's as ``meta['distiller_cfg']``; optimizer and scheduler states
-    are dropped since they refer to the distiller's parameters.
+    config as data in ``meta['cfg_dict']`` (what :class:`~fdkd_mm.apis.StudentInferencer`
+    reads when given no config) and as text in ``meta['cfg']`` (for humans), and the
+    distiller's config text as ``meta['distiller_cfg']``; optimizer and scheduler states are
+    dropped since they refer to the distiller's parameters.
 
     Args:
-        checkpoint_path: Distiller checkpoint saved by MMEngine's ``CheckpointHook`` (a
-            trusted file: it is unpickled fully).
+        checkpoint_path: Distiller checkpoint saved by MMEngine's ``CheckpointHook``; read with
+            the safe loader (objects other than MMEngine's are refused, never unpickled).
         out_path: Where to write the student's weights (``.pth``); the config goes beside it
             with ``.py``.
-        config_path: The distiller's config; defaults to the one stored in the checkpoint.
+        config_path: The distiller's config; defaults to the one the checkpoint stores as data
+            (``meta['cfg_dict']``, written by ``CheckpointMetaHook``). A checkpoint that holds
+            its config only as text needs ``config_path``: text is never executed.
         prefix: Prefix of the exported network's entries in the distiller's state dict:
             ``'student.'``, or ``'teacher.'`` for a jointly trained teacher (DML, C2KD).
 
@@ -195,13 +203,16 @@ def export_student(checkpoint_path: str, out_path: str, config_path: Optional[st
     Raises:
         ValueError: The output would overwrite the input checkpoint or config, does not end
             with ``.pth``, the prefix names neither network, or no config is available.
+        UnsafeCheckpointError: The checkpoint holds objects outside MMEngine's types.
+        UnsafeConfigError: The stored config names unregistered types or scopes.
+        TypeError: The config is not plain data (names the entry).
         KeyError: No state-dict entry starts with ``prefix``.
         RuntimeError: The weights do not load strictly into the config's model (nothing is
             written then).
     """
     role = role_of(prefix)
     cfg_out = _check_paths(checkpoint_path, out_path, config_path)
-    checkpoint = torch.load(checkpoint_path, map_location='cpu', weights_only=False)
+    checkpoint = load_checkpoint_file(checkpoint_path, map_location='cpu')
     state_dict = student_state_dict(checkpoint.get('state_dict', checkpoint), prefix)
     meta = dict(checkpoint.get('meta') or {})
     cfg = _load_config(config_path, meta, checkpoint_path)
@@ -209,8 +220,8 @@ def export_student(checkpoint_path: str, out_path: str, config_path: Optional[st
     from fdkd_mm.apis.student_config import deploy_config
     dataset_meta = dataset_meta_of(meta, cfg)
     deploy_cfg, kind = deploy_config(cfg, dataset_meta, role)
-    meta.update(distiller_cfg=cfg.pretty_text, cfg=deploy_cfg.pretty_text,
-                dataset_meta=dataset_meta)
+    meta.update({'distiller_cfg': cfg.pretty_text, 'cfg': deploy_cfg.pretty_text,
+                 CONFIG_DATA_KEY: config_to_data(deploy_cfg), 'dataset_meta': dataset_meta})
     exported = dict(meta=plain_meta(meta), state_dict=state_dict)
 
     directory = osp.dirname(osp.abspath(out_path))

@@ -23,6 +23,8 @@ from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 from mmengine.registry import init_default_scope
 
+from fdkd_mm.checkpoint.config_data import config_from_meta
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.datasets.pipeline_split.student import LABEL_LOADERS, short_type
 
 #: What one input is, per data-info key of the student's loader.
@@ -45,8 +47,9 @@ class StudentInferencer(BaseInferencer):
     (H, W) int64 array of class indices) and ``classes`` (segmentation).
 
     Args:
-        model: The exported config (path or ``Config``); ``None`` reads the config stored in
-            the exported checkpoint's meta.
+        model: The exported config (path or ``Config``); ``None`` reads the config the
+            exported checkpoint stores as data (``meta['cfg_dict']``, checked to name only
+            registered types; its text is never executed).
         weights: The exported checkpoint.
         device: Device to run on (default: CUDA if available).
         show_progress: Show a progress bar over the inputs.
@@ -66,10 +69,9 @@ class StudentInferencer(BaseInferencer):
         if model is None:
             if weights is None:
                 raise ValueError('give the exported config or checkpoint (or both)')
-            meta = torch.load(weights, map_location='cpu', weights_only=True).get('meta', {})
-            if 'cfg' not in meta:
-                raise ValueError(f'{weights} stores no config; pass the exported config')
-            cfg = Config.fromstring(meta['cfg'], file_format='.py')
+            meta = load_checkpoint_file(weights, map_location='cpu').get('meta') or {}
+            cfg = config_from_meta(meta, weights, 'Pass the exported config written beside '
+                                   "it: StudentInferencer('<student>.py', weights).")
         else:
             cfg = Config.fromfile(model) if isinstance(model, str) else copy.deepcopy(model)
         if not cfg.get('deploy'):

@@ -3,8 +3,8 @@
 MMEngine 0.10.7 calls ``torch.load`` without ``weights_only``; since torch 2.6 that means the
 safe unpickler, which refuses MMEngine's own checkpoints: their message hub pickles
 ``HistoryBuffer`` objects, numpy arrays and scalars, and the buffers' statistics methods as
-``getattr(HistoryBuffer, 'mean')``. Unpickling everything (``weights_only=False``) would accept
-those, and any payload a file carries with them.
+``getattr(HistoryBuffer, 'mean')``. Unpickling everything (torch's unrestricted mode) would
+accept those, and any payload a file carries with them.
 
 Here the safe unpickler is given exactly the extra types MMEngine writes, for the duration of
 one load (``torch.serialization.safe_globals``): the torch-wide allow-list is left as it was.
@@ -24,11 +24,13 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 import torch
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from .array_pickle import UnsafePickleError, numpy_array_globals
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+
+class UnsafeCheckpointError(UnsafePickleError):
     """A checkpoint holds objects outside what MMEngine writes; it was not unpickled."""
 
 
@@ -62,13 +64,8 @@ def history_buffer_method(owner: type, name: str) -> Callable:
 
 def _numpy_globals() -> list:
     """numpy arrays, scalars and dtypes, under numpy 2's and numpy 1's module names."""
-    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
     dtype_classes = [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDGU']
-    entries = [np.ndarray, np.dtype, *dtype_classes]
-    for function in (multiarray._reconstruct, multiarray.scalar):
-        entries += [function, (function, f'numpy.core.multiarray.{function.__name__}'),
-                    (function, f'numpy._core.multiarray.{function.__name__}')]
-    return entries
+    return dtype_classes + [(found, name) for name, found in numpy_array_globals().items()]
 
 
 def mmengine_checkpoint_globals() -> list:
@@ -133,9 +130,8 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
         raise UnsafeCheckpointError(
             f'refused to load checkpoint {filename}: it holds {refused}, which '
             'is not among the types MMEngine checkpoints contain. Unpickling it could run code '
-            'carried by the file, so it was not loaded. If you trust the file, extract its '
-            "weights once with torch.load(path, weights_only=False)['state_dict'] and save "
-            'those.') from None
+            'carried by the file, so it was not loaded. If you trust the file and its author, '
+            'save its state_dict alone (torch.save of a dict of tensors) and load that.') from None
     except _BROKEN_FILE as error:  # zip / pickle structure broken: truncated, or no checkpoint
         raise _corrupt(filename, error) from error
     except RuntimeError as error:
@@ -159,10 +155,34 @@ def _corrupt(filename: str, error: Exception) -> CorruptCheckpointError:
         f'({type(error).__name__}: {detail})')
 
 
+#: Logged at the first checkpoint MMEngine's ``CheckpointLoader`` loads from a local file.
+LOADER_NOTICE = ('fdkd_mm: local checkpoints load with torch.load(weights_only=True), MMEngine\'s '
+                 'own types allowed (import fdkd_mm replaced MMEngine\'s local-file loader for '
+                 'the whole process); files holding other objects are refused')
+_announced = False
+
+
+def load_from_safe_local(filename: Union[str, os.PathLike],
+                         map_location: Optional[Union[str, Callable]] = None) -> dict:
+    """:func:`load_checkpoint_file`, as MMEngine's local-file loader; the first call logs it.
+
+    ``import fdkd_mm`` swaps MMEngine's local-file loader for every library in the process
+    (in the safe direction). The first load logs :data:`LOADER_NOTICE`, so a refusal met in
+    another library's code can be traced to fdkd_mm; MMEngine itself logs each load as
+    "Loads checkpoint by safe_local backend" (from this function's name).
+    """
+    global _announced
+    if not _announced:
+        _announced = True
+        print_log(LOADER_NOTICE, logger='current')
+    return load_checkpoint_file(filename, map_location)
+
+
 def register_checkpoint_loader() -> None:
     """Make MMEngine's ``CheckpointLoader`` load local files with :func:`load_checkpoint_file`.
 
     The empty prefix is MMEngine's scheme for local paths (it matches when no URL scheme does),
-    used by ``load_checkpoint``, ``Runner.load_checkpoint`` / ``resume`` and ``init_cfg``.
+    used by ``load_checkpoint``, ``Runner.load_checkpoint`` / ``resume`` and ``init_cfg``. The
+    first load in the process logs :data:`LOADER_NOTICE`.
     """
-    CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file, force=True)
+    CheckpointLoader.register_scheme(prefixes='', loader=load_from_safe_local, force=True)

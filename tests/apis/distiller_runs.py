@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.runner.checkpoint import save_checkpoint
 
+from fdkd_mm.checkpoint.config_data import config_to_data
 from fdkd_mm.registry import DATASETS, MODELS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +42,8 @@ def write_distiller(directory: Path, dataset_base: str, model: dict, cfg_options
                     dataset_meta: dict, seed: int = 0) -> DistillerRun:
     """Config = a real dataset base + ``model``; weights moved away from any fresh init.
 
-    The checkpoint's meta carries the config, as MMEngine's Runner writes it.
+    The checkpoint's meta carries the config as MMEngine's Runner writes it (text) and as
+    ``CheckpointMetaHook`` does (data, which the export reads).
 
     Running statistics are perturbed too, so a student that silently kept its own
     initialisation (or lost its BN buffers) predicts differently.
@@ -60,10 +62,11 @@ def write_distiller(directory: Path, dataset_base: str, model: dict, cfg_options
                 tensor.add_(torch.rand_like(tensor) * 0.2)
     distiller.eval()
     checkpoint = directory / 'distiller.pth'
-    # The meta MMEngine's Runner writes: the config text, the training set's metainfo.
+    # The meta of a training checkpoint: the config text and the training set's metainfo
+    # (MMEngine's Runner), the config as data (CheckpointMetaHook).
     save_checkpoint(dict(state_dict=distiller.state_dict(),
-                         meta=dict(cfg=cfg.pretty_text, dataset_meta=dataset_meta, epoch=3,
-                                   iter=30)),
+                         meta=dict(cfg=cfg.pretty_text, cfg_dict=config_to_data(cfg),
+                                   dataset_meta=dataset_meta, epoch=3, iter=30)),
                     str(checkpoint))
     return DistillerRun(Config.fromfile(str(config)), config, checkpoint, distiller)
 

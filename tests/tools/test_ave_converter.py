@@ -6,7 +6,6 @@ files. Videos are 3 s at 10 fps, so the documented rule (middle frame of every s
 source frames 5, 15 and 25.
 """
 import os
-import pickle
 import shutil
 
 import numpy as np
@@ -47,8 +46,8 @@ def test_frames_wavs_spectrograms_and_split_files(converted):
             tone = tone_frequency(CATEGORIES.index(category))
             assert rate == 16000 and abs(len(samples) / rate - SECONDS) < 0.06
             assert abs(dominant_frequency(samples, rate) - tone) < 2
-            with open(out / 'Audio-1004-SE' / f'{video}.pkl', 'rb') as f:
-                spec = pickle.load(f)
+            # .npy: an array without pickled objects, readable with allow_pickle=False.
+            spec = np.load(out / 'Audio-1004-SE' / f'{video}.npy', allow_pickle=False)
             assert spec.dtype == np.float32 and spec.shape == (257, 1004)
             assert abs(spec.mean()) < 1e-4 and abs(spec.std() - 1) < 1e-4  # standardised
             # Bin k is k * 22050 / 512 Hz: the tone's row is the loudest at every time.
@@ -97,20 +96,19 @@ def test_killed_after_the_wav_resumes_with_the_spectrogram(tmp_path, capsys):
                            seconds=SECONDS, fps=FPS)
     first = splits['train'][0][0]
     argv = [str(raw), str(out), '--no-progress']
-    killed = run_killed('ave', argv, kill_at=3)  # frames, wav, then the pickle of video 1
+    killed = run_killed('ave', argv, kill_at=3)  # frames, wav, then the .npy of video 1
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert (out / 'AudioWAV' / f'{first}.wav').is_file()
-    assert not (out / 'Audio-1004-SE' / f'{first}.pkl').exists()
-    assert any(name.startswith(f'.{first}.pkl.tmp-')
+    assert not (out / 'Audio-1004-SE' / f'{first}.npy').exists()
+    assert any(name.startswith(f'.{first}.npy.tmp-')
                for name in os.listdir(out / 'Audio-1004-SE'))
     before = snapshot(out)
     assert ave.main(argv) == 0
-    assert '4 clips: 4 converted' in capsys.readouterr().out  # video 1: its pickle only
+    assert '4 clips: 4 converted' in capsys.readouterr().out  # video 1: its .npy only
     after = snapshot(out)
     assert after[f'AudioWAV/{first}.wav'] == before[f'AudioWAV/{first}.wav']
     assert not [name for name in os.listdir(out / 'Audio-1004-SE') if '.tmp-' in name]
-    with open(out / 'Audio-1004-SE' / f'{first}.pkl', 'rb') as f:
-        assert pickle.load(f).shape == (257, 1004)
+    assert np.load(out / 'Audio-1004-SE' / f'{first}.npy').shape == (257, 1004)
     assert ave.main(argv) == 0
     assert '4 clips: 0 converted, 4 already complete' in capsys.readouterr().out
     assert snapshot(out) == after
@@ -126,10 +124,9 @@ def test_verify_counts_and_names_a_bad_spectrogram(converted, tmp_path, capsys):
                   'test: 1 clips in 1 classes', 'AVE: layout OK'):
         assert split in printed
     video = converted['splits']['val'][0][0]
-    with open(out / 'Audio-1004-SE' / f'{video}.pkl', 'wb') as f:
-        pickle.dump(np.zeros((257, 1000), np.float32), f)
+    np.save(out / 'Audio-1004-SE' / f'{video}.npy', np.zeros((257, 1000), np.float32))
     assert ave.main(argv) == 1
-    assert f'{video}.pkl: spectrogram of shape (257, 1000), expected (257, 1004)' in \
+    assert f'{video}.npy: spectrogram of shape (257, 1000), expected (257, 1004)' in \
         capsys.readouterr().out
 
 
@@ -140,6 +137,9 @@ def test_output_builds_the_config_dataset_and_trains(converted, tmp_path):
     init_default_scope('fdkd_mm')
     cfg = Config.fromfile(str(REPO / 'configs/_base_/datasets/ave_av.py'))
     dataset = DATASETS.build(dict(cfg.train_dataloader.dataset, data_root=str(converted['out'])))
+    # The config names no suffix: the dataset takes the converter's .npy files.
+    assert [dataset.get_data_info(i)['audio_path'][-4:] for i in range(len(dataset))] == \
+        ['.npy'] * 2
     sample = dataset[0]
     assert tuple(sample['inputs']['audio'].shape) == (1, 257, 1024)
     assert tuple(sample['inputs']['visual'].shape) == (3, 1, 224, 224)

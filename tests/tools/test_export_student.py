@@ -1,5 +1,4 @@
 """tools/export_student.py: strict, verified, atomic export of a student and its config."""
-import datetime
 import os
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
 
+from fdkd_mm.checkpoint.config_data import config_to_data
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
 from fdkd_mm.apis.export import export_student
@@ -41,10 +42,9 @@ def write_run(tmp_path: Path, model: dict, meta: dict = None) -> tuple:
 
 def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
         seg_distiller_cfg, seg_batch, tmp_path):
-    # numpy values, a path and an object torch's safe loader refuses, in the meta.
+    # numpy values in the meta (MMEngine checkpoints hold some): plain types after export.
     distiller, config, ckpt = write_run(tmp_path, seg_distiller_cfg, dict(
-        scale=np.float64(0.5), shape=np.arange(3), origin=Path('runs/a'),
-        day=datetime.date(2025, 1, 2)))
+        scale=np.float64(0.5), shape=np.arange(3)))
     out = tmp_path / 'export' / 'student.pth'
     result = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'export_student.py'), str(ckpt), str(out),
@@ -57,10 +57,11 @@ def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
     exported = torch.load(out, map_location='cpu', weights_only=True)
     assert exported['meta']['iter'] == 7 and exported['meta']['note'] == 'kept'
     assert exported['meta']['scale'] == 0.5 and exported['meta']['shape'] == [0, 1, 2]
-    assert exported['meta']['origin'] == 'runs/a'
-    assert exported['meta']['day'] == 'datetime.date(2025, 1, 2)'
     assert exported['meta']['dataset_meta'] == dict(classes=CLASSES, palette=PALETTE)
-    assert Config.fromstring(exported['meta']['cfg'], '.py').default_scope == 'mmseg'
+    # The deploy config as data (what StudentInferencer reads) and as text, for humans.
+    deployed = Config.fromfile(str(out.with_suffix('.py')))
+    assert Config(exported['meta']['cfg_dict']).to_dict() == deployed.to_dict()
+    assert deployed.default_scope == 'mmseg' and 'default_scope' in exported['meta']['cfg']
     assert 'CrossModalDistiller' in exported['meta']['distiller_cfg']
     assert not any(k.startswith(('teacher.', 'student.')) for k in exported['state_dict'])
 
@@ -105,13 +106,21 @@ def test_failed_verification_leaves_nothing_behind(seg_distiller_cfg, tmp_path):
     assert (out_dir / 'student.pth').read_bytes() == b'previous export'
 
 
-def test_config_defaults_to_the_one_stored_in_the_checkpoint(seg_distiller_cfg, tmp_path):
+def test_config_defaults_to_the_data_stored_in_the_checkpoint(seg_distiller_cfg, tmp_path):
     _, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
-    checkpoint = torch.load(ckpt, weights_only=False)
-    checkpoint['meta']['cfg'] = config.read_text()  # what MMEngine's Runner stores
+    checkpoint = load_checkpoint_file(ckpt)
+    # What MMEngine's Runner (text) and CheckpointMetaHook (data) store.
+    checkpoint['meta'].update(cfg=config.read_text(),
+                              cfg_dict=config_to_data(Config.fromfile(str(config))))
     torch.save(checkpoint, ckpt)
     result = export_student(str(ckpt), str(tmp_path / 'out' / 'rgb.pth'))
     assert (result.kind, result.config) == ('mmseg', str(tmp_path / 'out' / 'rgb.py'))
+    # Text only (a checkpoint from before configs were stored as data): never executed.
+    del checkpoint['meta']['cfg_dict']
+    torch.save(checkpoint, ckpt)
+    with pytest.raises(ValueError, match=r'only as text .*Pass the distiller config with '
+                                         '--config'):
+        export_student(str(ckpt), str(tmp_path / 'out' / 'rgb.pth'))
     torch.save(dict(state_dict=checkpoint['state_dict'], meta={}), ckpt)
     with pytest.raises(ValueError, match='holds no config'):
         export_student(str(ckpt), str(tmp_path / 'out' / 'rgb.pth'))

@@ -13,12 +13,14 @@ replaced by ones without the failed videos):
 * ``AudioWAV/<VideoID>.wav`` -- the audio track, 16 kHz mono 16-bit, as OGM-GE's
   ``ffmpeg -ac 1 -ar 16000 -acodec pcm_s16le`` (usable with ``audio_suffix='.wav'`` and
   ``data_prefix=dict(audio='AudioWAV')``);
-* ``Audio-1004-SE/<VideoID>.pkl`` -- the spectrogram the configs read, made from that wav as
-  OGM-GE's ``obtain_audio_spectrogram.py`` makes the public pickles: load at 22,050 Hz (librosa's
-  default rate; resampled here with ``scipy.signal.resample_poly``), tile the waveform to
-  160,000 samples, clip to [-1, 1], ``scipy.signal.spectrogram(x, 22050, nperseg=512,
-  noverlap=353)`` (Tukey(0.25) window, hop 159, power spectral density), ``log(S + 1e-7)``,
-  standardise by the clip's mean and std (+1e-9): a float32 array of shape (257, 1004);
+* ``Audio-1004-SE/<VideoID>.npy`` -- the spectrogram the configs read (``AVEDataset`` takes a
+  clip's ``.npy`` before its ``.pkl``; ``.npy`` holds no pickled objects, so reading it runs no
+  code from the file), made from that wav as OGM-GE's ``obtain_audio_spectrogram.py`` makes the
+  public pickles: load at 22,050 Hz (librosa's default rate; resampled here with
+  ``scipy.signal.resample_poly``), tile the waveform to 160,000 samples, clip to [-1, 1],
+  ``scipy.signal.spectrogram(x, 22050, nperseg=512, noverlap=353)`` (Tukey(0.25) window, hop
+  159, power spectral density), ``log(S + 1e-7)``, standardise by the clip's mean and std
+  (+1e-9): a float32 array of shape (257, 1004);
 * ``trainSet.txt`` / ``valSet.txt`` / ``testSet.txt`` -- the split files, without the rows of
   videos that failed.
 
@@ -42,7 +44,7 @@ from scipy.io import wavfile
 from fdkd_mm.datasets.audio_visual.ave import AVE_SPLIT_FILES, read_ave_split
 from fdkd_mm.datasets.audio_visual.file_checks import audio_file_problems, frame_dir_problems
 from fdkd_mm.datasets.conversion.media import audio_track, frames_per_second
-from fdkd_mm.datasets.conversion.outputs import write_frames, write_pickle, write_wav
+from fdkd_mm.datasets.conversion.outputs import write_frames, write_npy, write_wav
 from fdkd_mm.datasets.conversion.runner import (CONVERTED, SKIPPED, ClipResult,
                                                 add_common_arguments, run_conversion)
 from fdkd_mm.datasets.conversion.verify import verify_layout
@@ -97,7 +99,7 @@ def convert_video(settings: Settings, video_id: str) -> ClipResult:
     video = settings.video_dir / f'{video_id}.mp4'
     frame_dir = settings.out_root / FRAMES / video_id
     wav = settings.out_root / WAVS / f'{video_id}.wav'
-    pickle_path = settings.out_root / SPECS / f'{video_id}.pkl'
+    spec_path = settings.out_root / SPECS / f'{video_id}.npy'
     status = SKIPPED
     if not frame_dir.is_dir():
         write_frames(frame_dir, frames_per_second(str(video), FRAME_OFFSET),
@@ -108,10 +110,10 @@ def convert_video(settings: Settings, video_id: str) -> ClipResult:
         samples = audio_track(str(video), WAV_RATE)
         write_wav(wav, samples, WAV_RATE)
         status = CONVERTED
-    if not pickle_path.is_file():
+    if not spec_path.is_file():
         if samples is None:  # the wav of an earlier, interrupted run
             _, samples = wavfile.read(wav)
-        write_pickle(pickle_path, spectrogram(samples, WAV_RATE))
+        write_npy(spec_path, spectrogram(samples, WAV_RATE))
         status = CONVERTED
     return ClipResult(video_id, status)
 
@@ -153,7 +155,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line (``argv`` without the program name; ``None``: ``sys.argv``)."""
     parser = argparse.ArgumentParser(
         description='Convert AVE (AVE/*.mp4 + split files) to 1-fps frames, 16 kHz wavs and '
-                    '(257, 1004) spectrogram pickles.')
+                    '(257, 1004) spectrograms (.npy).')
     parser.add_argument('raw_root', type=Path, help='the AVE_Dataset folder of the download')
     parser.add_argument('out_root', type=Path, help='output root, e.g. data/AVE_Dataset')
     parser.add_argument('--video-dir', type=Path,

@@ -7,11 +7,14 @@ On-disk layout (the one of the public OGM-GE / PMR / C2KD loaders; ``data_root``
       trainSet.txt / valSet.txt / testSet.txt   # rows 'Category&VideoID&Quality&Start&End',
                                                 # e.g. 'Church bell&RUhOCu3LNXM&good&0&10'
       Audio-1004-SE/<VideoID>.pkl               # precomputed spectrogram (257, 1004), float
+                                                # (.npy as tools/dataset_converters/ave.py writes)
       Image-01-FPS-SE/<VideoID>/*.jpg           # frames at 1 fps, frame_00001.jpg ...
 
-The audio is either the public precomputed spectrogram (``audio_suffix='.pkl'``, the default,
-or ``'.npy'``) or a wav per video (``audio_suffix='.wav'`` with ``data_prefix=dict(audio=...)``
-pointing at the wav folder), which the pipeline turns into a spectrogram itself.
+The audio is either the precomputed spectrogram (by default a clip's ``.npy``, as the converter
+writes, else its public ``.pkl``; ``audio_suffix`` fixes one), or a wav per video
+(``audio_suffix='.wav'`` with ``data_prefix=dict(audio=...)`` pointing at the wav folder), which
+the pipeline turns into a spectrogram itself. ``.pkl`` files are read by a restricted unpickler
+that builds numpy arrays only (``fdkd_mm.LoadSpectrogram``): a pickle carrying code is refused.
 
 The public ``Audio-1004-SE`` pickles were made by OGM-GE's ``obtain_audio_spectrogram.py``:
 librosa-load at 22,050 Hz, tile to 160,000 samples, clip to [-1, 1],
@@ -28,6 +31,8 @@ same class in every split. (The public loaders number the classes in order of fi
 in ``testSet.txt``; pass ``metainfo=dict(classes=...)`` to reproduce any other order.) A video
 listed twice in a split file is kept once (its first row), as in C2KD's loader.
 """
+import os.path as osp
+
 from fdkd_mm.registry import DATASETS
 from .base import AudioVisualDataset, ClipRow, malformed
 
@@ -42,7 +47,8 @@ class AVEDataset(AudioVisualDataset):
         ann_file: ``'trainSet.txt'``, ``'valSet.txt'`` or ``'testSet.txt'``.
         data_root: The ``AVE_Dataset`` folder.
         data_prefix: Defaults to ``dict(audio='Audio-1004-SE', visual='Image-01-FPS-SE')``.
-        audio_suffix: ``'.pkl'`` (default), ``'.npy'`` or ``'.wav'``.
+        audio_suffix: ``'.pkl'``, ``'.npy'`` or ``'.wav'``; by default a clip's ``.npy`` when
+            it exists, else its ``.pkl``.
         class_files: Split files defining the class list; defaults to all three.
         **kwargs: See :class:`~fdkd_mm.datasets.audio_visual.base.AudioVisualDataset`.
     """
@@ -52,7 +58,15 @@ class AVEDataset(AudioVisualDataset):
     BAD_SAMPLE_NAME = 'AVE'
 
     def __init__(self, ann_file: str, class_files=AVE_SPLIT_FILES, **kwargs) -> None:
+        self.npy_first = kwargs.get('audio_suffix') is None
         super().__init__(ann_file=ann_file, class_files=class_files, **kwargs)
+
+    def audio_name(self, clip_id: str) -> str:
+        """``<clip>.npy`` if it exists and no suffix was given, else ``<clip><audio_suffix>``."""
+        npy = clip_id + '.npy'
+        if self.npy_first and osp.isfile(osp.join(self.data_prefix['audio'], npy)):
+            return npy
+        return super().audio_name(clip_id)
 
     def parse_split_file(self, path: str) -> list[ClipRow]:
         """Read the split file with :func:`read_ave_split`."""

@@ -5,13 +5,13 @@ converters' ``--verify`` pass, so both report the same faults in the same words.
 """
 import os
 import os.path as osp
-import pickle
 from typing import List, Optional
 
 import cv2
 import numpy as np
 from scipy.io import wavfile
 
+from fdkd_mm.checkpoint.array_pickle import UnsafePickleError, load_array_pickle
 from fdkd_mm.datasets.transforms.frames import IMAGE_SUFFIXES
 
 
@@ -49,10 +49,11 @@ def audio_file_problems(path: str, sample_rate: Optional[int] = None,
         elif suffix == '.npy':
             spec = np.load(path, allow_pickle=False)
         elif suffix == '.pkl':
-            with open(path, 'rb') as f:
-                spec = pickle.load(f)
+            spec = load_array_pickle(path)
         else:
             return [f'{path}: unknown audio suffix {suffix!r} (expected .wav, .pkl or .npy)']
+    except UnsafePickleError as err:  # not "truncated": it names what it refused to call
+        return [f'{path}: unsafe pickle, not read ({err})']
     except Exception as err:  # each reader has its own errors; all mean "unreadable"
         return [f'{path}: cannot be read, truncated or not a {suffix[1:]} file ({err})']
     if suffix == '.wav':

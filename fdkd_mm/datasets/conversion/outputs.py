@@ -1,12 +1,11 @@
 """Converter outputs written under a temporary name and renamed, so a kill never leaves half.
 
-Every output (a wav, a pickle, a split file, a whole folder of frames) is written to
+Every output (a wav, a ``.npy`` array, a split file, a whole folder of frames) is written to
 ``.<name>.tmp-<pid>`` next to its final path and renamed when complete (``os.replace``, atomic
 on one file system). An output under its final name is therefore complete, and a rerun skips
 it; the leftovers of a killed run are removed before the output is written again.
 """
 import os
-import pickle
 import shutil
 from pathlib import Path
 from typing import Callable, Sequence, Union
@@ -90,13 +89,17 @@ def write_wav(path: PathLike, samples: np.ndarray, sample_rate: int) -> None:
                                                  np.asarray(samples, dtype=np.int16)))
 
 
-def write_pickle(path: PathLike, obj) -> None:
-    """Pickle ``obj`` to ``path``, atomically."""
-    def dump(tmp: Path) -> None:
-        with open(tmp, 'wb') as f:
-            pickle.dump(obj, f)
+def write_npy(path: PathLike, array: np.ndarray) -> None:
+    """Write ``array`` in numpy's ``.npy`` format to ``path``, atomically.
 
-    write_atomic(path, dump)
+    ``.npy`` holds the array's bytes only (no pickled objects), so reading it with
+    ``allow_pickle=False`` runs no code from the file.
+    """
+    def save(tmp: Path) -> None:
+        with open(tmp, 'wb') as f:  # a file object: np.save would add .npy to the tmp name
+            np.save(f, np.asarray(array), allow_pickle=False)
+
+    write_atomic(path, save)
 
 
 def write_text(path: PathLike, text: str) -> None:

@@ -9,7 +9,6 @@ FFT); :class:`LogSpectrogram` adds the tiling, cropping and clipping around it, 
 import io
 import math
 import os.path as osp
-import pickle
 from typing import Optional, Union
 
 import numpy as np
@@ -19,6 +18,7 @@ from mmengine import fileio
 from scipy import signal
 from scipy.io import wavfile
 
+from fdkd_mm.checkpoint.array_pickle import load_array_pickle
 from fdkd_mm.registry import TRANSFORMS
 
 
@@ -250,8 +250,10 @@ class LogSpectrogram(BaseTransform):
 class LoadSpectrogram(BaseTransform):
     """Read a precomputed (F, T) spectrogram (``.npy``, or ``.pkl`` as AVE's ``Audio-1004-SE``).
 
-    Pickles can run code when loaded: only read ``.pkl`` files you trust (the public AVE
-    release); ``.npy`` files are read with ``allow_pickle=False``.
+    ``.pkl`` files are read with a restricted unpickler that builds numpy arrays and plain data
+    only (:func:`~fdkd_mm.checkpoint.array_pickle.load_array_pickle`): a pickle naming any
+    other object is refused with an error naming the file, before anything of it runs.
+    ``.npy`` files are read with ``allow_pickle=False``.
 
     Args:
         num_frames: Fit the time axis to this many frames by repeating (cyclically, within each
@@ -281,7 +283,7 @@ class LoadSpectrogram(BaseTransform):
         if suffix == '.npy':
             spec = np.load(raw, allow_pickle=False)
         elif suffix == '.pkl':
-            spec = pickle.load(raw)
+            spec = load_array_pickle(raw, path)
         else:
             raise ValueError(f'{path}: expected a .npy or .pkl spectrogram')
         spec = np.asarray(spec, dtype=np.float32)
