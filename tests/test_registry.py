@@ -33,11 +33,11 @@ def test_custom_imports_and_scoped_foreign_types_build_from_one_config(tmp_path)
     result = run_isolated(f"""
         from mmengine.config import Config
         from mmengine.registry import init_default_scope
-        from fdkd_mm.models.builder import build_scoped
+        from fdkd_mm.registry import MODELS
         cfg = Config.fromfile({str(config)!r})
         init_default_scope(cfg.default_scope)
         for key in ('head', 'backbone', 'seg'):
-            print(key, type(build_scoped(cfg[key])).__module__)
+            print(key, type(MODELS.build(cfg[key])).__module__)
     """)
     assert result.returncode == 0, result.stderr
     assert 'head fdkd_mm.models.heads.shared_head' in result.stdout

@@ -9,7 +9,7 @@ from fdkd_mm.registry import MODELS
 
 def teacher_feature(model, inputs: dict) -> torch.Tensor:
     """The teacher's recorded (pooled) 'feat' of one forward on ``inputs``."""
-    model.run_teacher(inputs, None, model.teacher_recorders)
+    model.teachers['teacher'].run(inputs)
     batch = next(iter(inputs.values())).shape[0]
     return model.recorded('teacher', 'feat', batch)
 

@@ -199,7 +199,7 @@ for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 
 
 def build_case(case: str) -> tuple[torch.nn.Module, dict]:
     """The case's distiller with name-seeded values, and its preprocessed fixed batch."""
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     config, batch_fn, override = CASES[case]
     cfg = Config.fromfile(str(REPO / config))
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
@@ -211,7 +211,7 @@ def build_case(case: str) -> tuple[torch.nn.Module, dict]:
     if override is not None:
         override(model_cfg)
     torch.manual_seed(0)
-    model = build_scoped(model_cfg)
+    model = MODELS.build(model_cfg)
     set_named_values(model)
     for module in model.modules():
         if hasattr(module, 'set_epoch'):  # DKD's warm-up: epoch 5 of its 20 (factor 0.25)
