@@ -20,6 +20,10 @@ from fdkd_mm.models.teachers import (SHORTHAND_NAME, BaseTeacher, select_inputs,
 from fdkd_mm.models.teachers.base import check_recorder_configs
 from fdkd_mm.registry import MODELS
 
+#: Attributes of the distiller set after its teachers' networks are registered: no teacher
+#: (whose network becomes the submodule of its name) may take them.
+LATER_ATTRIBUTES = ('student_recorders', 'connectors', 'losses', 'loss_sources')
+
 
 @MODELS.register_module()
 class CrossModalDistiller(BaseModel):
@@ -174,7 +178,8 @@ class CrossModalDistiller(BaseModel):
         Returns:
             The names of the recorders its config offers (the valid names in messages).
         """
-        if name == STUDENT or hasattr(self, name) or not str(name).isidentifier():
+        if (name == STUDENT or name in LATER_ATTRIBUTES or hasattr(self, name)
+                or not str(name).isidentifier()):
             raise ValueError(f'teacher name {name!r} is not free: its network becomes the '
                              "distiller's submodule of that name; choose another")
         if isinstance(cfg, BaseTeacher):

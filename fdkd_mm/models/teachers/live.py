@@ -101,9 +101,10 @@ class LiveTeacher(BaseTeacher):
         preprocessor = self.network.data_preprocessor
         if len(self.input_keys) == 1:
             return {self.input_keys[0]: preprocessor}
-        per_modality = getattr(preprocessor, 'preprocessors', None)
-        missing = [key for key in self.input_keys
-                   if not isinstance(per_modality, Mapping) or key not in per_modality]
+        per_modality = getattr(preprocessor, 'preprocessors', None)  # a ModuleDict
+        if not isinstance(per_modality, (Mapping, nn.ModuleDict)):
+            per_modality = {}
+        missing = [key for key in self.input_keys if key not in per_modality]
         if missing:
             raise ValueError(
                 f'{self.label} reads {list(self.input_keys)}, but its network\'s data '
