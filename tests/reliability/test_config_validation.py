@@ -121,3 +121,21 @@ def test_train_py_validates_before_building_the_runner(tmp_path):
     assert result.returncode != 0
     assert 'DistillConfigError' in result.stderr and "'thermal'" in result.stderr
     assert not list(tmp_path.glob('*/*.log'))  # no Runner was built
+
+
+def test_named_teachers_inputs_and_classes_are_checked_too():
+    cfg = fd_config()
+    network, recorders = cfg.model.pop('teacher'), cfg.model.pop('teacher_recorders')
+    for key in [key for key in cfg.model if key.startswith('teacher_')]:
+        cfg.model.pop(key)
+    cfg.model.teachers = dict(depth=dict(type='FrozenTeacher', network=network,
+                                         inputs=['depth', 'thermal'], recorders=recorders))
+    with pytest.raises(DistillConfigError, match=r"model.teachers.depth.inputs='thermal' is not "
+                                                 r"packed by the train_dataloader pipeline"):
+        validate_distill_config(cfg)
+    cfg.model.teachers.depth.inputs = 'depth'
+    validate_distill_config(cfg)
+    cfg.model.teachers.depth.network.decode_head.num_classes = 13
+    with pytest.raises(DistillConfigError, match=r"num_classes disagree: .*model.teachers.depth."
+                                                 r"network.decode_head.num_classes=13"):
+        validate_distill_config(cfg)
