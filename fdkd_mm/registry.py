@@ -68,8 +68,8 @@ def build_model(cfg: Any, registry: Registry, *args, **kwargs) -> nn.Module:
     """
     if isinstance(cfg, nn.Module):
         return cfg
-    if isinstance(cfg, list):
-        return build_model_from_cfg(cfg, registry, *args, **kwargs)
+    if isinstance(cfg, list):  # as MMEngine's default: a Sequential of the items
+        return nn.Sequential(*(build_model(item, registry, *args, **kwargs) for item in cfg))
     from fdkd_mm.models.zoo import resolve_model_cfg  # imports the models, which import us
     cfg = resolve_model_cfg(cfg)
     if not isinstance(cfg, dict) or 'type' not in cfg:

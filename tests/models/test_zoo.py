@@ -50,10 +50,11 @@ def test_pspnet_resolves_to_the_zoo_model_with_overrides():
     assert 'init_cfg' not in model  # pretrained=False: no zoo checkpoint
 
 
-def test_resolved_pspnet_builds_and_segments_into_the_requested_classes():
-    segmentor = MODELS.build(resolve_model_cfg(dict(
+def test_a_pspnet_reference_builds_and_segments_into_the_requested_classes():
+    # MODELS.build resolves the zoo reference itself (its build function).
+    segmentor = MODELS.build(dict(
         cfg_path=PSPNET, num_classes=7, norm_cfg=BN, backbone_pretrained=False,
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0] * 3, std=[1.0] * 3))))
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0] * 3, std=[1.0] * 3)))
     assert not any(isinstance(m, nn.SyncBatchNorm) for m in segmentor.modules())
     # No ImageNet download at init_weights: the backbone keeps its default (Kaiming) init.
     init = segmentor.backbone.init_cfg
