@@ -7,7 +7,14 @@ scope prefix, e.g. ``type='mmseg.EncoderDecoder'`` or ``type='mmpretrain.ImageCl
 
 A registry exists for every root so that MMEngine, which switches to the registry of the default
 scope before building, finds one for ours instead of warning and falling back.
+
+``MODELS.build`` (:func:`build_model`) also builds a prefixed type's whole subtree in its own
+scope, resolves model-zoo references (``cfg_path``) and passes ready modules through, so every
+nested model of a config builds the same way wherever it is built.
 """
+from typing import Any
+
+from mmengine.config import ConfigDict
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -29,9 +36,51 @@ from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import Registry, build_model_from_cfg
+from torch import nn
 
 SCOPE = 'fdkd_mm'
+
+
+def build_model(cfg: Any, registry: Registry, *args, **kwargs) -> nn.Module:
+    """The build function of :data:`MODELS`: any scope, zoo references, ready modules.
+
+    MMEngine builds nested, unprefixed types (an ``EncoderDecoder``'s ``ResNetV1c``) in the
+    registry of the *default* scope; for ``type='mmseg.EncoderDecoder'`` under
+    ``default_scope='fdkd_mm'`` that would look for ``ResNetV1c`` in ours and fail. So a
+    prefixed type gets ``_scope_`` set to its prefix (as MMRazor's builder does) and the whole
+    subtree builds in its own scope.
+
+    Args:
+        cfg: A config dict with ``type``; a zoo reference ``dict(cfg_path='mmseg::...', ...)``
+            (resolved by :func:`fdkd_mm.models.zoo.resolve_model_cfg`); a list of configs (an
+            ``nn.Sequential``, as MMEngine's default); or an already built module, returned as
+            it is.
+        registry: The registry building it (:data:`MODELS`).
+        *args: Positional arguments of the constructor.
+        **kwargs: Keyword arguments of the constructor.
+
+    Returns:
+        The built module.
+
+    Raises:
+        TypeError: ``cfg`` is neither a module nor a config with a ``type``.
+    """
+    if isinstance(cfg, nn.Module):
+        return cfg
+    if isinstance(cfg, list):  # as MMEngine's default: a Sequential of the items
+        return nn.Sequential(*(build_model(item, registry, *args, **kwargs) for item in cfg))
+    from fdkd_mm.models.zoo import resolve_model_cfg  # imports the models, which import us
+    cfg = resolve_model_cfg(cfg)
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f'expected a config dict with a "type" key or an nn.Module, got {cfg!r}')
+    # A ConfigDict (a copy of the nesting; leaves such as modules are shared), as a config file
+    # would give: OpenMMLab models read nested options as attributes (mmseg's test_cfg.mode).
+    cfg = ConfigDict(cfg)
+    type_name = cfg['type']
+    if isinstance(type_name, str) and '.' in type_name and '_scope_' not in cfg:
+        cfg['_scope_'] = type_name.split('.', 1)[0]
+    return build_model_from_cfg(cfg, registry, *args, **kwargs)
 
 
 def _child(name: str, parent: Registry, *locations: str) -> Registry:
@@ -40,7 +89,9 @@ def _child(name: str, parent: Registry, *locations: str) -> Registry:
 
 
 # Models: distillers, decouplers, losses, heads, connectors, backbones, data preprocessors.
-MODELS = _child('model', MMENGINE_MODELS, 'fdkd_mm.models')
+MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE,
+                  locations=['fdkd_mm.models', 'fdkd_mm.teacher_cache.cached'],
+                  build_func=build_model)
 MODEL_WRAPPERS = _child('model_wrapper', MMENGINE_MODEL_WRAPPERS, 'fdkd_mm.models')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMENGINE_WEIGHT_INITIALIZERS,
                              'fdkd_mm.models')

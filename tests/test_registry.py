@@ -33,13 +33,32 @@ def test_custom_imports_and_scoped_foreign_types_build_from_one_config(tmp_path)
     result = run_isolated(f"""
         from mmengine.config import Config
         from mmengine.registry import init_default_scope
-        from fdkd_mm.models.builder import build_scoped
+        from fdkd_mm.registry import MODELS
         cfg = Config.fromfile({str(config)!r})
         init_default_scope(cfg.default_scope)
         for key in ('head', 'backbone', 'seg'):
-            print(key, type(build_scoped(cfg[key])).__module__)
+            print(key, type(MODELS.build(cfg[key])).__module__)
     """)
     assert result.returncode == 0, result.stderr
     assert 'head fdkd_mm.models.heads.shared_head' in result.stdout
     assert 'backbone mmpretrain.models.backbones.resnet' in result.stdout
     assert 'seg mmseg.models.backbones.resnet' in result.stdout
+
+
+def test_models_build_passes_modules_through_and_leaves_the_config_as_given():
+    import copy
+
+    import torch
+    from mmengine.registry import init_default_scope
+    from fdkd_mm.registry import MODELS
+    from fdkd_mm.testing.tiny_models import tiny_segmentor
+    init_default_scope('fdkd_mm')
+    module = torch.nn.Linear(2, 2)
+    assert MODELS.build(module) is module
+    cfg = tiny_segmentor(1, [0.0], [1.0], bgr_to_rgb=False)
+    given = copy.deepcopy(cfg)
+    segmentor = MODELS.build(cfg)  # its unprefixed nested types build in mmseg's scope
+    assert type(segmentor.backbone).__module__ == 'mmseg.models.backbones.resnet'
+    assert cfg == given  # no _scope_ written into the caller's config
+    layers = MODELS.build([dict(type='mmpretrain.GlobalAveragePooling'), module])
+    assert isinstance(layers, torch.nn.Sequential) and layers[1] is module

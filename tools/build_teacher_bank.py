@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def bank_loss(cfg: Config, name):
     """Build the config's UnpairedFDLoss (the bank's layout, τ and classes are its)."""
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     from fdkd_mm.models.losses import UnpairedFDLoss
     losses = cfg.model.get('distill_losses') or {}
     candidates = [key for key, loss in losses.items()
@@ -54,7 +54,7 @@ def bank_loss(cfg: Config, name):
         raise SystemExit(f'error: --loss {name!r} is not an UnpairedFDLoss of the config '
                          f'({candidates})')
     loss_cfg = dict(losses[name], bank_file=None)
-    loss = build_scoped(loss_cfg)
+    loss = MODELS.build(loss_cfg)
     assert isinstance(loss, UnpairedFDLoss)
     return name, loss
 

@@ -69,7 +69,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = build_config(args)
-    validate_distill_config(cfg)  # wrong keys / paths / widths / classes: fail before training
+    # Input keys and class counts from the config alone, before anything is built; recorder
+    # paths, mappings and widths are checked by the distiller when the runner builds it.
+    validate_distill_config(cfg)
     # model.teacher_cache: check the teacher's input transforms, stop loading that input.
     apply_teacher_cache(cfg)
     prepare_cpu_distributed(cfg)

@@ -20,7 +20,7 @@ from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
 from torch import Tensor, nn
 
-from fdkd_mm.models.distillers.base import gather_labels
+from fdkd_mm.models.distillers.labels import gather_labels
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
 from fdkd_mm.checkpoint.metadata import model_record
@@ -160,7 +160,7 @@ def distiller_recorders(model: nn.Module) -> tuple[dict[str, dict], dict[str, Op
         recorder = group[name]
         recorders[role] = dict(path=f'{role}.{recorder.path}', source=recorder.source,
                                call_index=recorder.call_index, data_index=recorder.data_index)
-        pools[role] = model.pools[role][name]
+        pools[role] = recorder.pool
     return recorders, pools
 
 

@@ -158,7 +158,7 @@ def deploy_config(cfg: Config, dataset_meta: dict,
     split = split_student_pipeline(loader['dataset'].get('pipeline'), modality)
     toolbox = toolbox_of(student)
     if toolbox:
-        # As build_scoped: the prefixed model's unprefixed nested types build in its scope.
+        # As MODELS.build: the prefixed model's unprefixed nested types build in its scope.
         student.setdefault('_scope_', toolbox)
     ours = [t for t in _walk_types(student) if t.startswith('fdkd_mm.')]
     from fdkd_mm.registry import TRANSFORMS

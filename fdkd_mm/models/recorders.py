@@ -7,6 +7,43 @@ from typing import Any, Literal, Optional, Union
 import torch
 from torch import Tensor, nn
 
+from fdkd_mm.models.pooling import POOL_MODES, pool_recorded
+
+#: Attributes by which a module declares the width (channels) of its output or input.
+_WIDTH_ATTRS = dict(output=('out_channels', 'out_features', 'num_features'),
+                    input=('in_channels', 'in_features', 'num_features'))
+
+
+def declared_width(module: nn.Module, source: str) -> Optional[int]:
+    """The channel count a module declares for its output (or input), if it declares one.
+
+    Read from ``out_channels`` / ``out_features`` / ``num_features`` (``in_*`` for the
+    input); containers (``nn.Sequential``, mmcv's ``ConvModule``, connectors) declare the
+    width of their last child for the output, of their first for the input.
+
+    Args:
+        module: The module.
+        source: ``'output'`` or ``'input'``.
+
+    Returns:
+        The width, or ``None`` if the module declares none (a ReLU, say).
+    """
+    for attr in _WIDTH_ATTRS[source]:
+        if isinstance(getattr(module, attr, None), int):
+            return getattr(module, attr)
+    children = list(module.children())
+    for child in (reversed(children) if source == 'output' else children):
+        width = declared_width(child, source)
+        if width is not None:
+            return width
+    return None
+
+
+def describe_recorder(owner: str, name: str, path: str, pool: Optional[str]) -> str:
+    """How a recorded tensor is obtained, for messages:
+    ``"student recorder 'feat' (path 'backbone.layer4', pool 'avg')"``."""
+    return f'{owner} recorder {name!r} (path {path!r}' + (f', pool {pool!r})' if pool else ')')
+
 
 class FeatureRecorder:
     """Record the input or output of one submodule during a forward pass.
@@ -34,16 +71,21 @@ class FeatureRecorder:
             in-place module.
         dtype: Cast a floating-point recorded tensor to this dtype (a copy), e.g. float32 for
             a teacher run under bf16 autocast. ``None`` (default) keeps it as it is.
+        pool: How :meth:`pooled` reduces the tensor to the batch's samples: ``None``,
+            ``'avg'``, ``'frames'`` or ``'tokens'`` (see
+            :func:`~fdkd_mm.models.pooling.pool_recorded`). Defaults to None.
 
     Raises:
-        ValueError: If ``path`` names no module (the message lists the closest valid paths) or
-            ``source`` is invalid.
+        ValueError: If ``path`` names no module (the message lists the closest valid paths),
+            ``source`` or ``pool`` is invalid.
     """
 
     def __init__(self, model: nn.Module, path: str,
                  source: Literal['output', 'input'] = 'output', call_index: int = 0,
                  data_index: int = 0, clone: Optional[bool] = None,
-                 dtype: Optional[torch.dtype] = None) -> None:
+                 dtype: Optional[torch.dtype] = None, pool: Optional[str] = None) -> None:
+        if pool not in POOL_MODES:
+            raise ValueError(f'pool must be one of {POOL_MODES}, got {pool!r}')
         if source not in ('output', 'input'):
             raise ValueError(f"recorder source must be 'output' or 'input', got {source!r}")
         modules = dict(model.named_modules())
@@ -57,6 +99,7 @@ class FeatureRecorder:
         self.source = source
         self.call_index = call_index
         self.data_index = data_index
+        self.pool = pool
         self.module = modules[path]
         if clone is None:
             clone = source == 'input' and bool(getattr(self.module, 'inplace', False))
@@ -70,6 +113,17 @@ class FeatureRecorder:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(path={self.path!r}, source={self.source!r}, '
                 f'call_index={self.call_index})')
+
+    def pooled(self, batch_size: int) -> Tensor:
+        """The recorded tensor pooled to the batch's ``batch_size`` samples as ``pool`` asks."""
+        return pool_recorded(self.feature, batch_size, self.pool)
+
+    def declared_width(self) -> Optional[int]:
+        """Dim 1 of :meth:`pooled` as the recorded module declares it; ``None`` when it
+        declares none, or for token states (``pool='tokens'``: a sequence, not channels)."""
+        if self.pool == 'tokens':
+            return None
+        return declared_width(self.module, self.source)
 
     def _pick(self, data: Any) -> Tensor:
         if isinstance(data, (tuple, list)):
@@ -139,14 +193,24 @@ class ParameterRecorder:
         path: Its name in ``model.named_parameters()`` or ``model.named_buffers()``, e.g.
             ``'backbone.layer4.1.bn2.weight'``.
         source: Must be ``'parameter'`` (the key that selects this recorder in a config).
+        pool: Must be None: a parameter is given as it is (accepted so that every recorder
+            config has the same keys).
 
     Raises:
-        ValueError: If ``path`` names no parameter or buffer (the closest names are listed).
+        ValueError: If ``path`` names no parameter or buffer (the closest names are listed),
+            or ``pool`` is set.
     """
 
-    def __init__(self, model: nn.Module, path: str, source: str = 'parameter') -> None:
+    #: A parameter is never pooled.
+    pool = None
+
+    def __init__(self, model: nn.Module, path: str, source: str = 'parameter',
+                 pool: None = None) -> None:
         if source != 'parameter':
             raise ValueError(f"ParameterRecorder takes source='parameter', got {source!r}")
+        if pool is not None:
+            raise ValueError(f'a parameter recorder gives the parameter as it is; remove '
+                             f'pool={pool!r}')
         tensors = dict(model.named_parameters())
         tensors.update(model.named_buffers())
         if path not in tensors:
@@ -171,6 +235,14 @@ class ParameterRecorder:
         """The parameter (or buffer) tensor itself."""
         return self._tensor
 
+    def pooled(self, batch_size: int) -> Tensor:
+        """The parameter as it is (it belongs to no sample)."""
+        return self._tensor
+
+    def declared_width(self) -> None:
+        """A parameter has no feature width."""
+        return None
+
 
 def build_recorder(model: nn.Module, cfg: Mapping) -> Union[FeatureRecorder, ParameterRecorder]:
     """A :class:`ParameterRecorder` for ``source='parameter'``, else a :class:`FeatureRecorder`."""
@@ -190,7 +262,7 @@ class RecorderGroup:
     Args:
         model: The model to record from.
         recorders: Name → keyword arguments of :class:`FeatureRecorder` (``path``, ``source``,
-            ``call_index``, ``data_index``, ``clone``, ``dtype``) or, with
+            ``call_index``, ``data_index``, ``clone``, ``dtype``, ``pool``) or, with
             ``source='parameter'``, of :class:`ParameterRecorder`; or an already built recorder.
         role: Word naming the model in error messages (e.g. ``'student'``).
 
@@ -255,3 +327,12 @@ class RecorderGroup:
     def features(self) -> dict[str, Tensor]:
         """Every recorded tensor of the last forward pass, by recorder name."""
         return {name: recorder.feature for name, recorder in self.recorders.items()}
+
+    def recorded(self, name: str, batch_size: int) -> Tensor:
+        """Recorder ``name``'s tensor of the last forward, pooled as its ``pool`` asks."""
+        return self[name].pooled(batch_size)
+
+    def describe(self, name: str) -> str:
+        """How recorder ``name``'s tensor is obtained, for messages."""
+        recorder = self[name]
+        return describe_recorder(self.role, name, recorder.path, recorder.pool)

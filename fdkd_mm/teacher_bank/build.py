@@ -33,8 +33,8 @@ from fdkd_mm.datasets.disjoint_parts import (GROUP_KEYS, DisjointPartDataset, da
                                              sample_key)
 from fdkd_mm.models.banks import (BANK_FORMAT, BANK_VERSION, BankAccumulator,
                                   check_bank_teacher, file_sha256)
-from fdkd_mm.models.builder import build_scoped
-from fdkd_mm.models.distillers.base import gather_labels
+from fdkd_mm.registry import MODELS
+from fdkd_mm.models.distillers.labels import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import RecorderGroup
@@ -113,7 +113,7 @@ def load_teacher(settings: dict, checkpoint_path: str, device: str) -> nn.Module
     if not osp.isfile(checkpoint_path):
         raise FileNotFoundError(f'{SETTINGS_KEY}.teacher_ckpt {checkpoint_path!r} does not exist: '
                                 'train the teacher first (its Uni config on part A)')
-    teacher = build_scoped(copy.deepcopy(settings['teacher']))
+    teacher = MODELS.build(copy.deepcopy(settings['teacher']))
     load_teacher_weights(teacher, checkpoint_path, settings['teacher_input'], settings['teacher'],
                          allow_mismatch=settings['allow_teacher_mismatch'],
                          override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')

@@ -2,7 +2,7 @@
 
 ``tools/cache_teacher.py`` writes a cache (:mod:`.build`, :mod:`.store`); a distiller with
 ``teacher_cache=dict(path=...)`` reads it instead of running its teacher
-(:class:`~fdkd_mm.models.distillers.cached_teacher.CachedTeacher`), after the checks of
+(:class:`~fdkd_mm.teacher_cache.cached.CachedTeacher`), after the checks of
 :mod:`.checks` against the manifest (:mod:`.manifest`). See docs/teacher_cache.md.
 """
 from .manifest import TeacherCacheError

@@ -23,10 +23,10 @@ from mmengine.registry import DATASETS, init_default_scope
 from mmengine.utils import ProgressBar
 
 import fdkd_mm
-from fdkd_mm.models.builder import build_scoped
-from fdkd_mm.models.distillers.cached_teacher import check_cacheable
+from fdkd_mm.registry import MODELS
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.models.recorders import ParameterRecorder, RecorderGroup
+from fdkd_mm.teacher_cache.cached import check_cacheable
 from fdkd_mm.teacher_cache.checks import teacher_record
 from fdkd_mm.teacher_cache.manifest import (FORMAT, VERSION, TeacherCacheError,
                                             dataset_record, plain, recorder_spec)
@@ -57,13 +57,13 @@ def select_recorders(model_cfg: Mapping, wanted: Union[str, Sequence[str]] = 'us
     Returns:
         Name → recorder config (with ``pool``).
     """
-    from fdkd_mm.models.distillers import CrossModalDistiller
+    from fdkd_mm.models.distillers.mappings import used_names
     offered = dict(model_cfg.get('teacher_recorders') or {})
     if wanted == 'all':
         names = list(offered)
     elif wanted == 'used':
         mappings = model_cfg.get('loss_forward_mappings') or {}
-        names = sorted(CrossModalDistiller._used_names(mappings)['teacher'])
+        names = sorted(used_names(mappings)[0].get('teacher', ()))
         if not names:
             raise TeacherCacheError('the config\'s losses read no teacher tensor: nothing to '
                                     'cache')
@@ -86,7 +86,7 @@ def build_live_distiller(model_cfg: Mapping, device: torch.device):
     if not checkpoint or not osp.isfile(checkpoint):
         raise FileNotFoundError(f'model.teacher_ckpt {checkpoint!r} is not a file: a teacher '
                                 'cache holds the outputs of a trained teacher')
-    distiller = build_scoped(cfg).to(device).eval()
+    distiller = MODELS.build(cfg).to(device).eval()
     preprocessor = distiller.data_preprocessor.preprocessors[distiller.teacher_input]
     if getattr(preprocessor, 'batch_augments', None) is not None:
         raise TeacherCacheError('the teacher\'s data preprocessor applies batch augments '
@@ -160,7 +160,7 @@ def cache_split(distiller, teacher: dict, recorders: dict[str, dict], dataset_cf
             # As MultiModalDataPreprocessor feeds a non-label modality: metainfo only.
             stand_ins = [type(s)(metainfo=s.metainfo) for s in samples]
             data = preprocessor(dict(inputs=batch['inputs'], data_samples=stand_ins), True)
-            distiller.run_teacher({modality: data['inputs']}, None, group)
+            distiller.teachers['teacher'].run({modality: data['inputs']}, None, group)
             for name in recorders:
                 if isinstance(group[name], ParameterRecorder):
                     writer.write_parameter(name, group.feature(name).detach().cpu().numpy())

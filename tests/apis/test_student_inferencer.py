@@ -165,6 +165,10 @@ def test_text_student_classifies_a_string_like_the_distiller(tmp_path, cls_disti
     model.update(student=text_student, teacher=model_factory.classifier(3),
                  student_input='text', teacher_input='image')
     model['student_recorders']['feat'] = dict(path='backbone', source='output')
+    # The BERT's 16-d feature against a 16-d teacher feature: the distiller checks the widths.
+    model['teacher_recorders']['feat'] = dict(path='backbone.layer2.1.relu', source='input',
+                                              call_index=1, pool='avg')
+    model['distill_losses']['loss_fd']['in_channels'] = 16
     options = {'test_dataloader.dataset.data_root': str(root),
                'test_dataloader.dataset.pipeline.0.tokenizer_path': str(bert),
                'test_dataloader.dataset.pipeline.0.max_length': 8}

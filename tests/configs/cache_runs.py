@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DATASETS, init_default_scope
 
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.teacher_cache import apply_teacher_cache
 from fdkd_mm.teacher_cache.build import build_teacher_cache
 from tiny_runs import tiny_config
@@ -52,7 +52,7 @@ class CachedPair:
     def model(self, cached: bool, cache_root: Optional[str] = None):
         """The distiller with the initial weights (teacher from teacher.pth)."""
         cfg = self.cfg('model', cached, cache_root=cache_root)
-        model = build_scoped(cfg.model.to_dict())
+        model = MODELS.build(cfg.model.to_dict())
         state = torch.load(self.init_ckpt, weights_only=True)['state_dict']
         if cached:
             state = {k: v for k, v in state.items() if not k.startswith('teacher.')}
@@ -72,7 +72,7 @@ def make_pair(config: str, data_roots: dict, tokenizer_dir: str, root: Path,
     root.mkdir(parents=True, exist_ok=True)
     cfg = tiny_config(config, data_roots, tokenizer_dir, root / 'setup')
     torch.manual_seed(seed)
-    model = build_scoped(cfg.model.to_dict())
+    model = MODELS.build(cfg.model.to_dict())
     model.init_weights()
     teacher_ckpt, init_ckpt = str(root / 'teacher.pth'), str(root / 'init.pth')
     torch.save(dict(state_dict=model.teacher.state_dict()), teacher_ckpt)

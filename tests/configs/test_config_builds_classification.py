@@ -22,7 +22,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.structures import DataSample
 
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.reproduction.paper_tables import config_name, network
 from fdkd_mm.registry import DATASETS, METRICS, TRANSFORMS
 
@@ -86,7 +86,7 @@ def offline(cfg):
 
 def build(cfg: Config) -> torch.nn.Module:
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
-    return build_scoped(offline(cfg.model.to_dict()))
+    return MODELS.build(offline(cfg.model.to_dict()))
 
 
 def fake_inputs(modality: str, cfg: Config, batch_size: int = 2) -> list[torch.Tensor]:

@@ -10,7 +10,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS as FDKD_MODELS
 from tiny_runs import REPO, distill_keys, tiny_config, train
 
 FULL = {'distill.loss_low', 'distill.loss_high', 'align.loss_low_student',
@@ -98,7 +98,7 @@ def test_segformer_teacher_config_trains_and_its_checkpoint_fits_the_distiller(
     init_default_scope('fdkd_mm')
     configs = REPO / 'configs' / 'mixing'
     unimodal = MODELS.build(Config.fromfile(str(configs / Path(config).name)).model)
-    teacher = build_scoped(Config.fromfile(  # 'mmseg.EncoderDecoder': a scope prefix
+    teacher = FDKD_MODELS.build(Config.fromfile(  # 'mmseg.EncoderDecoder': a scope prefix
         str(configs / 'fdkd_segformer-mitb0-depth_dlv3p-r18-rgb_nyu.py')).model.teacher)
     layout = {k: v.shape for k, v in unimodal.state_dict().items()}
     assert layout == {k: v.shape for k, v in teacher.state_dict().items()}

@@ -14,7 +14,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import init_default_scope
 
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.reproduction.paper_tables import CELLS, DATASETS, cells, config_name
 from fdkd_mm.models.distillers.validation import packed_input_keys, validate_distill_config
 from tiny_runs import REPO, TINY_BERT, distill_keys, tiny_config, train
@@ -82,7 +82,7 @@ def test_config_builds_and_validates(path):
     else:
         model = cfg.model.to_dict()
         model.pop('pretrained', None)
-        build_scoped(model)
+        MODELS.build(model)
     for key in ('train_dataloader', 'val_dataloader', 'optim_wrapper', 'train_cfg'):
         assert cfg.get(key) is not None, f'{path.name} lacks {key}'
 

@@ -11,7 +11,7 @@ import pytest
 from mmengine.runner import Runner
 
 from cache_runs import make_pair
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.teacher_cache import apply_teacher_cache
 from fdkd_mm.teacher_cache.manifest import TeacherCacheError
 from fdkd_mm.testing import write_synthetic_cremad
@@ -93,4 +93,4 @@ def test_methods_that_train_their_teacher_are_refused(config, pair, data_roots):
     model.update(teacher_ckpt=pair.teacher_ckpt, teacher_cache=dict(path=pair.cache_root))
     with pytest.raises(ValueError, match=r'trainable teacher \(teacher_trainable=True, e.g. '
                                          r'DML or C2KD\)'):
-        build_scoped(model)
+        MODELS.build(model)

@@ -45,7 +45,7 @@ def test_fixed_batch_losses_are_identical(pair):
     assert cached.teacher is None and not any(k.startswith('teacher.')
                                               for k in cached.state_dict())
     dataset, dataset_cfg = pair.dataset(cached=False)
-    cached.teacher_cache.check_data(dataset, dataset_cfg, 'train pipeline')
+    cached.teachers['teacher'].check_data(dataset, dataset_cfg, 'train pipeline')
     batch = fixed_batch(dataset)
     expected, got = losses(live, batch), losses(cached, batch)
     assert expected.keys() == got.keys()
@@ -80,7 +80,7 @@ def test_fp16_cache_changes_losses_by_its_rounding(direction, data_roots, tokeni
     pair = make_pair(DIRECTIONS[direction], data_roots, tokenizer_dir, tmp_path, dtype='fp16')
     live, cached = pair.model(cached=False), pair.model(cached=True)
     dataset, dataset_cfg = pair.dataset(cached=False)
-    cached.teacher_cache.check_data(dataset, dataset_cfg, 'train pipeline')
+    cached.teachers['teacher'].check_data(dataset, dataset_cfg, 'train pipeline')
     batch = fixed_batch(dataset)
     expected, got = losses(live, batch), losses(cached, batch)
     teacher_terms = [k for k in expected if not k.startswith('student.')]

@@ -12,7 +12,7 @@ from fdkd_mm.datasets.crisismmd import CrisisMMDDataset
 from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 from fdkd_mm.datasets.transforms.pack_text_image import PackTextImageInputs
 from fdkd_mm.datasets.transforms.text import TokenizeText, load_local_tokenizer
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.registry import DATASETS, TRANSFORMS
 
 HEADER = ('event_name\ttweet_id\timage_id\ttweet_text\timage\tlabel\tlabel_text\tlabel_image\t'
@@ -257,7 +257,7 @@ def test_image_unimodal_trains_plain_mmpretrain_mobilenet_v2(tmp_path):
                 dict(type='fdkd_mm.PackTextImageInputs', modalities=('image', ),
                      plain_inputs=True)]
     dataset = CrisisMMDDataset(str(tmp_path), pipeline=pipeline)
-    model = build_scoped(dict(
+    model = MODELS.build(dict(
         type='mmpretrain.ImageClassifier',
         backbone=dict(type='MobileNetV2', widen_factor=0.25),
         neck=dict(type='GlobalAveragePooling'),
@@ -276,7 +276,7 @@ def test_multimodal_batch_through_per_modality_preprocessors(tmp_path, tokenizer
     import fdkd_mm.models.data_preprocessors.text  # noqa: F401  (registers the preprocessor)
     write_synthetic_crisismmd(str(tmp_path), samples_per_split=dict(train=4, dev=0, test=0))
     dataset = CrisisMMDDataset(str(tmp_path), pipeline=multimodal_pipeline(tokenizer_dir))
-    preprocessor = build_scoped(dict(
+    preprocessor = MODELS.build(dict(
         type='fdkd_mm.MultiModalDataPreprocessor',
         preprocessors=dict(
             text=dict(type='fdkd_mm.TextDataPreprocessor'),

@@ -136,3 +136,35 @@ def test_recorder_group_records_several_tensors_and_removes_hooks():
         group['hiden']
     with pytest.raises(ValueError, match=r"student recorder 'bad': recorder path '9'"):
         RecorderGroup(model, dict(bad=dict(path='9')), role='student')
+
+
+def test_a_recorder_pools_by_its_own_pool_argument():
+    model = nn.Sequential(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3))
+    group = RecorderGroup(model, dict(maps=dict(path='0'), vec=dict(path='0', pool='avg'),
+                                      clips=dict(path='1', pool='frames'),
+                                      gamma=dict(path='1.weight', source='parameter')),
+                          role='student')
+    x = torch.randn(4, 2, 5, 5)  # 2 clips of 2 frames, folded sample-major
+    with group:
+        model(x)
+    maps = model[0](x)
+    assert group.recorded('maps', 4) is group.feature('maps')
+    torch.testing.assert_close(group.recorded('vec', 4), maps.mean((2, 3)))
+    out = group.feature('clips')
+    torch.testing.assert_close(group.recorded('clips', 2), (out[0::2] + out[1::2]) / 2)
+    assert group.recorded('gamma', 2) is model[1].weight
+    # Widths as the modules declare them: the conv's 3 outputs, the BN's 3 features.
+    assert [group[name].declared_width() for name in ('vec', 'clips', 'gamma')] == [3, 3, None]
+    assert group.describe('vec') == "student recorder 'vec' (path '0', pool 'avg')"
+
+
+def test_pool_errors_name_the_recorder():
+    model = nn.Sequential(nn.Linear(3, 4))
+    with pytest.raises(ValueError, match=r"teacher recorder 'x': pool must be one of .*got "
+                                         r"'max'"):
+        RecorderGroup(model, dict(x=dict(path='0', pool='max')), role='teacher')
+    with pytest.raises(ValueError, match=r"teacher recorder 'w': a parameter recorder gives "
+                                         r"the parameter as it is; remove pool='avg'"):
+        RecorderGroup(model, dict(w=dict(path='0.weight', source='parameter', pool='avg')),
+                      role='teacher')
+    assert FeatureRecorder(model, '0', pool='tokens').declared_width() is None

@@ -8,7 +8,7 @@ import yaml
 from mmpretrain.structures import DataSample
 from torch import nn
 
-from fdkd_mm.models.builder import build_scoped
+from fdkd_mm.registry import MODELS
 from fdkd_mm.models.zoo import resolve_model_cfg
 
 PSPNET = 'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
@@ -50,10 +50,11 @@ def test_pspnet_resolves_to_the_zoo_model_with_overrides():
     assert 'init_cfg' not in model  # pretrained=False: no zoo checkpoint
 
 
-def test_resolved_pspnet_builds_and_segments_into_the_requested_classes():
-    segmentor = build_scoped(resolve_model_cfg(dict(
+def test_a_pspnet_reference_builds_and_segments_into_the_requested_classes():
+    # MODELS.build resolves the zoo reference itself (its build function).
+    segmentor = MODELS.build(dict(
         cfg_path=PSPNET, num_classes=7, norm_cfg=BN, backbone_pretrained=False,
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0] * 3, std=[1.0] * 3))))
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=[0.0] * 3, std=[1.0] * 3)))
     assert not any(isinstance(m, nn.SyncBatchNorm) for m in segmentor.modules())
     # No ImageNet download at init_weights: the backbone keeps its default (Kaiming) init.
     init = segmentor.backbone.init_cfg
@@ -93,7 +94,7 @@ def test_mmpretrain_model_takes_the_top_level_preprocessor_and_merges_deletions(
                                        backbone=dict(type='mmpretrain.MobileNetV3',
                                                      arch='small'))
     assert wrapped['neck'] == dict(type='GlobalAveragePooling', dim=3)
-    classifier = build_scoped(wrapped).eval()
+    classifier = MODELS.build(wrapped).eval()
     with torch.no_grad():
         scores = classifier(torch.randn(2, 3, 1, 32, 32), mode='tensor')
     assert scores.shape == (2, 6)
@@ -142,7 +143,7 @@ def make_seg_batch(gen: torch.Generator, size=(64, 64)) -> dict:
 
 
 def resolved(path: str):
-    """A mixing config with its zoo student resolved, as build_scoped will do."""
+    """A mixing config with its zoo student resolved, as MODELS.build will do."""
     from mmengine.config import Config
     cfg = Config.fromfile(path)
     cfg.model.student = resolve_model_cfg(cfg.model.student.to_dict())

@@ -118,8 +118,8 @@ def test_out_that_cannot_be_written_fails_before_evaluation(runs, tmp_path):
 
 
 def tiny_classifier(width: int, classes: int):
-    from fdkd_mm.models.builder import build_scoped
-    return build_scoped(dict(
+    from fdkd_mm.registry import MODELS
+    return MODELS.build(dict(
         type='mmpretrain.ImageClassifier',
         backbone=dict(type='ResNet', depth=18, stem_channels=width, base_channels=width,
                       out_indices=(3,)),

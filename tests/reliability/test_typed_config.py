@@ -130,12 +130,12 @@ def test_other_network_and_distiller_checkpoints_are_refused(tmp_path):
 
 def test_mmengine_strict_loading_takes_the_rgb_checkpoint_as_depth_teacher():
     """The counterfactual: same network, so a strict load raises nothing."""
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     teacher_cfg = config(FD_CONFIG).model.teacher
     teacher_cfg.pretrained = None
     rgb_cfg = config('configs/uni/uni_dlv3p-r18-rgb_nyu.py').model
     rgb_cfg.pretrained = None
-    build_scoped(teacher_cfg).load_state_dict(build_scoped(rgb_cfg).state_dict(), strict=True)
+    MODELS.build(teacher_cfg).load_state_dict(MODELS.build(rgb_cfg).state_dict(), strict=True)
 
 
 def shipped_distillers() -> list:

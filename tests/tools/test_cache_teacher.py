@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests' / 'configs'))
 from tiny_runs import tiny_config  # noqa: E402
 
-from fdkd_mm.models.builder import build_scoped  # noqa: E402
+from fdkd_mm.registry import MODELS  # noqa: E402
 from fdkd_mm.models.pooling import pool_recorded  # noqa: E402
 from fdkd_mm.models.recorders import FeatureRecorder  # noqa: E402
 from fdkd_mm.teacher_cache.manifest import sha256_file  # noqa: E402
@@ -48,7 +48,7 @@ def tiny_config_file(config: str, data_root: str, tmp: Path, **model) -> tuple[P
     init_default_scope('fdkd_mm')
     cfg = tiny_config(config, dict(CremaDDataset=data_root), '', tmp / 'work')
     torch.manual_seed(0)
-    distiller = build_scoped(cfg.model.to_dict())
+    distiller = MODELS.build(cfg.model.to_dict())
     ckpt = tmp / 'teacher.pth'
     torch.save(dict(state_dict=distiller.teacher.state_dict()), ckpt)
     cfg.model.teacher_ckpt = str(ckpt)
@@ -75,7 +75,7 @@ def live_rows(distiller, config: Path, name: str, batch_size: int = 2) -> np.nda
     for start in range(0, len(dataset), batch_size):
         batch = pseudo_collate([dataset[i] for i in range(start, start + batch_size)])
         data = distiller.data_preprocessor(batch, True)
-        distiller.run_teacher(data['inputs'], None, recorder)
+        distiller.teachers['teacher'].run(data['inputs'], None, recorder)
         rows.append(pool_recorded(recorder.feature, batch_size, pool).numpy())
     return np.concatenate(rows)
 

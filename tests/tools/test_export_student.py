@@ -12,7 +12,6 @@ from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
 
 from fdkd_mm.checkpoint.config_data import config_to_data
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
 from fdkd_mm.apis.export import export_student
 
@@ -65,7 +64,7 @@ def test_exported_student_loads_strictly_and_predicts_like_the_distiller(
     assert 'CrossModalDistiller' in exported['meta']['distiller_cfg']
     assert not any(k.startswith(('teacher.', 'student.')) for k in exported['state_dict'])
 
-    student = build_scoped(seg_distiller_cfg['student'])
+    student = MODELS.build(seg_distiller_cfg['student'])
     load_checkpoint(student, str(out), map_location='cpu', strict=True)
     distiller.eval(), student.eval()
     with torch.no_grad():

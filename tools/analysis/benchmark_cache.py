@@ -108,9 +108,9 @@ def offline(cfg, tmp: str, data_root: str) -> None:
 
 
 def save_random_teacher(cfg, path: str) -> None:
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     torch.manual_seed(0)
-    teacher = build_scoped(cfg.model.teacher)
+    teacher = MODELS.build(cfg.model.teacher)
     torch.save(dict(state_dict=teacher.state_dict()), path)
     cfg.model.teacher_ckpt = path
 
@@ -122,7 +122,7 @@ def build_variants(cfg, batch_size: int, tmp: str) -> dict:
     from mmengine.registry import DATASETS
 
     from fdkd_mm.datasets.throughput import write_realistic
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     from fdkd_mm.teacher_cache import apply_teacher_cache
     from fdkd_mm.teacher_cache.build import build_teacher_cache
     cfg = copy.deepcopy(cfg)
@@ -134,17 +134,17 @@ def build_variants(cfg, batch_size: int, tmp: str) -> dict:
     build_teacher_cache(cfg, osp.join(tmp, 'cache'), batch_size=batch_size, device='cpu',
                         progress=False)
     cache_s = time.perf_counter() - start
-    live = build_scoped(cfg.model.to_dict()).train()
+    live = MODELS.build(cfg.model.to_dict()).train()
     cached_cfg = copy.deepcopy(cfg)
     cached_cfg.model.teacher_cache = dict(path=osp.join(tmp, 'cache'))
     apply_teacher_cache(cached_cfg)
-    cached = build_scoped(cached_cfg.model.to_dict()).train()
+    cached = MODELS.build(cached_cfg.model.to_dict()).train()
     cached.load_state_dict({k: v for k, v in live.state_dict().items()
                             if not k.startswith('teacher.')})
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     cached_dataset = DATASETS.build(cached_cfg.train_dataloader.dataset)
-    cached.teacher_cache.check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
-                                    'train_dataloader.dataset.pipeline')
+    cached.teachers['teacher'].check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
+                                          'train_dataloader.dataset.pipeline')
     return dict(cfg=cfg, live=live, cached=cached, student=copy.deepcopy(live.student).train(),
                 teacher=copy.deepcopy(live.teacher).eval(), cache_s=cache_s,
                 batch=pseudo_collate([dataset[i] for i in range(batch_size)]),

@@ -112,14 +112,14 @@ def build_models(args: argparse.Namespace) -> dict:
     """Build the FD distiller, the Feat distiller and a separate student-only copy."""
     from mmengine.registry import init_default_scope
 
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     init_default_scope('fdkd_mm')
     model_cfg = load_model_cfg(args)
-    fd = build_scoped(model_cfg)
+    fd = MODELS.build(model_cfg)
     feat_cfg = copy.deepcopy(model_cfg)
     feat_cfg['distill_losses'][fd_loss_name(fd)]['ablation'] = dict(
         frequency=False, align=False, scale=False, log=False)
-    feat = build_scoped(feat_cfg)
+    feat = MODELS.build(feat_cfg)
     # No init_weights(): PyTorch's default initialisation times the same and logs nothing.
     # (a)/(b) train their own copy, so no variant's steps change another's weights.
     student = copy.deepcopy(fd.student)
@@ -209,7 +209,7 @@ def make_steps(models: dict, batch: dict, device: torch.device) -> dict[str, Cal
         teacher_data = teacher.data_preprocessor(
             dict(inputs=inputs[teacher_key], data_samples=None), False)
         # The distiller's teacher precision (teacher_autocast), so b stays c's floor.
-        with torch.no_grad(), fd.teacher_precision():
+        with torch.no_grad(), fd.teachers['teacher'].precision():
             teacher(teacher_data['inputs'], None, mode='tensor')
         # The student's own train_step: preprocess, loss, backward, optimizer step.
         student.train_step(dict(inputs=inputs[student_key], data_samples=samples),

@@ -5,7 +5,6 @@ import torch
 from mmengine.model import BaseModule
 from torch import nn
 
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
 
 
@@ -31,7 +30,7 @@ class FrameFoldingBackbone(BaseModule):
 
     def __init__(self, backbone: Union[dict, nn.Module], init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        self.backbone = build_scoped(backbone)
+        self.backbone = MODELS.build(backbone)
 
     @property
     def out_indices(self):

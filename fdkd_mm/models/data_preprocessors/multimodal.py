@@ -4,7 +4,6 @@ from typing import Any, Optional, Sequence, Union
 from mmengine.model import BaseDataPreprocessor
 from torch import nn
 
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
 
 
@@ -41,7 +40,7 @@ class MultiModalDataPreprocessor(BaseDataPreprocessor):
         if not preprocessors:
             raise ValueError('MultiModalDataPreprocessor needs at least one modality')
         self.preprocessors = nn.ModuleDict(
-            {name: build_scoped(cfg) for name, cfg in preprocessors.items()})
+            {name: MODELS.build(cfg) for name, cfg in preprocessors.items()})
         self.label_modality = label_modality or next(iter(preprocessors))
         for name in (self.label_modality, *aligned):
             if name not in self.preprocessors:

@@ -1,5 +1,5 @@
-"""The cross-modal distiller: teacher/student plumbing + recorders → connectors → losses."""
-from .base import BaseCrossModalDistiller, gather_labels, prefix_losses
+"""The cross-modal distiller: a student, its teachers, recorders → connectors → losses."""
 from .cross_modal import CrossModalDistiller
+from .labels import gather_labels
 
-__all__ = ['BaseCrossModalDistiller', 'CrossModalDistiller', 'gather_labels', 'prefix_losses']
+__all__ = ['CrossModalDistiller', 'gather_labels']

@@ -12,9 +12,18 @@ from typing import Optional, Union
 
 from torch import Tensor, nn
 
+from fdkd_mm.models.teachers.base import SHORTHAND_NAME, teacher_label
+
 # Keys of one argument's mapping: exactly one source (recorder= or labels=).
 SOURCE_KEYS = ('recorder', 'labels')
-MAPPING_KEYS = SOURCE_KEYS + ('from_student', 'connector')
+MAPPING_KEYS = SOURCE_KEYS + ('from_student', 'teacher', 'connector')
+#: The owner name of the student's recorders (no teacher may be called so).
+STUDENT = 'student'
+
+
+def owner_label(owner: str) -> str:
+    """How messages call a recorders' owner: ``student``, ``teacher``, ``teacher 'audio'``."""
+    return STUDENT if owner == STUDENT else teacher_label(owner)
 
 
 @dataclass(frozen=True)
@@ -23,27 +32,100 @@ class ArgSource:
 
     Attributes:
         kind: ``'recorder'`` or ``'labels'``.
-        from_student: Whose recorders ``recorders`` name.
+        teacher: Name of the teacher whose recorders ``recorders`` name; None: the student's.
         recorders: Recorder names; one unless ``is_list``.
         connectors: Connector name (or None) applied to each recorded tensor.
         is_list: Pass a list of tensors (AFD) instead of one tensor.
     """
 
     kind: str
-    from_student: bool = True
+    teacher: Optional[str] = None
     recorders: tuple[str, ...] = ()
     connectors: tuple[Optional[str], ...] = ()
     is_list: bool = False
 
     @property
+    def from_student(self) -> bool:
+        """Whether the recorders are the student's."""
+        return self.teacher is None
+
+    @property
+    def owner(self) -> str:
+        """``'student'`` or the teacher's name."""
+        return STUDENT if self.teacher is None else self.teacher
+
+    @property
     def role(self) -> str:
-        return 'student' if self.from_student else 'teacher'
+        """``'student'`` or ``'teacher'`` (e.g. for a suggested connector name)."""
+        return STUDENT if self.teacher is None else 'teacher'
 
 
 def closest(name: str, valid: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest valid name, or an empty string."""
     close = difflib.get_close_matches(name, list(valid), n=3, cutoff=0.5)
     return f' (did you mean {close[0]!r}?)' if close else ''
+
+
+def default_teacher(teachers: Sequence[str]) -> Optional[str]:
+    """The teacher ``from_student=False`` reads: the only one; ``'teacher'`` when there is
+    none (its recorders are then empty); None when there are several (it must be named)."""
+    if len(teachers) > 1:
+        return None
+    return teachers[0] if teachers else SHORTHAND_NAME
+
+
+def _owner(where: str, spec: Mapping, teachers: Sequence[str]) -> Optional[str]:
+    """Whose recorder a ``recorder=`` mapping reads (None: ambiguous, checked by the caller)."""
+    if 'teacher' in spec:
+        if spec.get('from_student', False) is not False:
+            raise ValueError(f'{where}: teacher={spec["teacher"]!r} reads a teacher\'s recorder; '
+                             'remove from_student')
+        if spec['teacher'] not in teachers:
+            raise ValueError(f'{where}: no teacher named {spec["teacher"]!r}'
+                             f'{closest(str(spec["teacher"]), teachers)}; teachers: '
+                             f'{list(teachers)}')
+        return spec['teacher']
+    if 'from_student' not in spec or not isinstance(spec['from_student'], bool):
+        raise ValueError(f'{where}: say whose recorder it is with from_student=True|False')
+    if spec['from_student']:
+        return STUDENT
+    owner = default_teacher(teachers)
+    if owner is None:
+        raise ValueError(f'{where}: the distiller has several teachers {list(teachers)}; name '
+                         f"the one to read with teacher='<name>' instead of from_student=False")
+    return owner
+
+
+def used_names(mappings: Optional[Mapping], teachers: Sequence[str] = (SHORTHAND_NAME, )
+               ) -> tuple[dict[str, set], set]:
+    """Recorder names of each owner and connector names the mappings refer to.
+
+    Unchecked (:func:`parse_mappings` checks): what is malformed is skipped here.
+
+    Args:
+        mappings: ``loss_forward_mappings``.
+        teachers: The distiller's teacher names (``from_student=False`` reads the only one).
+
+    Returns:
+        ``({'student': names, <teacher>: names, ...}, connector names)``.
+    """
+    recorders: dict[str, set] = {}
+    connectors: set = set()
+
+    def as_list(value) -> list:
+        return list(value) if isinstance(value, (list, tuple)) else [value]
+
+    for mapping in (mappings or {}).values():
+        for spec in (mapping.values() if isinstance(mapping, Mapping) else ()):
+            if not isinstance(spec, Mapping) or 'recorder' not in spec:
+                continue
+            try:
+                owner = _owner('', spec, teachers)
+            except ValueError:
+                continue
+            recorders.setdefault(owner, set()).update(as_list(spec['recorder']))
+            connectors.update(c for c in as_list(spec.get('connector')) if c is not None)
+    return recorders, connectors
 
 
 def check_signature(loss_name: str, loss: nn.Module, mapping: Mapping) -> None:
@@ -64,14 +146,15 @@ def check_signature(loss_name: str, loss: nn.Module, mapping: Mapping) -> None:
                          f'loss_forward_mappings[{loss_name!r}] (mapped: {list(mapping)})')
 
 
-def parse_source(where: str, spec: Mapping, recorders: dict[str, Sequence[str]],
+def parse_source(where: str, spec: Mapping, recorders: Mapping[str, Sequence[str]],
                  connectors: Sequence[str]) -> ArgSource:
     """Parse one argument's mapping, checking recorder and connector names.
 
     Args:
         where: Description of the argument for error messages.
-        spec: ``dict(from_student=..., recorder=..., connector=...)`` or ``dict(labels=True)``.
-        recorders: ``{'student': names, 'teacher': names}``.
+        spec: ``dict(from_student=..., recorder=..., connector=...)``,
+            ``dict(teacher='audio', recorder=..., ...)`` or ``dict(labels=True)``.
+        recorders: Owner → recorder names: ``'student'`` and every teacher's name.
         connectors: Names of the distiller's connectors.
 
     Returns:
@@ -89,14 +172,13 @@ def parse_source(where: str, spec: Mapping, recorders: dict[str, Sequence[str]],
         raise ValueError(f'{where}: give exactly one source among {list(SOURCE_KEYS)}, '
                          f'got {kinds or "none"}')
     if kinds[0] == 'labels':
-        if {'from_student', 'connector'} & set(spec):
-            raise ValueError(f'{where}: from_student / connector only apply to recorder=')
+        if {'from_student', 'teacher', 'connector'} & set(spec):
+            raise ValueError(f'{where}: from_student / teacher / connector only apply to '
+                             'recorder=')
         if spec['labels'] is not True:
             raise ValueError(f'{where}: write labels=True')
         return ArgSource('labels')
-    if 'from_student' not in spec or not isinstance(spec['from_student'], bool):
-        raise ValueError(f'{where}: say whose recorder it is with from_student=True|False')
-    role = 'student' if spec['from_student'] else 'teacher'
+    owner = _owner(where, spec, [name for name in recorders if name != STUDENT])
     is_list = isinstance(spec['recorder'], (list, tuple))
     names = tuple(spec['recorder']) if is_list else (spec['recorder'],)
     wanted = spec.get('connector')
@@ -111,23 +193,29 @@ def parse_source(where: str, spec: Mapping, recorders: dict[str, Sequence[str]],
                              'give one connector (or None) per recorder')
     else:
         wanted = (wanted,)
+    valid, label = list(recorders.get(owner, ())), owner_label(owner)
     for name in names:
-        if name not in recorders[role]:
-            raise ValueError(f'{where}: no {role} recorder named {name!r}'
-                             f'{closest(str(name), recorders[role])}; valid {role} recorders: '
-                             f'{list(recorders[role])}')
+        if name not in valid:
+            raise ValueError(f'{where}: no {label} recorder named {name!r}'
+                             f'{closest(str(name), valid)}; valid {label} recorders: {valid}')
     for name in wanted:
         if name is not None and name not in connectors:
             raise ValueError(f'{where}: no connector named {name!r}'
                              f'{closest(str(name), connectors)}; valid connectors: '
                              f'{list(connectors)}')
-    return ArgSource('recorder', spec['from_student'], names, wanted, is_list)
+    return ArgSource('recorder', None if owner == STUDENT else owner, names, wanted, is_list)
 
 
 def parse_mappings(mappings: Mapping, losses: Mapping[str, nn.Module],
-                   recorders: dict[str, Sequence[str]],
+                   recorders: Mapping[str, Sequence[str]],
                    connectors: Sequence[str]) -> dict[str, dict[str, ArgSource]]:
     """Parse and validate ``loss_forward_mappings`` against losses, recorders, signatures.
+
+    Args:
+        mappings: ``loss_forward_mappings``.
+        losses: The built distillation losses by name.
+        recorders: Owner (``'student'``, each teacher's name) → recorder names offered.
+        connectors: Names of the connectors offered.
 
     Returns:
         Loss name → argument → :class:`ArgSource`.
@@ -153,7 +241,8 @@ class StepInputs:
     """Resolves :class:`ArgSource` objects for one step, computing each tensor once.
 
     Args:
-        recorded: ``recorded(role, name)``: the (pooled) tensor of a recorder in this step.
+        recorded: ``recorded(owner, name)``: the (pooled) tensor of recorder ``name`` of the
+            student (owner ``'student'``) or of a teacher in this step.
         connectors: The distiller's connectors by name.
         labels: Returns the batch's labels (called at most once).
     """
@@ -170,18 +259,18 @@ class StepInputs:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def tensor(self, role: str, name: str, connector: Optional[str] = None) -> Tensor:
-        """Recorder ``name`` of ``role``, through ``connector`` when one is named."""
-        feature = self._cached((role, name, None), lambda: self._recorded_fn(role, name))
+    def tensor(self, owner: str, name: str, connector: Optional[str] = None) -> Tensor:
+        """Recorder ``name`` of ``owner``, through ``connector`` when one is named."""
+        feature = self._cached((owner, name, None), lambda: self._recorded_fn(owner, name))
         if connector is None:
             return feature
-        return self._cached((role, name, connector),
+        return self._cached((owner, name, connector),
                             lambda: self._connectors[connector](feature))
 
     def resolve(self, source: ArgSource) -> Union[Tensor, list[Tensor]]:
         """The value of one mapped loss argument for this step: a tensor, or a list of them."""
         if source.kind == 'labels':
             return self._cached(('labels',), self._labels_fn)
-        tensors = [self.tensor(source.role, name, connector)
+        tensors = [self.tensor(source.owner, name, connector)
                    for name, connector in zip(source.recorders, source.connectors)]
         return tensors if source.is_list else tensors[0]

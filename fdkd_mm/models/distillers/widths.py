@@ -1,13 +1,21 @@
 """The one check that the tensors mapped to a loss have the widths the loss was built for.
 
-Losses that hold width-dependent parameters (FD-CMKD's heads, C2KD's proxies, AFD's query and
-key layers) declare ``input_channels() -> {argument: width or [widths]}``. The distiller
-checks every step (a comparison of integers) and the config validator checks before training,
-both through :func:`check_input_channels`, so a mismatch is always reported the same way:
-naming the loss, the argument, the recorder and what to add.
+Losses that hold width-dependent parameters (FD-CMKD's heads, C2KD's proxies, the unpaired
+loss's heads) declare ``input_channels() -> {argument: width or [widths]}``.
+:func:`check_loss_widths` compares them with the widths of the mapped tensors after their
+connectors, reporting a mismatch the same way wherever it is found: naming the loss, the
+argument, the recorder and what to add. The distiller runs it once: at build, with the widths
+the recorded modules declare, and, if some module declared none, once more on the first
+training step with the recorded tensors.
 """
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional, Union
+
+from torch import nn
+
+from fdkd_mm.models.connectors import IdentityConnector
+from fdkd_mm.models.distillers.mappings import ArgSource
+from fdkd_mm.models.recorders import declared_width
 
 Widths = Union[int, Sequence[int]]
 
@@ -49,3 +57,53 @@ def check_input_channels(loss_name: str, arg: str, expected: Widths,
             f"connectors=dict({connector}=dict(type='ProjectionConnector', "
             f'in_channels={width}, out_channels={want})) and map it with '
             f"connector='{connector}', or fix the recorder path / the loss's channels.")
+
+
+def check_loss_widths(losses: Mapping[str, nn.Module],
+                      sources: Mapping[str, Mapping[str, ArgSource]],
+                      connectors: Mapping[str, nn.Module],
+                      width: Callable[[str, str], Optional[int]],
+                      describe: Callable[[str, str], str]) -> bool:
+    """Check every width a loss declares against its mapped tensors, through their connectors.
+
+    Args:
+        losses: The distillation losses by name.
+        sources: Loss name → argument → :class:`ArgSource` (the parsed mappings).
+        connectors: The connectors by name.
+        width: ``width(owner, recorder)``: dim 1 of a recorded (pooled) tensor, None if
+            unknown.
+        describe: ``describe(owner, recorder)``: how the tensor is obtained, for messages.
+
+    Returns:
+        Whether every width the check needed was known (unknown ones are skipped).
+
+    Raises:
+        WidthMismatchError: A connector that does not take the recorded width, or a tensor
+            whose width the loss does not expect.
+    """
+    complete = True
+    for loss_name, loss in losses.items():
+        declared = loss.input_channels() if hasattr(loss, 'input_channels') else {}
+        for arg, expected in declared.items():
+            source = sources[loss_name].get(arg)
+            if source is None or source.kind != 'recorder':
+                continue
+            widths, described = [], []
+            for name, connector in zip(source.recorders, source.connectors):
+                text = describe(source.owner, name)
+                recorded = width(source.owner, name)
+                module = connectors[connector] if connector is not None else None
+                if module is not None and not isinstance(module, IdentityConnector):
+                    takes = declared_width(module, 'input')
+                    if recorded is not None and takes is not None and takes != recorded:
+                        raise WidthMismatchError(
+                            f'model.connectors.{connector} takes {takes} channels, but {text} '
+                            f'gives {recorded}')
+                    recorded = declared_width(module, 'output')
+                    text += f" after connector '{connector}'"
+                complete = complete and recorded is not None
+                widths.append(recorded)
+                described.append(text)
+            check_input_channels(loss_name, arg, expected if source.is_list else [expected],
+                                 widths, described, source.role)
+    return complete

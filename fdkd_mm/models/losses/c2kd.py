@@ -23,9 +23,9 @@ the official ResNet-18 stage), all weights 1, loss_weight = 1.
 Where the official code differs from the paper / this default:
 
 * It "removes" the target by multiplying the logits by the non-target mask, i.e. it sets the
-  target *logit to 0*, which leaves the target in the softmax with weight e⁰. That is
-  available as ``non_target='zero_logit'``; the default ``'remove'`` drops the target class
-  as the paper describes.
+  target *logit to 0*, which leaves the target in the softmax with weight e⁰. That is the
+  default, ``non_target='zero_logit'``: it is what produced the published numbers.
+  ``'remove'`` drops the target class from the softmax as the paper describes.
 * It averages the selected non-target KL over the whole batch N (unselected samples count as
   0), not over the selected ones; this module does the same.
 * Kendall's τ is computed with scipy on the host, sample by sample; here
@@ -113,15 +113,16 @@ class C2KDLoss(nn.Module):
         num_classes: Number of classes K.
         proxy_channels: Hidden width of both proxy heads; defaults to each input's channels.
         kendall_threshold: Keep a sample when τ(proxyᵀ, proxyˢ) exceeds this. Defaults to 0.0.
-        non_target: ``'remove'`` (paper) or ``'zero_logit'`` (official code), see the module
-            docstring. Defaults to ``'remove'``.
+        non_target: ``'zero_logit'`` (official code, which produced the published numbers)
+            or ``'remove'`` (the paper's text), see the module docstring. Defaults to
+            ``'zero_logit'``.
         loss_weight: Multiplier of all three terms. Defaults to 1.0.
         ignore_index: Label of the pixels dense C2KD skips. Defaults to 255.
     """
 
     def __init__(self, student_channels: int, teacher_channels: int, num_classes: int,
                  proxy_channels: Optional[int] = None, kendall_threshold: float = 0.0,
-                 non_target: Literal['remove', 'zero_logit'] = 'remove',
+                 non_target: Literal['remove', 'zero_logit'] = 'zero_logit',
                  loss_weight: float = 1.0, ignore_index: int = 255) -> None:
         super().__init__()
         if non_target not in ('remove', 'zero_logit'):

@@ -35,7 +35,6 @@ from typing import Optional, Union
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.heads import head_losses
 from fdkd_mm.models.resize import match_grid, resize_labels
@@ -114,11 +113,11 @@ class FDCMKDLoss(nn.Module):
         self.ignore_index = ignore_index
 
         def head(cfg: dict) -> nn.Module:
-            return build_scoped(dict(cfg, in_channels=in_channels, num_classes=num_classes,
+            return MODELS.build(dict(cfg, in_channels=in_channels, num_classes=num_classes,
                                      ignore_index=ignore_index))
 
         if self.ablation['frequency']:
-            self.decoupler = build_scoped(decoupler)
+            self.decoupler = MODELS.build(decoupler)
             if not isinstance(self.decoupler, BaseDecoupler):
                 raise TypeError(f'decoupler must be a BaseDecoupler (band names, input checks), '
                                 f'got {type(self.decoupler).__name__}')
@@ -128,7 +127,7 @@ class FDCMKDLoss(nn.Module):
         else:
             self.decoupler = None
             self.bands = ('feat',)
-            self.band_losses = nn.ModuleDict({'feat': build_scoped(
+            self.band_losses = nn.ModuleDict({'feat': MODELS.build(
                 self._align_loss_cfg(low_loss, log_mode=False))})
             self.aux_heads = None
         self.shared_heads = nn.ModuleDict(
@@ -157,8 +156,8 @@ class FDCMKDLoss(nn.Module):
                     "band_loss=dict(type='MultiBandAlignLoss', modes=..., loss_weights=...) "
                     'instead of low_loss / high_loss')
             return nn.ModuleDict({
-                self.bands[0]: build_scoped(self._align_loss_cfg(low_loss, log_mode=False)),
-                self.bands[1]: build_scoped(
+                self.bands[0]: MODELS.build(self._align_loss_cfg(low_loss, log_mode=False)),
+                self.bands[1]: MODELS.build(
                     self._align_loss_cfg(high_loss, log_mode=self.ablation['log'])),
             })
         cfg = dict(band_loss, num_bands=len(self.bands), standardize=self.ablation['scale'])
@@ -166,7 +165,7 @@ class FDCMKDLoss(nn.Module):
             cfg.setdefault('centre', False)
         if not self.ablation['log']:
             cfg['modes'] = 'mse'
-        per_band = build_scoped(cfg)
+        per_band = MODELS.build(cfg)
         return nn.ModuleDict(dict(zip(self.bands, per_band.losses, strict=True)))
 
     def input_channels(self) -> dict[str, int]:

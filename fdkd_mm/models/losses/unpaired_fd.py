@@ -35,7 +35,6 @@ from torch import Tensor, nn
 
 from fdkd_mm.models.banks import (TeacherBank, band_layout, class_statistics, load_bank,
                                   row_labels, to_rows, valid_rows)
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.models.decouplers import BaseDecoupler
 from fdkd_mm.models.losses.frequency_align import standardize
 from fdkd_mm.models.losses.utils import weighted_mean
@@ -131,7 +130,7 @@ class UnpairedFDLoss(nn.Module):
             raise ValueError(f'num_teacher_samples must be >= 1, got {num_teacher_samples}')
         self.num_teacher_samples = int(num_teacher_samples)
         self.ignore_index = ignore_index
-        self.decoupler = build_scoped(decoupler)
+        self.decoupler = MODELS.build(decoupler)
         if not isinstance(self.decoupler, BaseDecoupler):
             raise TypeError(f'decoupler must be a BaseDecoupler, got '
                             f'{type(self.decoupler).__name__}')
@@ -140,9 +139,9 @@ class UnpairedFDLoss(nn.Module):
                              'bank is made once with fixed bands; use a fixed decoupler')
         self.bands = tuple(self.decoupler.band_names)
         self.band_losses = nn.ModuleDict({
-            band: build_scoped(dict(low_loss if i == 0 else high_loss, standardize=False))
+            band: MODELS.build(dict(low_loss if i == 0 else high_loss, standardize=False))
             for i, band in enumerate(self.bands)})
-        self.shared_heads = nn.ModuleDict({band: build_scoped(dict(
+        self.shared_heads = nn.ModuleDict({band: MODELS.build(dict(
             shared_head, in_channels=in_channels, num_classes=num_classes,
             ignore_index=ignore_index)) for band in self.bands}) if self.terms['align'] else None
         self.bank = TeacherBank(expected=self.bank_layout())

@@ -8,7 +8,6 @@ from fdkd_mm.datasets.crisismmd import CrisisMMDDataset
 from fdkd_mm.testing.synthetic_crisismmd import write_synthetic_crisismmd
 from fdkd_mm.models.backbones.text_encoder import HFTextEncoder
 from fdkd_mm.models.data_preprocessors.text import TextDataPreprocessor
-from fdkd_mm.models.builder import build_scoped
 from fdkd_mm.registry import MODELS
 
 VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'informative', 'not', 'the', 'storm',
@@ -77,7 +76,7 @@ def test_init_weights_never_redraws_loaded_weights(bert_dir, monkeypatch):
     transformers 5 skips modules it loaded, but other versions re-draw weights there; the
     stand-in below re-draws unconditionally, so the test fails if that call is ever made.
     """
-    model = build_scoped(text_classifier(bert_dir))
+    model = MODELS.build(text_classifier(bert_dir))
     encoder = model.backbone.encoder
     monkeypatch.setattr(encoder, 'init_weights',
                         lambda: [p.data.zero_() for p in encoder.parameters()])
@@ -149,7 +148,7 @@ def test_text_classifier_learns_synthetic_crisismmd(tmp_path, bert_dir):
                 dict(type='fdkd_mm.PackTextImageInputs', modalities=('text', ), plain_inputs=True)]
     dataset = CrisisMMDDataset(str(tmp_path), pipeline=pipeline, check_files=True)
     torch.manual_seed(0)
-    model = build_scoped(text_classifier(bert_dir))
+    model = MODELS.build(text_classifier(bert_dir))
     assert isinstance(model.backbone, HFTextEncoder)
     model.init_weights()
     batch = pseudo_collate([dataset[i] for i in range(len(dataset))])

@@ -9,7 +9,7 @@ from fdkd_mm.registry import MODELS
 
 def teacher_feature(model, inputs: dict) -> torch.Tensor:
     """The teacher's recorded (pooled) 'feat' of one forward on ``inputs``."""
-    model.run_teacher(inputs, None, model.teacher_recorders)
+    model.teachers['teacher'].run(inputs)
     batch = next(iter(inputs.values())).shape[0]
     return model.recorded('teacher', 'feat', batch)
 
@@ -114,3 +114,24 @@ def test_teacher_free_refuses_teacher_settings(cls_distiller_cfg):
     with pytest.raises(ValueError, match=r"teacher=None \(no teacher network\) but "
                                          r"\['teacher_input'\] are set"):
         MODELS.build(cfg)
+
+
+def test_checkpoints_keep_the_single_teacher_layout(cls_distiller_cfg):
+    """The state dict (and parameter order) of a single-teacher distiller is the one its
+    checkpoints always had: student.*, teacher.*, then connectors and losses; so earlier
+    checkpoints and resumed optimizer states load."""
+    model = MODELS.build(cls_distiller_cfg)
+    parts = dict(student=MODELS.build(cls_distiller_cfg['student']),
+                 teacher=MODELS.build(cls_distiller_cfg['teacher']),
+                 losses=torch.nn.ModuleDict(dict(loss_fd=MODELS.build(
+                     cls_distiller_cfg['distill_losses']['loss_fd']))))
+    layout = [f'{part}.{key}' for part, module in parts.items() for key in module.state_dict()]
+    assert list(model.state_dict()) == layout
+    assert [n for n, _ in model.named_parameters()] == [
+        f'{part}.{name}' for part, module in parts.items() for name, _ in module.named_parameters()]
+    # A checkpoint in that layout loads strictly, every tensor as saved.
+    saved = {key: torch.full_like(value, 0.5) if value.is_floating_point() else value
+             for key, value in model.state_dict().items()}
+    other = MODELS.build(cls_distiller_cfg)
+    other.load_state_dict(saved, strict=True)
+    assert all(torch.equal(value, saved[key]) for key, value in other.state_dict().items())

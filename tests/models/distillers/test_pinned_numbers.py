@@ -151,8 +151,11 @@ def _feat_with_projection(model: dict) -> None:
 
 
 def _c2kd_on_stage4(model: dict) -> None:
-    """C2KD as pinned: proxies on stage4 (512 channels) instead of the official stage3."""
-    model['distill_losses']['loss_c2kd'].update(student_channels=512, teacher_channels=512)
+    """C2KD as pinned: proxies on stage4 (512 channels) instead of the official stage3, and
+    the paper's non-target removal (the official code's zero target logit is the default
+    since)."""
+    model['distill_losses']['loss_c2kd'].update(student_channels=512, teacher_channels=512,
+                                                non_target='remove')
     mapping = model['loss_forward_mappings']['loss_c2kd']
     mapping['student_feat']['recorder'] = mapping['teacher_feat']['recorder'] = 'stage4'
 
@@ -199,7 +202,7 @@ for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 
 
 def build_case(case: str) -> tuple[torch.nn.Module, dict]:
     """The case's distiller with name-seeded values, and its preprocessed fixed batch."""
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     config, batch_fn, override = CASES[case]
     cfg = Config.fromfile(str(REPO / config))
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
@@ -211,7 +214,7 @@ def build_case(case: str) -> tuple[torch.nn.Module, dict]:
     if override is not None:
         override(model_cfg)
     torch.manual_seed(0)
-    model = build_scoped(model_cfg)
+    model = MODELS.build(model_cfg)
     set_named_values(model)
     for module in model.modules():
         if hasattr(module, 'set_epoch'):  # DKD's warm-up: epoch 5 of its 20 (factor 0.25)
@@ -249,6 +252,41 @@ def test_loss_terms_and_gradients_match_the_pins(case):
         tolerance = 1e-6 * norm + 1e-12
         assert abs(got_norm - norm) <= tolerance, (name, got_norm, norm)
         assert abs(got_projection - projection) <= tolerance, (name, got_projection, projection)
+
+
+def test_c2kd_default_non_target_is_the_official_zero_target_logit(monkeypatch):
+    """C2KD with its default ``non_target`` (the official code's, ``'zero_logit'``): the
+    proxies' non-target term, computed here from the formula (target logit set to 0 and kept
+    in the softmax, Kendall tau by scipy, mean over the whole batch)."""
+    from scipy.stats import kendalltau
+    from fdkd_mm.models.distillers import gather_labels
+    config, batch_fn, override = CASES['c2kd/cremad_audio_to_visual']
+
+    def official_default(model: dict) -> None:
+        override(model)
+        del model['distill_losses']['loss_c2kd']['non_target']
+
+    monkeypatch.setitem(CASES, 'c2kd/official', (config, batch_fn, official_default))
+    model, data = build_case('c2kd/official')
+    loss = model.losses['loss_c2kd']
+    assert loss.non_target == 'zero_logit'
+    computed = model(**data, mode='loss')['distill.loss_c2kd.loss_proxy_distill']
+    targets = gather_labels(data['data_samples']).tolist()
+    with torch.no_grad():  # the proxies of the same batch (train-mode BN: the same statistics)
+        proxies = [head(model.recorded(owner, 'stage4', len(targets))).double()
+                   for head, owner in ((loss.student_proxy, 'student'),
+                                       (loss.teacher_proxy, 'teacher'))]
+    expected = 0.0
+    for n, target in enumerate(targets):
+        student, teacher = (proxy[n].clone() for proxy in proxies)
+        if kendalltau(teacher.numpy(), student.numpy())[0] <= 0.0:
+            continue
+        student[target] = teacher[target] = 0.0
+        p_s, p_t = student.softmax(0), teacher.softmax(0)
+        expected += float((p_t * (p_t / p_s).log()).sum() + (p_s * (p_s / p_t).log()).sum())
+    expected /= len(targets)
+    assert expected > 0  # some sample selected: the term is not trivially 0
+    assert float(computed) == pytest.approx(expected, rel=1e-5)
 
 
 def main() -> None:

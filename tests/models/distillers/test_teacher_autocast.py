@@ -32,7 +32,7 @@ def test_teacher_runs_in_bf16_and_its_feature_comes_back_float32(seg_distiller_c
     feature = amp.teacher_recorders.feature('feat')
     assert feature.dtype == torch.float32
     plain_data = plain.data_preprocessor(copy.deepcopy(seg_batch), True)
-    plain.run_teacher(plain_data['inputs'], None, plain.teacher_recorders)
+    plain.teachers['teacher'].run(plain_data['inputs'])
     reference = plain.teacher_recorders.feature('feat')
     assert not torch.equal(feature, reference)  # it really ran in reduced precision ...
     torch.testing.assert_close(feature, reference, rtol=0.1, atol=0.1)  # ... of the same net

@@ -69,7 +69,7 @@ def write_cache(root, live, cfg: dict, batch: dict, dtype='fp32', recorders=None
     recorders = recorders or cfg['teacher_recorders']
     data = live.data_preprocessor(copy.deepcopy(batch), True)
     indices = np.array([s.metainfo['sample_idx'] for s in batch['data_samples']])
-    live.run_teacher(data['inputs'], None, live.teacher_recorders)
+    live.teachers['teacher'].run(data['inputs'])
     with TeacherCacheWriter(str(root / 'train'), len(indices), dtype) as writer:
         for name, spec in recorders.items():
             feature = pool_recorded(live.teacher_recorders.feature(name), len(indices),
@@ -92,7 +92,7 @@ def cached_model(setup, **changes):
 
 
 def checked(model):
-    model.teacher_cache.data_checked = True  # what TeacherCacheHook does before training
+    model.teachers['teacher'].data_checked = True  # what TeacherCacheHook does before training
     return model
 
 
@@ -124,7 +124,7 @@ def test_rows_follow_the_samples_indices(setup):
     cached.loss(data['inputs'], data['data_samples'])
     live = setup['live']
     live_data = live.data_preprocessor(copy.deepcopy(shuffled), True)
-    live.run_teacher(live_data['inputs'], None, live.teacher_recorders)
+    live.teachers['teacher'].run(live_data['inputs'])
     assert torch.equal(cached.recorded('teacher', 'logits', 4),
                        live.recorded('teacher', 'logits', 4))
     assert torch.equal(cached.recorded('teacher', 'feat', 4), live.recorded('teacher', 'feat', 4))
@@ -182,7 +182,7 @@ def test_without_a_teacher_checkpoint_only_the_student_runs(setup, tmp_path):
     data = model.data_preprocessor(copy.deepcopy(setup['batch']), False)
     predictions = model(**data, mode='predict')  # testing a cached run's checkpoint
     assert len(predictions) == 4
-    model.teacher_cache.data_checked = True
+    model.teachers['teacher'].data_checked = True
     with pytest.raises(RuntimeError, match='names no teacher_ckpt'):
         losses(model.train(), setup['batch'])
 

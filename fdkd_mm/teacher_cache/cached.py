@@ -1,24 +1,28 @@
-"""The teacher's recorded tensors read from a teacher cache instead of a teacher forward.
+"""A teacher whose recorded tensors are read from a teacher cache instead of a forward pass.
 
-With ``teacher_cache=dict(path=...)`` a distiller builds no teacher network. This object takes
-the place of its teacher recorder group: it has the same names, paths and pools (so mappings,
-width checks and messages resolve as before), and each training step it gathers the rows of
-the batch's samples (``metainfo['sample_idx']``) from the cache's memory-mapped arrays. The
-cached rows are the recorders' tensors *after* pooling, exactly what the losses receive.
+With ``teacher_cache=dict(path=...)`` (or a ``fdkd_mm.CachedTeacher`` in ``teachers``) a
+distiller builds no teacher network. This teacher has the recorders' names, paths and pools (so
+mappings, width checks and messages resolve as for the live teacher), and each training step it
+gathers the rows of the batch's samples (``metainfo['sample_idx']``) from the cache's
+memory-mapped arrays. The cached rows are the recorders' tensors *after* pooling, exactly what
+the losses receive.
 
 Before any row is read, the cache must be shown to fit the run: the teacher (checkpoint sha256,
-network config, input) and the recorders when the distiller is built with a ``teacher_ckpt``,
-the training set and the teacher's input transforms by :class:`~fdkd_mm.engine.hooks.
+network config, input) and the recorders when the teacher is built with a checkpoint, the
+training set and the teacher's input transforms by :class:`~fdkd_mm.engine.hooks.
 TeacherCacheHook` (which every config has through ``configs/_base_/default_runtime.py``).
 """
 import os.path as osp
-from collections.abc import Iterator, Mapping
-from typing import Optional
+from collections.abc import Mapping, Sequence
+from typing import Optional, Union
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from fdkd_mm.models.recorders import describe_recorder
+from fdkd_mm.models.teachers.base import BaseTeacher, check_recorder_configs
+from fdkd_mm.registry import MODELS
 from fdkd_mm.teacher_cache.checks import check_dataset, check_model, check_pipeline
 from fdkd_mm.teacher_cache.manifest import TeacherCacheError
 from fdkd_mm.teacher_cache.store import TeacherCacheReader
@@ -27,13 +31,14 @@ CACHE_KEYS = ('path', 'split')
 
 
 class CachedRecorder:
-    """One cached teacher tensor: what messages and width checks read of a recorder.
+    """What messages and checks read of one cached teacher tensor's recorder.
 
     Attributes:
         name: Recorder name.
+        spec: The recorder config (with ``pool``).
         path: The module (or parameter) path it was recorded at.
         source: ``'output'``, ``'input'`` or ``'parameter'``.
-        spec: The recorder config (with ``pool``).
+        pool: How it was pooled before it was stored.
     """
 
     def __init__(self, name: str, spec: Mapping) -> None:
@@ -41,86 +46,74 @@ class CachedRecorder:
         self.spec = dict(spec)
         self.path = spec.get('path')
         self.source = spec.get('source', 'output')
-        self._feature: Optional[Tensor] = None
+        self.pool = spec.get('pool')
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({self.name!r}, path={self.path!r})'
 
-    @property
-    def feature(self) -> Tensor:
-        """The batch's rows (pooled as the recorder asks), loaded by :meth:`CachedTeacher.load`.
-        """
-        if self._feature is None:
-            raise RuntimeError(f'cached teacher tensor {self.name!r} was not loaded for this '
-                               'batch')
-        return self._feature
 
-
-class CachedTeacher:
-    """The teacher recorder group of a distiller whose teacher outputs come from a cache.
+@MODELS.register_module()
+class CachedTeacher(BaseTeacher):
+    """The rows of a teacher cache, in place of a frozen teacher's forward.
 
     Args:
-        cfg: ``dict(path=<cache root>, split='train')``; the store read is ``<path>/<split>``.
-        teacher_input: The distiller's ``teacher_input``.
-        teacher_cfg: The teacher network config (not built; compared with the cache's).
-        teacher_ckpt: The teacher checkpoint the cache must have been computed from. ``None``
-            (e.g. ``tools/test.py``, which evaluates the student alone) defers every check:
-            the cache is then neither opened nor readable.
+        cache: ``dict(path=<cache root>, split='train')``; the store read is ``<path>/<split>``.
+        network: The teacher network config (not built; compared with the cache's).
+        inputs: The teacher's modality key (a cache is written for one).
         recorders: Name → recorder config (with ``pool``) of the teacher tensors the losses
             read.
+        ckpt: The teacher checkpoint the cache must have been computed from. ``None`` (e.g.
+            ``tools/test.py``, which evaluates the student alone) defers every check: the
+            cache is then neither opened nor readable.
+        trainable: Must be False: a trainable teacher's outputs change at every step.
+        autocast: Must be None: the teacher does not run (store the cache in fp16 instead).
+        name: The teacher's name in the distiller.
 
     Raises:
+        ValueError: ``network`` is not a config, ``trainable`` or ``autocast`` is set, or
+            several input keys are given.
         TeacherCacheError / FileNotFoundError: The cache is missing or does not fit the
             teacher or the recorders (each differing field named).
     """
 
-    def __init__(self, cfg: Mapping, teacher_input: str, teacher_cfg: Mapping,
-                 teacher_ckpt: Optional[str], recorders: Mapping[str, Mapping]) -> None:
-        if not isinstance(cfg, Mapping) or not isinstance(cfg.get('path'), str):
+    def __init__(self, cache: Mapping, network: Mapping, inputs: Union[str, Sequence[str]],
+                 recorders: Mapping[str, Mapping], ckpt: Optional[str] = None,
+                 trainable: bool = False, autocast: Optional[str] = None,
+                 name: str = 'teacher') -> None:
+        check_cacheable(network, trainable, autocast)
+        if not isinstance(cache, Mapping) or not isinstance(cache.get('path'), str):
             raise TypeError("teacher_cache must be dict(path='<cache root>'[, split='train']), "
-                            f'got {cfg!r}')
-        unknown = sorted(set(cfg) - set(CACHE_KEYS))
+                            f'got {cache!r}')
+        unknown = sorted(set(cache) - set(CACHE_KEYS))
         if unknown:
             raise ValueError(f'teacher_cache: unknown keys {unknown}; valid keys: '
                              f'{list(CACHE_KEYS)}')
-        self.store_dir = osp.join(cfg['path'], cfg.get('split', 'train'))
-        self.teacher_input = teacher_input
-        self.teacher_cfg = dict(teacher_cfg)
-        self.teacher_ckpt = teacher_ckpt
-        self.recorders = {name: CachedRecorder(name, spec) for name, spec in recorders.items()}
+        super().__init__(name, inputs)
+        if len(self.input_keys) != 1:
+            raise ValueError(f'{self.label}: a teacher cache holds the outputs of a teacher on '
+                             f'one modality, got inputs {list(self.input_keys)}')
+        check_recorder_configs(recorders, self.config_key('recorders'))
+        self.store_dir = osp.join(cache['path'], cache.get('split', 'train'))
+        self.network_cfg = dict(network)
+        self.ckpt = ckpt
+        self.recorders = {name_: CachedRecorder(name_, spec) for name_, spec in recorders.items()}
         self._reader: Optional[TeacherCacheReader] = None
+        self._rows: dict[str, Tensor] = {}
         self.data_checked = False
-        if teacher_ckpt is not None:
+        if ckpt is not None:
             self._check_teacher()
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({self.store_dir}: {", ".join(self.recorders)})'
 
-    # ------------------------------------------------------------ recorder-group interface
-    def __len__(self) -> int:
-        return len(self.recorders)
+    @property
+    def input_key(self) -> str:
+        """The teacher's modality."""
+        return self.input_keys[0]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.recorders)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.recorders
-
-    def __getitem__(self, name: str) -> CachedRecorder:
-        if name not in self.recorders:
-            raise KeyError(f'no cached teacher tensor named {name!r}; valid names: '
-                           f'{sorted(self.recorders)}')
-        return self.recorders[name]
-
-    def __enter__(self) -> 'CachedTeacher':
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        return None
-
-    def feature(self, name: str) -> Tensor:
-        """The batch's rows of tensor ``name`` (see :meth:`load`)."""
-        return self[name].feature
+    @property
+    def recorder_names(self) -> tuple[str, ...]:
+        return tuple(self.recorders)
 
     # ----------------------------------------------------------------------------- checks
     @property
@@ -131,11 +124,11 @@ class CachedTeacher:
         return self._reader
 
     def _check_teacher(self) -> None:
-        if not osp.isfile(self.teacher_ckpt):
-            raise FileNotFoundError(f'teacher_ckpt {self.teacher_ckpt!r} does not exist; the '
-                                    'teacher cache is checked against it')
-        check_model(self.reader.manifest, self.store_dir, self.teacher_input, self.teacher_cfg,
-                    self.teacher_ckpt, {n: r.spec for n, r in self.recorders.items()})
+        if not osp.isfile(self.ckpt):
+            raise FileNotFoundError(f'teacher_ckpt {self.ckpt!r} does not exist; the teacher '
+                                    'cache is checked against it')
+        check_model(self.reader.manifest, self.store_dir, self.input_key, self.network_cfg,
+                    self.ckpt, {n: r.spec for n, r in self.recorders.items()})
 
     def check_data(self, dataset, dataset_cfg: Mapping, where: str) -> None:
         """Check the run's training set and teacher input transforms against the cache.
@@ -152,7 +145,7 @@ class CachedTeacher:
         """
         pipeline = list(dataset_cfg.get('pipeline') or [])
         if pipeline and self._loads_teacher_input(pipeline):
-            check_pipeline(self.reader.manifest, self.store_dir, pipeline, self.teacher_input,
+            check_pipeline(self.reader.manifest, self.store_dir, pipeline, self.input_key,
                            where)
         check_dataset(self.reader.manifest, self.store_dir, dataset, dataset_cfg)
         self.data_checked = True
@@ -160,28 +153,40 @@ class CachedTeacher:
     def _loads_teacher_input(self, pipeline: list) -> bool:
         from fdkd_mm.models.distillers.validation import packed_input_keys
         packed = packed_input_keys(pipeline)
-        return packed is not None and self.teacher_input in packed[0]
+        return packed is not None and self.input_key in packed[0]
 
+    # ------------------------------------------------------------------ teacher protocol
     def width(self, name: str) -> Optional[int]:
-        """Dim 1 of the batch tensor of ``name`` (its channels), from the manifest."""
+        """Dim 1 of the batch tensor of ``name`` (its channels), from the manifest; None
+        while the cache is not checked against a checkpoint (it is then not opened)."""
+        if self.ckpt is None:
+            return None
         entry = self.reader.recorder(name)
         if entry['kind'] == 'parameter' or not entry['shape']:
             return None
         return int(entry['shape'][0])
 
-    # ------------------------------------------------------------------------------- load
-    def load(self, data_samples: list, device: torch.device) -> None:
+    def describe(self, name: str) -> str:
+        recorder = self.recorders[name]
+        return describe_recorder(self.label, name, recorder.path, recorder.pool)
+
+    def forward_batch(self, inputs: dict, data_samples: Optional[list],
+                      device: torch.device) -> dict[str, Tensor]:
         """Gather the rows of the batch's samples for every tensor, onto ``device``.
 
         Args:
+            inputs: The batch's modalities (not read: the teacher does not run).
             data_samples: The batch's data samples, each with ``metainfo['sample_idx']``.
             device: Where the losses run (the student's device).
+
+        Returns:
+            ``{}``: a cached teacher has no task loss.
 
         Raises:
             RuntimeError: The cache was not checked against the teacher or the data yet.
             KeyError: A data sample without ``sample_idx``.
         """
-        if self.teacher_ckpt is None:
+        if self.ckpt is None:
             raise RuntimeError('teacher_cache: the run names no teacher_ckpt, so the cache '
                                f'{self.store_dir} cannot be checked against the teacher it was '
                                'computed from; set model.teacher_ckpt')
@@ -199,29 +204,40 @@ class CachedTeacher:
                                "add 'sample_idx' to the packing transform's meta_keys")
             indices.append(int(sample.metainfo['sample_idx']))
         indices = np.asarray(indices, dtype=np.int64)
-        for name, recorder in self.recorders.items():
+        self._rows = {}
+        for name in self.recorders:
             if self.reader.recorder(name)['kind'] == 'parameter':
                 values = self.reader.parameter(name)
             else:
                 values = self.reader.rows(name, indices)
-            recorder._feature = torch.from_numpy(values).to(device)
+            self._rows[name] = torch.from_numpy(values).to(device)
+        return {}
+
+    def recorded(self, name: str, batch_size: int) -> Tensor:
+        """The batch's rows of tensor ``name`` (pooled when they were stored)."""
+        if name not in self.recorders:
+            raise KeyError(f'no cached teacher tensor named {name!r}; valid names: '
+                           f'{sorted(self.recorders)}')
+        if name not in self._rows:
+            raise RuntimeError(f'cached teacher tensor {name!r} was not loaded for this batch')
+        return self._rows[name]
 
 
-def check_cacheable(teacher, teacher_trainable: bool, teacher_autocast: Optional[str]) -> None:
+def check_cacheable(network, trainable: bool, autocast: Optional[str]) -> None:
     """Refuse a teacher cache where the teacher's outputs are not fixed.
 
     Raises:
-        ValueError: No teacher config, a trainable teacher (DML, C2KD), or ``teacher_autocast``.
+        ValueError: No teacher config, a trainable teacher (DML, C2KD), or autocast.
     """
-    if not isinstance(teacher, Mapping):
+    if not isinstance(network, Mapping):
         raise ValueError('teacher_cache needs the teacher as a config (compared with the '
-                         f'cache\'s), got {type(teacher).__name__}')
-    if teacher_trainable:
+                         f'cache\'s), got {type(network).__name__}')
+    if trainable:
         raise ValueError('teacher_cache cannot serve a trainable teacher (teacher_trainable='
                          'True, e.g. DML or C2KD): its outputs change at every step. Train '
                          'with the live teacher.')
-    if teacher_autocast is not None:
-        raise ValueError(f'teacher_autocast={teacher_autocast!r} has no effect with '
+    if autocast is not None:
+        raise ValueError(f'teacher_autocast={autocast!r} has no effect with '
                          'teacher_cache (the teacher does not run); remove it, and store the '
                          'cache in half precision with tools/cache_teacher.py --dtype fp16')
 
