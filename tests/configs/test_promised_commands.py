@@ -52,9 +52,9 @@ def subprocess_env() -> dict:
 def save_teacher_checkpoint(distiller_cfg: Config, teacher_config: str, path: Path) -> None:
     """A randomly initialised teacher saved as its unimodal run saves it: the weights and the
     model record ``CheckpointMetaHook`` writes (the distiller checks modality and network)."""
-    from fdkd_mm.models.builder import build_scoped
+    from fdkd_mm.registry import MODELS
     teacher = dict(distiller_cfg.model.teacher.to_dict(), pretrained=None)  # no download
-    state_dict = build_scoped(teacher).state_dict()
+    state_dict = MODELS.build(teacher).state_dict()
     record = model_record(Config.fromfile(str(REPO / teacher_config)))
     torch.save(dict(state_dict=state_dict, meta={MODEL_RECORD_KEY: record}), path)
 
