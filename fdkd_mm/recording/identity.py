@@ -1,9 +1,6 @@
-"""What a frozen teacher's recorded tensors depend on: one record for caches and banks.
-
-:func:`teacher_identity` writes the record (the ``teacher`` entry of a teacher cache's
-manifest and of a teacher bank's): the teacher's input, its network config, its checkpoint
-(path and sha256), the recorders (path, source, call, pool) and the transforms of its input.
-:func:`identity_differences` compares a held record with a run's, naming each differing field.
+"""What a frozen teacher's recorded tensors depend on (input, network config, checkpoint sha256,
+recorders, input transforms): the ``teacher`` record of teacher caches and banks
+(:func:`teacher_identity`), compared field by field (:func:`identity_differences`).
 """
 import os.path as osp
 from collections.abc import Mapping, Sequence
@@ -30,15 +27,8 @@ def plain(value: Any) -> Any:
 
 
 def recorder_spec(cfg: Mapping) -> dict:
-    """A recorder config with its defaults filled in, so equal recorders compare equal.
-
-    Args:
-        cfg: A recorder config (``path``, ``source``, ``call_index``, ``data_index``,
-            ``pool``, ...).
-
-    Returns:
-        The normalised spec (JSON types).
-    """
+    """A recorder config (``path``, ``source``, ``pool``, ...) with its defaults filled in and
+    JSON types, so equal recorders compare equal."""
     spec = {k: v for k, v in dict(cfg).items() if k not in _VALUE_NEUTRAL_RECORDER_KEYS}
     if spec.get('source') == 'parameter':
         return plain(dict(path=spec['path'], source='parameter'))
@@ -59,15 +49,8 @@ def network_spec(cfg: Any) -> Any:
 
 
 def first_difference(held: Any, run: Any, held_by: str, where: str = '') -> Optional[str]:
-    """Where two JSON values first differ (``'[1].hop_length: 353 in the cache, 300 in the
-    run'``), or None.
-
-    Args:
-        held: The recorded value.
-        run: The run's value.
-        held_by: What holds ``held``, for the message (``'the cache'``, ``'the bank'``).
-        where: Path of the values, for the message.
-    """
+    """Where a recorded JSON value first differs from the run's (``'[1].hop_length: 353 in the
+    cache, 300 in the run'``, ``held_by`` naming what holds it), or None."""
     if isinstance(held, dict) and isinstance(run, dict):
         for key in sorted(set(held) | set(run)):
             child = f'{where}.{key}' if where else str(key)

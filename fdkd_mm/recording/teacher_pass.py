@@ -34,16 +34,14 @@ def build_network(model_cfg: Mapping, checkpoint: Optional[str] = None, device: 
                   teacher: Optional[TeacherCheck] = None,
                   description: Optional[dict] = None) -> nn.Module:
     """Build a network from its config (no ``init_weights()``), load its checkpoint strictly
-    and freeze it.
+    (every key with its shape, else refused naming the file) and freeze it.
 
     Args:
         model_cfg: The network config.
-        checkpoint: Every key present with its shape, else refused naming the file. ``None``
-            keeps random weights, with a warning.
+        checkpoint: Its weights; ``None`` keeps random ones, with a warning.
         device: Where the network goes.
-        teacher: The checkpoint is a trained teacher's, refused when recorded for another
-            modality or network (``load_teacher_weights``); ``None``: a checkpoint of the
-            whole ``model_cfg`` (a distiller's holds its teacher).
+        teacher: A trained teacher's checkpoint, refused when recorded for another modality or
+            network; ``None``: a checkpoint of the whole model (a distiller's holds its teacher).
         description: What ``model_cfg`` builds (``model_record``), for a refusal's message.
 
     Returns:
@@ -125,15 +123,13 @@ def record(model: nn.Module, recorders: Mapping[str, Mapping], loader: DataLoade
 
     Args:
         model: The frozen network (or a model holding several, see ``forward``).
-        recorders: Name → FeatureRecorder / ParameterRecorder arguments (paths on ``model``)
-            plus ``pool`` (:func:`~fdkd_mm.models.pooling.pool_recorded`).
+        recorders: Name → recorder arguments (paths on ``model``) plus ``pool``.
         loader: From :func:`ordered_loader`.
         input_key: The modality to run on when the loader packs a dict of modalities.
-        training_step: Preprocess as a training step feeds a non-label modality
-            (``MultiModalDataPreprocessor``): training mode, data samples without labels.
-            Default: test mode, labelled samples.
-        pad_last: Pad a short last batch to the batch size by repeating its last sample (each
-            output is then the one a step at that batch size computes); padding is not yielded.
+        training_step: Preprocess as a training step feeds a non-label modality (training
+            mode, data samples without labels); default test mode with labels.
+        pad_last: Pad a short last batch to the batch size with its last sample (each output is
+            then the one a step at that batch size computes); padding is not yielded.
         forward: ``forward(model, inputs, data_samples)``; default ``mode='tensor'``.
         role: Word naming the model in recorder errors.
         progress: Title of a progress bar over the samples; ``None``: no bar.
