@@ -18,8 +18,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.checkpoint.metadata import model_record
 from fdkd_mm.models.distillers.base import gather_labels
-from fdkd_mm.recording.teacher_pass import (RecordedBatch, build_network, ordered_loader,
-                                            record)
+from fdkd_mm.recording.teacher_pass import build_network, ordered_loader, record
 
 #: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
 _IDENTITY_KEYS = ('sample_idx', 'img_path')
@@ -191,11 +190,6 @@ class FeatureStream:
     loader: object
     recorders: dict[str, dict]
 
-    def batches(self) -> Iterator[RecordedBatch]:
-        """The stream's teacher pass (a distiller's runs both its networks)."""
-        return record(self.model, self.recorders, self.loader, role='analysis',
-                      forward=_both_networks if is_distiller(self.model) else None)
-
 
 def _check_same_samples(first: list, other: list) -> None:
     if len(first) != len(other):
@@ -232,7 +226,9 @@ def iterate_features(streams: Sequence[FeatureStream], max_samples: Optional[int
         total = min(total, max_samples)
     seen = 0
     bar = tqdm(total=total, unit='sample', disable=not progress, desc='features')
-    for batches in zip(*(stream.batches() for stream in streams)):
+    passes = (record(s.model, s.recorders, s.loader, role='analysis',
+                     forward=_both_networks if is_distiller(s.model) else None) for s in streams)
+    for batches in zip(*passes):
         features, samples = {}, batches[0].data_samples
         for batch in batches:
             _check_same_samples(samples, batch.data_samples)

@@ -100,30 +100,12 @@ def load_teacher(model_cfg: Mapping, device: torch.device) -> nn.Module:
     return teacher
 
 
-def cache_split(teacher: nn.Module, model_cfg: Mapping, recorders: dict[str, dict],
-                dataset_cfg: Mapping, where: str, store_dir: str, dtype: str = 'fp32',
-                batch_size: int = 32, num_workers: int = 0, overwrite: bool = False,
-                progress: bool = True, extra: Optional[dict] = None) -> str:
-    """Write the store of one split.
-
-    Args:
-        teacher: From :func:`load_teacher`.
-        model_cfg: The distiller config (``teacher``, ``teacher_input``, ``teacher_ckpt``).
-        recorders: From :func:`select_recorders`.
-        dataset_cfg: The split's dataset config (its pipeline supplies the teacher's
-            transforms, checked to be deterministic).
-        where: The pipeline's config key, for messages.
-        store_dir: Where the store goes (``<root>/<split>``).
-        dtype: ``'fp16'`` or ``'fp32'``.
-        batch_size: Teacher batch size (the run's, for bit-identical outputs).
-        num_workers: Dataloader workers.
-        overwrite: Replace an existing store.
-        progress: Show a progress bar.
-        extra: More manifest fields (split, config file, ...).
-
-    Returns:
-        The store directory.
-    """
+def _write_split(teacher: nn.Module, model_cfg: Mapping, recorders: dict[str, dict],
+                 dataset_cfg: Mapping, where: str, store_dir: str, dtype: str, batch_size: int,
+                 num_workers: int, overwrite: bool, progress: bool, extra: dict) -> str:
+    """Write the store of one split: ``dataset_cfg``'s teacher transforms (checked to be
+    deterministic; ``where`` names its pipeline) into ``store_dir``, ``extra`` added to the
+    manifest; the other arguments as :func:`build_teacher_cache` takes them."""
     modality = model_cfg['teacher_input']
     pipeline = list(dataset_cfg['pipeline'])
     split = split_student_pipeline(pipeline, modality)
@@ -152,7 +134,7 @@ def cache_split(teacher: nn.Module, model_cfg: Mapping, recorders: dict[str, dic
             created=datetime.datetime.now().isoformat(timespec='seconds'),
             versions=dict(fdkd_mm=fdkd_mm.__version__, torch=torch.__version__,
                           numpy=np.__version__),
-            **(extra or {}))
+            **extra)
         writer.finish(manifest)
     skipped = len(dataset) - int(writer.written.sum())
     print_log(f'teacher cache {store_dir}: {len(dataset) - skipped} samples x '
@@ -201,7 +183,7 @@ def build_teacher_cache(cfg: Config, out_dir: Optional[str] = None, dtype: str =
             raise TeacherCacheError(f'split {split!r}: the config has no {loader}.dataset')
         dataset_cfg = cfg[loader]['dataset']
         dataset_cfg = dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict') else dataset_cfg
-        stores[split] = cache_split(
+        stores[split] = _write_split(
             teacher, model_cfg, chosen, dataset_cfg, f'{loader}.dataset.pipeline',
             osp.join(out_dir, split), dtype=dtype, batch_size=batch_size,
             num_workers=num_workers, overwrite=overwrite, progress=progress,
