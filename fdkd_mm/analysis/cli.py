@@ -57,16 +57,16 @@ class Sources:
     key_b: str = 'b'
 
 
-def _recorder(spec: Optional[str], default: dict, prefix: str = '') -> dict:
-    if spec is None:
-        return default
-    recorder = parse_recorder(spec)
-    recorder['path'] = prefix + recorder['path']
+def _recorder(spec: Optional[str], default: Optional[dict], pool: str, prefix: str = '') -> dict:
+    """The recorder of ``spec`` (else ``default``), pooled as ``--pool`` says (``'auto'``: the
+    default's pooling)."""
+    recorder = dict(default or {})
+    if spec is not None:
+        recorder = dict(parse_recorder(spec), pool=recorder.get('pool'))
+        recorder['path'] = prefix + recorder['path']
+    if _POOLS[pool] != 'auto':
+        recorder['pool'] = _POOLS[pool]
     return recorder
-
-
-def _pool(choice: str, default: Optional[str]) -> Optional[str]:
-    return default if _POOLS[choice] == 'auto' else _POOLS[choice]
 
 
 def _build_or_exit(cfg, checkpoint: Optional[str], device: str):
@@ -93,14 +93,12 @@ def build_sources(args: argparse.Namespace) -> Sources:
         if not is_distiller(model):
             raise ValueError(f'{args.config} is not a distiller config: give --pair-config '
                              'to compare two models')
-        defaults, default_pools = distiller_recorders(model)
-        recorders = dict(a=_recorder(args.recorder, defaults['student'], 'student.'),
-                         b=_recorder(args.pair_recorder, defaults['teacher'], 'teacher.'))
+        defaults = distiller_recorders(model)
+        recorders = dict(a=_recorder(args.recorder, defaults['student'], args.pool, 'student.'),
+                         b=_recorder(args.pair_recorder, defaults['teacher'], args.pool,
+                                     'teacher.'))
         names = args.names or ['student', 'teacher']
-        stream = FeatureStream(model, loader, recorders,
-                               dict(a=_pool(args.pool, default_pools['student']),
-                                    b=_pool(args.pool, default_pools['teacher'])))
-        return Sources([stream], *names)
+        return Sources([FeatureStream(model, loader, recorders)], *names)
     pair_cfg = load_config(args.pair_config, args.pair_cfg_options)
     pair_model = _build_or_exit(pair_cfg, args.pair_checkpoint, args.device)
     pair_loader = build_loader(pair_cfg, args.split, args.batch_size)
@@ -108,14 +106,12 @@ def build_sources(args: argparse.Namespace) -> Sources:
     for key, (mdl, ldr, spec) in dict(a=(model, loader, args.recorder),
                                       b=(pair_model, pair_loader, args.pair_recorder)).items():
         try:
-            default, default_pool = default_recorder(mdl)
+            default = default_recorder(mdl)
         except ValueError:
             if spec is None:
                 raise
-            default, default_pool = None, None  # a given spec on an unknown kind: as recorded
-        recorder = _recorder(spec, default)
-        streams.append(FeatureStream(mdl, ldr, {key: recorder},
-                                     {key: _pool(args.pool, default_pool)}))
+            default = None  # a given spec on an unknown kind: as recorded
+        streams.append(FeatureStream(mdl, ldr, {key: _recorder(spec, default, args.pool)}))
     names = args.names or [osp.splitext(osp.basename(p))[0]
                            for p in (args.config, args.pair_config)]
     return Sources(streams, *names)

@@ -1,5 +1,5 @@
 """Feature extraction for the analysis tools: build a model from its config, load a checkpoint,
-run a split through it and record features with :class:`~fdkd_mm.models.FeatureRecorder`.
+run a split through it and record features (the teacher pass of :mod:`fdkd_mm.recording`).
 
 A *stream* is one model with its own dataloader and one or more recorders. Comparing two
 unimodal models (a depth and an RGB network) uses two streams over the same split, each
@@ -8,23 +8,17 @@ stream with two recorders (``student.<path>``, ``teacher.<path>``), both models 
 their own modality of the same batch.
 """
 import copy
-import os.path as osp
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
-import torch
 from mmengine.config import Config
-from mmengine.logging import MMLogger, print_log
-from mmengine.registry import MODELS, init_default_scope
-from mmengine.runner import Runner
+from mmengine.registry import init_default_scope
 from torch import Tensor, nn
 
-from fdkd_mm.models.distillers.labels import gather_labels
-from fdkd_mm.models.pooling import pool_recorded
-from fdkd_mm.models.recorders import RecorderGroup
 from fdkd_mm.checkpoint.metadata import model_record
-from fdkd_mm.checkpoint.strict_loading import load_checkpoint_strict
+from fdkd_mm.models.distillers.labels import gather_labels
+from fdkd_mm.recording.teacher_pass import build_network, ordered_loader, record
 
 #: Metainfo keys that identify a sample; paired streams must agree on them batch by batch.
 _IDENTITY_KEYS = ('sample_idx', 'img_path')
@@ -72,7 +66,7 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     Args:
         cfg: The loaded config.
         checkpoint: Weights to load, strictly: a checkpoint that does not fit the config is
-            refused with a summary (:func:`fdkd_mm.checkpoint.strict_loading.load_checkpoint_strict`).
+            refused with a summary (:func:`~fdkd_mm.recording.teacher_pass.build_network`).
             ``None`` keeps random weights, with a warning.
         device: Device to run on.
 
@@ -83,21 +77,11 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None,
     model_cfg = copy.deepcopy(cfg.model)
     if checkpoint is not None and 'teacher_ckpt' in model_cfg:
         model_cfg['teacher_ckpt'] = None
-    model = MODELS.build(model_cfg)
-    if checkpoint is None:
-        print_log('no checkpoint given: features of randomly initialised weights',
-                  logger='current', level=30)
-    else:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-        # Every key present with its shape, or a short message saying what the file is.
-        load_checkpoint_strict(model, checkpoint, MMLogger.get_current_instance(),
-                               model_record(cfg))
-    return model.to(device).eval()
+    return build_network(model_cfg, checkpoint, device, description=model_record(cfg))
 
 
-def default_recorder(model: nn.Module) -> tuple[dict, Optional[str]]:
-    """The feature FD-CMKD distils from a plain model, and its pooling.
+def default_recorder(model: nn.Module) -> dict:
+    """The feature FD-CMKD distils from a plain model, with its pooling.
 
     * mmseg segmentors: the input of the decode head's classifier ``conv_seg`` (its final
       feature map: DeepLabV3+'s ``sep_bottleneck`` output, SegFormer's fused feature, PSPNet's
@@ -110,21 +94,21 @@ def default_recorder(model: nn.Module) -> tuple[dict, Optional[str]]:
         model: A built model.
 
     Returns:
-        FeatureRecorder keyword arguments and ``'avg'`` or ``None``.
+        FeatureRecorder keyword arguments and ``pool`` (``'avg'`` or ``None``).
 
     Raises:
         ValueError: If none of these layers exists; pass a recorder spec then.
     """
     modules = dict(model.named_modules())
     if 'decode_head.conv_seg' in modules:
-        return dict(path='decode_head.conv_seg', source='input'), None
+        return dict(path='decode_head.conv_seg', source='input', pool=None)
     if 'head.fc' in modules:
-        return dict(path='head.fc', source='input'), 'avg'
+        return dict(path='head.fc', source='input', pool='avg')
     raise ValueError(f'no default feature for {type(model).__name__}; give a recorder spec '
                      '(path[:source[:call_index]])')
 
 
-def distiller_recorders(model: nn.Module) -> tuple[dict[str, dict], dict[str, Optional[str]]]:
+def distiller_recorders(model: nn.Module) -> dict[str, dict]:
     """The student's and teacher's distilled features of a distiller, as paths on the distiller.
 
     The tensors are those the distiller's first feature loss compares (the ``student_feat`` /
@@ -135,7 +119,7 @@ def distiller_recorders(model: nn.Module) -> tuple[dict[str, dict], dict[str, Op
         model: A built :class:`~fdkd_mm.models.distillers.CrossModalDistiller`.
 
     Returns:
-        ``({'student': recorder kwargs, 'teacher': ...}, {'student': pool, 'teacher': pool})``.
+        ``{'student': recorder kwargs with pool, 'teacher': ...}``.
 
     Raises:
         ValueError: If the distiller compares no pair of single features (a logit method):
@@ -154,14 +138,14 @@ def distiller_recorders(model: nn.Module) -> tuple[dict[str, dict], dict[str, Op
         raise ValueError(f'{type(model).__name__} distils no pair of features (recorders: '
                          f'student {list(model.student_recorders)}, teacher '
                          f'{list(model.teacher_recorders)}); give recorder specs')
-    recorders, pools = {}, {}
+    recorders = {}
     for role, name in names.items():
         group = model.student_recorders if role == 'student' else model.teacher_recorders
         recorder = group[name]
         recorders[role] = dict(path=f'{role}.{recorder.path}', source=recorder.source,
-                               call_index=recorder.call_index, data_index=recorder.data_index)
-        pools[role] = recorder.pool
-    return recorders, pools
+                               call_index=recorder.call_index, data_index=recorder.data_index,
+                               pool=recorder.pool)
+    return recorders
 
 
 def build_loader(cfg: Config, split: str = 'test', batch_size: Optional[int] = None,
@@ -187,49 +171,24 @@ def build_loader(cfg: Config, split: str = 'test', batch_size: Optional[int] = N
     loader_cfg = copy.deepcopy(cfg[key])
     if split == 'train':
         loader_cfg.dataset.pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
-    loader_cfg.sampler = dict(type='DefaultSampler', shuffle=False)
-    loader_cfg.num_workers = num_workers
-    loader_cfg.persistent_workers = False
-    if batch_size is not None:
-        loader_cfg.batch_size = batch_size
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
-    return Runner.build_dataloader(loader_cfg, seed=0)
+    return ordered_loader(loader_cfg, batch_size, num_workers)
+
+
+def _both_networks(distiller: nn.Module, inputs: dict, data_samples: list) -> None:
+    """A distiller's teacher and student, each on its own modality of the same samples."""
+    distiller.teacher(inputs[distiller.teacher_input], data_samples, mode='tensor')
+    distiller.student(inputs[distiller.student_input], data_samples, mode='tensor')
 
 
 @dataclass
 class FeatureStream:
-    """A model, its dataloader and the features to record from it.
-
-    Args:
-        model: Model in eval mode (plain model or distiller).
-        loader: Dataloader of the split, yielding this model's inputs.
-        recorders: Name → FeatureRecorder kwargs (paths on ``model``).
-        pools: Name → ``'avg'`` / ``None``; missing names are kept as recorded.
-    """
+    """A model (plain or distiller, in eval mode), its ordered loader of the split
+    (:func:`build_loader`) and its recorders: name → FeatureRecorder kwargs (paths on
+    ``model``) with ``pool``."""
     model: nn.Module
     loader: object
     recorders: dict[str, dict]
-    pools: dict[str, Optional[str]] = field(default_factory=dict)
-
-    @torch.no_grad()
-    def batches(self, device: str = 'cpu') -> Iterator[tuple[dict[str, Tensor], list]]:
-        """Yield ``(features by name, data samples)`` for every batch of the loader."""
-        group = RecorderGroup(self.model, self.recorders, role='analysis')
-        for data in self.loader:
-            data = self.model.data_preprocessor(data, False)
-            inputs, samples = data['inputs'], data['data_samples']
-            with group:
-                if is_distiller(self.model):
-                    # Both networks, each on its own modality of the same samples.
-                    self.model.teacher(inputs[self.model.teacher_input], samples, mode='tensor')
-                    self.model.student(inputs[self.model.student_input], samples, mode='tensor')
-                else:
-                    self.model(inputs, samples, mode='tensor')
-            features = {}
-            for name, feature in group.features().items():
-                feature = pool_recorded(feature, len(samples), self.pools.get(name))
-                features[name] = feature.detach().float().to(device)
-            yield features, samples
 
 
 def _check_same_samples(first: list, other: list) -> None:
@@ -267,11 +226,13 @@ def iterate_features(streams: Sequence[FeatureStream], max_samples: Optional[int
         total = min(total, max_samples)
     seen = 0
     bar = tqdm(total=total, unit='sample', disable=not progress, desc='features')
-    for batches in zip(*(stream.batches(device) for stream in streams)):
-        features, samples = {}, batches[0][1]
-        for stream_features, stream_samples in batches:
-            _check_same_samples(samples, stream_samples)
-            features.update(stream_features)
+    passes = (record(s.model, s.recorders, s.loader, role='analysis',
+                     forward=_both_networks if is_distiller(s.model) else None) for s in streams)
+    for batches in zip(*passes):
+        features, samples = {}, batches[0].data_samples
+        for batch in batches:
+            _check_same_samples(samples, batch.data_samples)
+            features.update({name: f.float().to(device) for name, f in batch.tensors.items()})
         try:
             labels = gather_labels(samples)
         except KeyError:

@@ -26,37 +26,22 @@ from typing import Optional
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
 from torch import nn
 
+from fdkd_mm.config.typed_args import check_bool, check_choice
 from fdkd_mm.datasets.disjoint_parts import (GROUP_KEYS, DisjointPartDataset, dataset_identity,
                                              sample_key)
-from fdkd_mm.models.banks import (BANK_FORMAT, BANK_VERSION, BankAccumulator,
-                                  check_bank_teacher, file_sha256)
-from fdkd_mm.registry import MODELS
+from fdkd_mm.models.banks import BANK_FORMAT, BANK_VERSION, BankAccumulator, BankMismatchError
 from fdkd_mm.models.distillers.labels import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
-from fdkd_mm.models.pooling import pool_recorded
-from fdkd_mm.models.recorders import RecorderGroup
-from fdkd_mm.checkpoint.metadata import model_arch
-from fdkd_mm.checkpoint.strict_loading import load_teacher_weights
-from fdkd_mm.config.typed_args import check_bool, check_choice
+from fdkd_mm.recording.identity import identity_differences, teacher_identity
+from fdkd_mm.recording.teacher_pass import TeacherCheck, build_network, ordered_loader, record
 
 SETTINGS_KEY = 'teacher_bank'
 LOADER_KEY = 'teacher_dataloader'
 _REQUIRED = ('teacher', 'teacher_ckpt', 'recorders')
 _OPTIONAL = dict(teacher_input=None, keep_samples='auto', allow_missing_classes=False,
                  allow_teacher_mismatch=False, require_disjoint=False, loss=None)
-
-
-def plain(value):
-    """``value`` as plain dicts / lists / scalars (a manifest must load with the safe loader,
-    which refuses ``ConfigDict``)."""
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
 
 
 def bank_settings(cfg: Mapping) -> dict:
@@ -86,6 +71,7 @@ def bank_settings(cfg: Mapping) -> dict:
     if not isinstance(recorders, Mapping) or not {'feat', 'logits'} <= set(recorders):
         raise ValueError(f'{SETTINGS_KEY}.recorders must name the teacher tensors feat and '
                          f'logits (e.g. the pair config\'s tensor vocabulary), got {recorders!r}')
+    settings['recorders'] = {name: recorders[name] for name in ('feat', 'logits')}
     settings['keep_samples'] = check_choice(settings['keep_samples'],
                                             f'{SETTINGS_KEY}.keep_samples', ['auto', True, False])
     for key in ('allow_missing_classes', 'allow_teacher_mismatch', 'require_disjoint'):
@@ -108,24 +94,16 @@ def banked_losses(model: nn.Module, name: Optional[str] = None) -> dict[str, Unp
     return found
 
 
-def load_teacher(settings: dict, checkpoint_path: str, device: str) -> nn.Module:
-    """The frozen teacher: built from its config, its checkpoint checked and loaded strictly."""
-    if not osp.isfile(checkpoint_path):
-        raise FileNotFoundError(f'{SETTINGS_KEY}.teacher_ckpt {checkpoint_path!r} does not exist: '
-                                'train the teacher first (its Uni config on part A)')
-    teacher = MODELS.build(copy.deepcopy(settings['teacher']))
-    load_teacher_weights(teacher, checkpoint_path, settings['teacher_input'], settings['teacher'],
-                         allow_mismatch=settings['allow_teacher_mismatch'],
-                         override_hint=f'{SETTINGS_KEY}.allow_teacher_mismatch=True')
-    return teacher.to(device).eval().requires_grad_(False)
+def bank_identity(cfg: Mapping, settings: dict, checkpoint: str) -> dict:
+    """The teacher identity record of the bank ``cfg`` describes (``teacher_ckpt``: this one).
 
-
-def build_teacher_loader(cfg: Mapping):
-    """The teacher's dataloader (``teacher_dataloader``), in order, without workers' persistence."""
-    loader_cfg = copy.deepcopy(cfg[LOADER_KEY])
-    loader_cfg.setdefault('sampler', dict(type='DefaultSampler', shuffle=False))
-    loader_cfg['persistent_workers'] = False
-    return Runner.build_dataloader(loader_cfg, seed=0)
+    The transforms are those of the teacher data's pipeline (below dataset wrappers).
+    """
+    dataset = cfg[LOADER_KEY]['dataset']
+    while 'pipeline' not in dataset and 'dataset' in dataset:  # DisjointPartDataset & co.
+        dataset = dataset['dataset']
+    return teacher_identity(settings['teacher_input'], settings['teacher'], checkpoint,
+                            settings['recorders'], dataset.get('pipeline'))
 
 
 def _keys_and_groups(dataset) -> tuple[set, Optional[tuple[str, set]]]:
@@ -180,15 +158,6 @@ def _check_disjoint(overlap: dict, settings: dict) -> None:
     print_log(f'{text} (paired use of the bank)', logger='current', level=20)
 
 
-def _teacher_inputs(inputs, teacher_input: Optional[str]):
-    if isinstance(inputs, Mapping):
-        if teacher_input not in inputs:
-            raise KeyError(f'{LOADER_KEY} packs a dict of {sorted(inputs)}; set '
-                           f'{SETTINGS_KEY}.teacher_input to the teacher\'s modality')
-        return inputs[teacher_input]
-    return inputs
-
-
 def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optional[str] = None,
                        device: str = 'cpu', progress: bool = True,
                        student_dataset=None) -> dict:
@@ -206,60 +175,48 @@ def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optiona
     Returns:
         The bank state (``format``, ``version``, ``manifest``, ``tensors``).
     """
-    from tqdm import tqdm
-
     started = time.time()
     settings = bank_settings(cfg)
     checkpoint_path = teacher_ckpt or settings['teacher_ckpt']
-    teacher = load_teacher(settings, checkpoint_path, device)
-    loader = build_teacher_loader(cfg)
+    if not osp.isfile(checkpoint_path):
+        raise FileNotFoundError(f'{SETTINGS_KEY}.teacher_ckpt {checkpoint_path!r} does not exist: '
+                                'train the teacher first (its Uni config on part A)')
+    teacher = build_network(
+        settings['teacher'], checkpoint_path, device,
+        TeacherCheck(settings['teacher_input'], settings['allow_teacher_mismatch'],
+                     f'{SETTINGS_KEY}.allow_teacher_mismatch=True'))
+    loader = ordered_loader(cfg[LOADER_KEY])
     # Before the teacher runs: a protocol error should not cost a pass over the data.
     overlap = student_overlap(cfg, loader.dataset, student_dataset)
     _check_disjoint(overlap, settings)
-    recorders = {name: dict(spec) for name, spec in settings['recorders'].items()
-                 if name in ('feat', 'logits')}
-    pools = {name: spec.pop('pool', None) for name, spec in recorders.items()}
-    group = RecorderGroup(teacher, recorders, role='teacher')
+    identity = bank_identity(cfg, settings, checkpoint_path)
     accumulator = None
-    bar = tqdm(total=len(loader.dataset), unit='sample', desc='teacher bank',
-               disable=not progress)
-    with torch.no_grad():
-        for data in loader:
-            data = teacher.data_preprocessor(data, False)
-            samples = data['data_samples']
-            with group:
-                teacher(_teacher_inputs(data['inputs'], settings['teacher_input']), samples,
-                        mode='tensor')
-            feat = pool_recorded(group.feature('feat'), len(samples), pools['feat']).float()
-            logits = pool_recorded(group.feature('logits'), len(samples),
-                                   pools['logits']).float()
-            if accumulator is None:
-                keep = settings['keep_samples']
-                if keep is True and feat.dim() != 2:
-                    raise ValueError(f'{SETTINGS_KEY}.keep_samples=True, but the teacher '
-                                     f'feature is a dense map {tuple(feat.shape)}: dense banks '
-                                     'keep the statistics only')
-                accumulator = BankAccumulator(
-                    loss.num_classes, len(loss.bands), loss.in_channels, loss.ignore_index,
-                    keep_samples=feat.dim() == 2 and keep in ('auto', True))
-            accumulator.add(loss.standardized_bands(feat), gather_labels(samples),
-                            torch.softmax(logits / loss.temperature, dim=1), feat,
-                            [sample_key(s.metainfo) for s in samples]
-                            if accumulator.keep_samples else None)
-            bar.update(len(samples))
-    bar.close()
+    for batch in record(teacher, settings['recorders'], loader,
+                        input_key=settings['teacher_input'],
+                        progress='teacher bank' if progress else None):
+        feat, logits = batch.tensors['feat'].float(), batch.tensors['logits'].float()
+        samples = batch.data_samples
+        if accumulator is None:
+            keep = settings['keep_samples']
+            if keep is True and feat.dim() != 2:
+                raise ValueError(f'{SETTINGS_KEY}.keep_samples=True, but the teacher feature '
+                                 f'is a dense map {tuple(feat.shape)}: dense banks keep the '
+                                 'statistics only')
+            accumulator = BankAccumulator(
+                loss.num_classes, len(loss.bands), loss.in_channels, loss.ignore_index,
+                keep_samples=feat.dim() == 2 and keep in ('auto', True))
+        accumulator.add(loss.standardized_bands(feat), gather_labels(samples),
+                        torch.softmax(logits / loss.temperature, dim=1), feat,
+                        [sample_key(s.metainfo) for s in samples]
+                        if accumulator.keep_samples else None)
     if accumulator is None:
         raise ValueError(f'{LOADER_KEY} yielded no batch')
     classes = loader.dataset.metainfo.get('classes')
     tensors = accumulator.finalize(settings['allow_missing_classes'], classes)
     manifest = dict(
         loss.bank_layout(), layout=accumulator.layout, ignore_index=loss.ignore_index,
-        teacher=dict(checkpoint=osp.abspath(checkpoint_path),
-                     sha256=file_sha256(checkpoint_path), modality=settings['teacher_input'],
-                     arch=model_arch(settings['teacher'])),
-        dataset=dataset_identity(loader.dataset), num_samples=accumulator.num_samples,
-        student_overlap=overlap,
-        recorders=plain({name: dict(spec, pool=pools[name]) for name, spec in recorders.items()}),
+        teacher=identity, dataset=dataset_identity(loader.dataset),
+        num_samples=accumulator.num_samples, student_overlap=overlap,
         classes=list(classes) if classes is not None else None,
         created=datetime.datetime.now().isoformat(timespec='seconds'),
         build_seconds=round(time.time() - started, 3))
@@ -279,16 +236,25 @@ def verify_bank_source(manifest: Mapping, cfg: Mapping, source: str) -> list[str
         What was verified (for the log).
 
     Raises:
-        BankMismatchError: The bank comes from another teacher checkpoint.
+        BankMismatchError: The bank comes from another teacher (checkpoint, network, input,
+            recorders or input transforms, each named).
         ValueError: It was built on other teacher data.
     """
     settings = bank_settings(cfg)
     verified = []
-    if check_bank_teacher(manifest, settings['teacher_ckpt'], source):
-        verified.append('teacher checkpoint')
+    checkpoint = settings['teacher_ckpt']
+    if osp.isfile(checkpoint):
+        problems = identity_differences(manifest['teacher'],
+                                        bank_identity(cfg, settings, checkpoint), 'the bank')
+        if problems:
+            listed = '\n  - '.join(problems)
+            raise BankMismatchError(f'teacher bank {source} was built from another teacher:\n'
+                                    f'  - {listed}\nBuild the bank again from this teacher '
+                                    '(tools/build_teacher_bank.py CONFIG --out BANK).')
+        verified.append('teacher')
     else:
-        print_log(f'{source}: the teacher checkpoint {settings["teacher_ckpt"]} is not there; '
-                  'the bank\'s teacher cannot be verified', logger='current', level=30)
+        print_log(f'{source}: the teacher checkpoint {checkpoint} is not there; the bank\'s '
+                  'teacher cannot be verified', logger='current', level=30)
     from fdkd_mm.registry import DATASETS
     dataset = DATASETS.build(copy.deepcopy(cfg[LOADER_KEY]['dataset']))
     identity = dataset_identity(dataset)

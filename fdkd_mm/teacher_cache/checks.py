@@ -4,19 +4,13 @@ Each check collects every differing field before raising, so one error lists all
 """
 from collections.abc import Mapping
 
-from fdkd_mm.teacher_cache.manifest import (TeacherCacheError, dataset_record,
-                                            first_difference, mismatch_error, network_spec,
-                                            plain, recorder_spec, sha256_file)
 from fdkd_mm.datasets.pipeline_split.teacher import check_deterministic
+from fdkd_mm.recording.identity import (first_difference, identity_differences, plain,
+                                        teacher_identity)
+from fdkd_mm.teacher_cache.manifest import TeacherCacheError, dataset_record, mismatch_error
 
 #: Datasets wrap others (Concat, Repeat, ...): their indices are not the cache's.
 _WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
-
-
-def teacher_record(teacher_input: str, teacher_cfg: Mapping, checkpoint: str) -> dict:
-    """The manifest's ``teacher`` entry for a teacher and its checkpoint file."""
-    return dict(input=teacher_input, network=network_spec(teacher_cfg), checkpoint=checkpoint,
-                checkpoint_sha256=sha256_file(checkpoint))
 
 
 def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg: Mapping,
@@ -35,29 +29,9 @@ def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg:
     Raises:
         TeacherCacheError: Listing each differing field, or a tensor the cache lacks.
     """
-    cached = manifest['teacher']
-    problems = []
-    if cached['input'] != teacher_input:
-        problems.append(f'teacher input: {cached["input"]!r} in the cache, {teacher_input!r} '
-                        'in the run')
-    sha = sha256_file(checkpoint)
-    if cached['checkpoint_sha256'] != sha:
-        problems.append(f'teacher checkpoint: the cache was computed from '
-                        f'{cached["checkpoint"]} (sha256 {cached["checkpoint_sha256"][:12]}...), '
-                        f'the run\'s teacher_ckpt {checkpoint} has sha256 {sha[:12]}...')
-    network = first_difference(cached['network'], network_spec(teacher_cfg))
-    if network:
-        problems.append(f'teacher network config: {network}')
-    held = manifest['recorders']
-    lacking = sorted(set(recorders) - set(held))
-    if lacking:
-        problems.append(f'teacher tensors {lacking}: not in the cache (it holds '
-                        f'{sorted(held)}); rebuild with --recorders {" ".join(sorted(held))} '
-                        f'{" ".join(lacking)}')
-    for name in sorted(set(recorders) & set(held)):
-        difference = first_difference(held[name]['spec'], recorder_spec(recorders[name]))
-        if difference:
-            problems.append(f'teacher recorder {name!r}: {difference}')
+    run = teacher_identity(teacher_input, teacher_cfg, checkpoint, recorders)
+    problems = identity_differences(manifest['teacher'], run, 'the cache',
+                                    recorders_hint='rebuild with --recorders {names}')
     if problems:
         raise mismatch_error(store_dir, problems)
 
@@ -83,7 +57,8 @@ def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: str
         TeacherCacheError: The transforms differ from the cache's (the first difference named).
     """
     transforms = check_deterministic(pipeline, modality, where)
-    difference = first_difference(manifest['pipeline'], plain(transforms))
+    difference = first_difference(manifest['teacher']['transforms'], plain(transforms),
+                                  'the cache')
     if difference:
         raise mismatch_error(store_dir, [f'teacher input transforms ({where}): {difference}'])
     return transforms

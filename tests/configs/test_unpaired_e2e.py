@@ -11,7 +11,8 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fdkd_mm.models.banks import BankMismatchError, file_sha256
+from fdkd_mm.checkpoint.file_hash import file_sha256
+from fdkd_mm.models.banks import BankMismatchError
 from fdkd_mm.testing import write_synthetic_cremad, write_synthetic_nyu
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from tiny_runs import REPO, distill_keys, shrink_dataset, tiny_config, train
@@ -70,8 +71,9 @@ def test_the_student_trains_on_part_b_from_a_bank_of_part_a(cremad_runs):
     model = cremad_runs['runner'].model
     assert model.teacher is None
     manifest = model.losses['loss_ufd'].bank.manifest
-    assert manifest['teacher']['sha256'] == file_sha256(cremad_runs['teacher_ckpt'])
-    assert manifest['teacher']['modality'] == 'audio'
+    assert manifest['teacher']['checkpoint_sha256'] == file_sha256(cremad_runs['teacher_ckpt'])
+    assert manifest['teacher']['input'] == 'audio'
+    assert sorted(manifest['teacher']['recorders']) == ['feat', 'logits']
     assert manifest['dataset']['part'] == 'A' and manifest['dataset']['group_by'] == 'actor'
     assert manifest['num_samples'] == 12  # 2 actors x 6 emotions
     assert manifest['student_overlap'] == dict(samples=0, groups=0)
@@ -121,7 +123,7 @@ def test_the_tool_builds_the_bank_the_hook_built(cremad_runs, tmp_path):
     runner = Runner.from_cfg(cfg)
     with _captured('mmengine') as lines:
         runner.train()
-    assert any('already held' in line and 'verified: teacher checkpoint, teacher data' in line
+    assert any('already held' in line and 'verified: teacher, teacher data' in line
                for line in lines)
     assert runner.model.losses['loss_ufd'].bank.manifest == built['manifest']
 

@@ -1,15 +1,12 @@
-"""The cache builder's choices: teacher batches, which recorders, where the cache goes."""
+"""The cache builder's choices: which recorders, where the cache goes, which preprocessor."""
 import pytest
+import torch
 from mmengine.config import Config
 
-from fdkd_mm.teacher_cache.build import default_out_dir, padded_batches, select_recorders
+from fdkd_mm.registry import MODELS
+from fdkd_mm.teacher_cache.build import default_out_dir, load_teacher, select_recorders
+from fdkd_mm.testing.tiny_models import tiny_classifier
 from fdkd_mm.teacher_cache.manifest import TeacherCacheError
-
-
-def test_every_batch_has_the_training_batch_size():
-    assert padded_batches(5, 2) == [[0, 1], [2, 3], [4, 4]]  # the last sample repeated
-    assert padded_batches(4, 2) == [[0, 1], [2, 3]]
-    assert padded_batches(2, 8) == [[0, 1] + [1] * 6]
 
 
 def test_recorders_the_losses_use_all_offered_or_named():
@@ -25,3 +22,17 @@ def test_recorders_the_losses_use_all_offered_or_named():
 def test_one_cache_per_teacher_checkpoint():
     assert default_out_dir('work_dirs/uni_r18-audio_cremad/epoch_100.pth') == \
         'work_dirs/teacher_cache/uni_r18-audio_cremad_epoch_100'
+
+
+def test_the_distillers_own_preprocessor_of_the_teacher_modality_is_used(tmp_path):
+    teacher = tiny_classifier(1)
+    torch.save(dict(state_dict=MODELS.build(teacher).state_dict()), tmp_path / 'teacher.pth')
+    audio = dict(type='mmpretrain.ClsDataPreprocessor', mean=[1.5], std=[2.0], to_rgb=False)
+    model = dict(teacher=teacher, teacher_input='audio',
+                 teacher_ckpt=str(tmp_path / 'teacher.pth'),
+                 data_preprocessor=dict(type='MultiModalDataPreprocessor',
+                                        preprocessors=dict(audio=audio, visual=dict(
+                                            type='fdkd_mm.VideoDataPreprocessor'))))
+    preprocessor = load_teacher(model, torch.device('cpu')).data_preprocessor
+    assert preprocessor.mean.flatten().tolist() == [1.5]
+    assert preprocessor.std.flatten().tolist() == [2.0]

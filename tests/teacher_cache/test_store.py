@@ -11,7 +11,7 @@ from fdkd_mm.teacher_cache.store import TeacherCacheReader, TeacherCacheWriter
 
 def manifest(length: int, names) -> dict:
     return dict(format=FORMAT, version=VERSION, dataset=dict(length=length),
-                recorders={name: dict(spec=dict(path=name)) for name in names})
+                recorders={name: {} for name in names})
 
 
 def write_store(path, rows: dict, length: int, dtype='fp32', order=None, parameters=None):
@@ -30,8 +30,7 @@ def test_rows_come_back_by_dataset_index_in_any_order(tmp_path):
     reader = TeacherCacheReader(store)
     np.testing.assert_array_equal(reader.rows('feat', [3, 3, 0]), values[[3, 3, 0]])
     entry = json.loads((tmp_path / 'train' / 'manifest.json').read_text())['recorders']['feat']
-    assert entry == dict(spec=dict(path='feat'), kind='feature', shape=[3, 2, 2],
-                         file='feat.npy')
+    assert entry == dict(kind='feature', shape=[3, 2, 2], file='feat.npy')
     # A real .npy, readable without fdkd_mm.
     np.testing.assert_array_equal(np.load(tmp_path / 'train' / 'feat.npy'), values)
 
@@ -113,4 +112,15 @@ def test_a_directory_without_a_manifest_is_no_cache(tmp_path):
     (tmp_path / 'train' / 'manifest.json').write_text(json.dumps(dict(format=FORMAT,
                                                                       version=VERSION + 1)))
     with pytest.raises(TeacherCacheError, match='version'):
+        TeacherCacheReader(str(tmp_path / 'train'))
+
+
+def test_a_cache_of_the_first_format_is_refused_with_the_fix(tmp_path):
+    """Version 1 kept the recorder specs and transforms outside the teacher's record."""
+    (tmp_path / 'train').mkdir()
+    path = tmp_path / 'train' / 'manifest.json'
+    path.write_text(json.dumps(dict(format=FORMAT, version=1, pipeline=[],
+                                    recorders=dict(feat=dict(spec=dict(path='f'))))))
+    with pytest.raises(TeacherCacheError, match=rf'^{path}: cache format version 1, this '
+                                                r'fdkd_mm reads version 2; rebuild the cache'):
         TeacherCacheReader(str(tmp_path / 'train'))

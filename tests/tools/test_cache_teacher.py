@@ -20,7 +20,7 @@ from tiny_runs import tiny_config  # noqa: E402
 from fdkd_mm.registry import MODELS  # noqa: E402
 from fdkd_mm.models.pooling import pool_recorded  # noqa: E402
 from fdkd_mm.models.recorders import FeatureRecorder  # noqa: E402
-from fdkd_mm.teacher_cache.manifest import sha256_file  # noqa: E402
+from fdkd_mm.checkpoint.file_hash import file_sha256  # noqa: E402
 from fdkd_mm.datasets.pipeline_split.teacher import RandomTeacherTransformError  # noqa: E402
 
 KD = 'configs/kd/kd_r18-audio_r18-visual_cremad.py'
@@ -86,14 +86,16 @@ def test_the_cache_holds_the_live_teachers_tensors(data_root, tmp_path):
     load_tool().main([str(config), '--out', str(out), '--num-workers', '0'])
     assert sorted(os.listdir(out)) == ['train']  # no temporary directory left
     manifest = json.loads((out / 'train' / 'manifest.json').read_text())
-    assert manifest['teacher']['checkpoint_sha256'] == sha256_file(str(tmp_path / 'teacher.pth'))
-    assert manifest['teacher']['input'] == 'audio'
+    teacher = manifest['teacher']
+    assert teacher['checkpoint_sha256'] == file_sha256(str(tmp_path / 'teacher.pth'))
+    assert teacher['input'] == 'audio'
+    assert [t['type'] for t in teacher['transforms']] == ['fdkd_mm.LoadWaveform',
+                                                          'fdkd_mm.LogSpectrogram']
+    assert teacher['recorders'] == {'logits': dict(path='head.fc', source='output',
+                                                   call_index=0, data_index=0, pool=None)}
     assert manifest['dataset']['length'] == 6 and manifest['num_written'] == 6
-    assert [t['type'] for t in manifest['pipeline']] == ['fdkd_mm.LoadWaveform',
-                                                         'fdkd_mm.LogSpectrogram']
-    assert manifest['recorders'] == {'logits': dict(
-        spec=dict(path='head.fc', source='output', call_index=0, data_index=0, pool=None),
-        kind='feature', shape=[6], file='logits.npy')}
+    assert manifest['recorders'] == {'logits': dict(kind='feature', shape=[6],
+                                                    file='logits.npy')}
     assert manifest['dtype'] == 'fp32' and manifest['batch_size'] == 2
     # The training pipeline's batches, live: the same numbers bit for bit.
     stored = np.load(out / 'train' / 'logits.npy')
@@ -149,3 +151,20 @@ def test_teachers_without_fixed_outputs_are_refused(data_root, tmp_path, model, 
     config, _ = tiny_config_file(KD, data_root, tmp_path, **model)
     with pytest.raises(error, match=match):
         load_tool().main([str(config), '--out', str(tmp_path / 'c')])
+
+
+
+def test_a_bad_sample_replaced_by_the_dataset_gets_no_row(tmp_path):
+    from fdkd_mm.testing import write_synthetic_cremad
+    rows = write_synthetic_cremad(str(tmp_path / 'cremad'), clips_per_class=(1, 1))
+    config, distiller = tiny_config_file(KD, str(tmp_path / 'cremad'), tmp_path)
+    wav = tmp_path / 'cremad' / 'AudioWAV' / f'{rows["train"][1][0]}.wav'
+    good = wav.read_bytes()
+    wav.write_bytes(b'')  # unreadable: the dataset gives sample 2 in its place
+    load_tool().main([str(config), '--out', str(tmp_path / 'cache'), '--num-workers', '0',
+                      '--cfg-options', 'train_dataloader.dataset.skip_bad_samples=True'])
+    wav.write_bytes(good)
+    written = np.load(tmp_path / 'cache' / 'train' / 'written.npy')
+    assert written.tolist() == [True, False, True, True, True, True]
+    stored = np.load(tmp_path / 'cache' / 'train' / 'logits.npy')
+    np.testing.assert_array_equal(stored[written], live_rows(distiller, config, 'logits')[written])

@@ -2,10 +2,10 @@
 from .statistics import (BankAccumulator, ClassStats, MissingClassError, class_statistics,
                          row_labels, to_rows, valid_rows)
 from .teacher_bank import (BANK_FORMAT, BANK_VERSION, BankMismatchError, TeacherBank,
-                           band_layout, check_bank_fits, check_bank_state, check_bank_teacher,
-                           file_sha256, load_bank, save_bank)
+                           band_layout, check_bank_fits, check_bank_state, load_bank,
+                           save_bank)
 
 __all__ = ['BANK_FORMAT', 'BANK_VERSION', 'BankAccumulator', 'BankMismatchError', 'ClassStats',
            'MissingClassError', 'TeacherBank', 'band_layout', 'check_bank_fits',
-           'check_bank_state', 'check_bank_teacher', 'class_statistics', 'file_sha256',
-           'load_bank', 'row_labels', 'save_bank', 'to_rows', 'valid_rows']
+           'check_bank_state', 'class_statistics', 'load_bank', 'row_labels', 'save_bank',
+           'to_rows', 'valid_rows']

@@ -2,8 +2,9 @@
 
 A bank holds, per band of the teacher's standardised features, the class-conditional mean and
 per-dimension variance, the teacher's mean prediction on each class (softmax at τ), optionally
-every sample's pooled feature, and a manifest saying where it comes from (the teacher
-checkpoint's SHA-256, the teacher data, the band layout, τ). docs/unpaired.md describes it.
+every sample's pooled feature, and a manifest saying where it comes from (the teacher's
+identity record: checkpoint SHA-256, network, recorders, input transforms; the teacher data, the
+band layout, τ). docs/unpaired.md describes it.
 
 :class:`TeacherBank` keeps the bank in a loss as the module's *extra state*
 (``get_extra_state`` / ``set_extra_state``): it travels in every checkpoint, so ``--resume``
@@ -20,11 +21,12 @@ from typing import Optional, Union
 import torch
 from torch import Tensor, nn
 
-from fdkd_mm.checkpoint.file_hash import file_sha256
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
-BANK_VERSION = 1
+#: 2: the manifest's ``teacher`` is the teacher identity record
+#: (:func:`~fdkd_mm.recording.identity.teacher_identity`).
+BANK_VERSION = 2
 #: Tensors every bank holds, and those of a feature bank (pooled features only).
 STAT_KEYS = ('counts', 'means', 'variances', 'label_counts', 'label_dist')
 SAMPLE_KEYS = ('features', 'labels')
@@ -111,30 +113,6 @@ def check_bank_fits(manifest: Mapping, expected: Mapping, source: str) -> None:
             f'teacher bank {source} (teacher {teacher}) does not fit this loss: '
             f'{"; ".join(differences)}. Build the bank for this config '
             '(tools/build_teacher_bank.py CONFIG --out BANK) or fix the loss settings.')
-
-
-def check_bank_teacher(manifest: Mapping, teacher_ckpt: str, source: str) -> bool:
-    """Raise :class:`BankMismatchError` if the bank was built from another teacher checkpoint.
-
-    Args:
-        manifest: The bank's manifest.
-        teacher_ckpt: The teacher checkpoint the config names.
-        source: The bank's origin, for the message.
-
-    Returns:
-        True when checked, False when the checkpoint file is not there to compare with.
-    """
-    if not osp.isfile(teacher_ckpt):
-        return False
-    recorded = (manifest.get('teacher') or {}).get('sha256')
-    actual = file_sha256(teacher_ckpt)
-    if recorded != actual:
-        raise BankMismatchError(
-            f'teacher bank {source} was built from another teacher: '
-            f'{(manifest.get("teacher") or {}).get("checkpoint")} (sha256 {str(recorded)[:12]}) '
-            f'but the config names {teacher_ckpt} (sha256 {actual[:12]}). Build the bank '
-            'again from this teacher.')
-    return True
 
 
 def save_bank(state: Mapping, path: str) -> int:

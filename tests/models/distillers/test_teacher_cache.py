@@ -12,8 +12,8 @@ import torch
 
 from fdkd_mm.models.pooling import pool_recorded
 from fdkd_mm.registry import MODELS
-from fdkd_mm.teacher_cache.checks import teacher_record
-from fdkd_mm.teacher_cache.manifest import FORMAT, VERSION, TeacherCacheError, recorder_spec
+from fdkd_mm.recording.identity import teacher_identity
+from fdkd_mm.teacher_cache.manifest import FORMAT, VERSION, TeacherCacheError
 from fdkd_mm.teacher_cache.store import TeacherCacheWriter
 
 KD = dict(loss_kd=dict(type='KDLoss', temperature=4.0))
@@ -77,10 +77,11 @@ def write_cache(root, live, cfg: dict, batch: dict, dtype='fp32', recorders=None
             writer.write_rows(name, indices, feature.numpy())
         writer.finish(dict(
             format=FORMAT, version=VERSION,
-            teacher=teacher_record(cfg['teacher_input'], cfg['teacher'], cfg['teacher_ckpt']),
-            recorders={name: dict(spec=recorder_spec(spec)) for name, spec in recorders.items()},
-            pipeline=[], dataset=dict(type='Fake', length=len(indices), input_key='audio_path',
-                                      samples_sha256='-', config={})))
+            teacher=teacher_identity(cfg['teacher_input'], cfg['teacher'], cfg['teacher_ckpt'],
+                                     recorders, []),
+            recorders={name: {} for name in recorders},
+            dataset=dict(type='Fake', length=len(indices), input_key='audio_path',
+                         samples_sha256='-', config={})))
 
 
 def cached_model(setup, **changes):
