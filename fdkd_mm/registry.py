@@ -12,6 +12,7 @@ scope before building, finds one for ours instead of warning and falling back.
 scope, resolves model-zoo references (``cfg_path``) and passes ready modules through, so every
 nested model of a config builds the same way wherever it is built.
 """
+from collections.abc import Mapping
 from typing import Any
 
 from mmengine.config import ConfigDict
@@ -40,6 +41,15 @@ from mmengine.registry import Registry, build_model_from_cfg
 from torch import nn
 
 SCOPE = 'fdkd_mm'
+
+
+def _copy_nesting(value: Any) -> Any:
+    """A copy of a config's dicts, lists and tuples; other values (a ready module) shared."""
+    if isinstance(value, Mapping):
+        return {key: _copy_nesting(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_copy_nesting(item) for item in value)
+    return value
 
 
 def build_model(cfg: Any, registry: Registry, *args, **kwargs) -> nn.Module:
@@ -74,9 +84,9 @@ def build_model(cfg: Any, registry: Registry, *args, **kwargs) -> nn.Module:
     cfg = resolve_model_cfg(cfg)
     if not isinstance(cfg, dict) or 'type' not in cfg:
         raise TypeError(f'expected a config dict with a "type" key or an nn.Module, got {cfg!r}')
-    # A ConfigDict (a copy of the nesting; leaves such as modules are shared), as a config file
-    # would give: OpenMMLab models read nested options as attributes (mmseg's test_cfg.mode).
-    cfg = ConfigDict(cfg)
+    # A copy, which constructors may change (mmpretrain's sets data_preprocessor defaults), as
+    # a ConfigDict: OpenMMLab models read nested options as attributes (mmseg's test_cfg.mode).
+    cfg = ConfigDict(_copy_nesting(cfg))
     type_name = cfg['type']
     if isinstance(type_name, str) and '.' in type_name and '_scope_' not in cfg:
         cfg['_scope_'] = type_name.split('.', 1)[0]

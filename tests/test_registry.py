@@ -60,5 +60,12 @@ def test_models_build_passes_modules_through_and_leaves_the_config_as_given():
     segmentor = MODELS.build(cfg)  # its unprefixed nested types build in mmseg's scope
     assert type(segmentor.backbone).__module__ == 'mmseg.models.backbones.resnet'
     assert cfg == given  # no _scope_ written into the caller's config
+    # A Config's nested ConfigDicts: mmpretrain's classifier sets defaults in its
+    # data_preprocessor dict; the built model must not write them back into the config.
+    from mmengine.config import Config
+    from fdkd_mm.testing.tiny_models import tiny_classifier
+    config = Config(dict(model=tiny_classifier(1)))
+    MODELS.build(config.model)
+    assert config.model.data_preprocessor.to_dict() == tiny_classifier(1)['data_preprocessor']
     layers = MODELS.build([dict(type='mmpretrain.GlobalAveragePooling'), module])
     assert isinstance(layers, torch.nn.Sequential) and layers[1] is module

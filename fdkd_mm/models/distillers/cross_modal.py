@@ -134,8 +134,8 @@ class CrossModalDistiller(BaseModel):
             raise ValueError(f'model.teachers and the single-teacher keywords '
                              f'{sorted(single_teacher)} are both given; describe the teachers '
                              'in one form')
-        teachers = dict(teachers or {}) if teachers is not None else \
-            shorthand_teachers(single_teacher)
+        teachers = (dict(teachers) if teachers is not None
+                    else shorthand_teachers(single_teacher))
         used, used_connectors = used_names(loss_forward_mappings, list(teachers))
         self.student = MODELS.build(student)
         self.student_input = student_input
