@@ -9,7 +9,8 @@ parameter's *name* (so the numbers do not depend on the order modules are built 
 * for every parameter with a gradient: the gradient's L2 norm and its projection on a fixed
   random unit direction (seeded by the name as well).
 
-Refactors must reproduce the pinned file (``pinned_numbers.json``) to 1e-6: run
+Refactors must reproduce the pinned file (``pinned_numbers.json``) to the tolerances below (a
+few 1e-6, what another CPU's rounding allows): run
 ``python tests/models/distillers/test_pinned_numbers.py --write`` only for an intentional change of
 the numbers, and say so in the commit. Each case fixes the settings of the time it was pinned
 (``overrides``), so later changes of config *defaults* do not move the pins.
@@ -238,18 +239,34 @@ def compute_case(case: str) -> dict:
                 gradients=gradient_fingerprint(model))
 
 
+#: How far another CPU's float32 kernels may move a pinned number (the pins were written on one
+#: machine; convolutions and reductions round differently on another microarchitecture).
+#: Measured on an AMD EPYC against pins written elsewhere: losses within 2.6e-6 relative,
+#: gradients within 7e-6 of their own norm, except gradients that are nearly zero by
+#: construction (biases whose shift a normalisation removes), which are rounding noise and so
+#: are compared at the scale of the case's largest gradient. A changed formula moves the
+#: numbers by orders of magnitude more.
+LOSS_REL = 5e-6
+GRAD_REL, GRAD_OF_CASE_SCALE = 1e-5, 1e-6
+#: AFD on NYU attends over 80x60 positions with a softmax whose gradient is a difference of
+#: nearly equal terms: across CPUs its gradients move by up to 2.5e-5 of the case's scale.
+CASE_SCALE_OVERRIDES = {'afd/nyu_depth_to_rgb': 1e-4}
+
+
 @pytest.mark.parametrize('case', list(CASES))
 def test_loss_terms_and_gradients_match_the_pins(case):
     pinned = json.loads(PIN_FILE.read_text())[case]
     computed = compute_case(case)
     assert set(computed['losses']) == set(pinned['losses'])
     for key, value in pinned['losses'].items():
-        assert computed['losses'][key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+        assert computed['losses'][key] == pytest.approx(value, rel=LOSS_REL, abs=1e-9), key
     assert set(computed['gradients']) == set(pinned['gradients'])
+    scale = max(norm for norm, _ in pinned['gradients'].values())
+    of_scale = CASE_SCALE_OVERRIDES.get(case, GRAD_OF_CASE_SCALE)
     for name, (norm, projection) in pinned['gradients'].items():
         got_norm, got_projection = computed['gradients'][name]
-        # Both to 1e-6 of the gradient's norm: a projection near 0 has no relative scale.
-        tolerance = 1e-6 * norm + 1e-12
+        # Both relative to the gradient's norm: a projection near 0 has no relative scale.
+        tolerance = GRAD_REL * norm + of_scale * scale
         assert abs(got_norm - norm) <= tolerance, (name, got_norm, norm)
         assert abs(got_projection - projection) <= tolerance, (name, got_projection, projection)
 
