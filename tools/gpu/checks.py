@@ -33,6 +33,9 @@ from typing import Optional, Sequence
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+from common import TIME_LIMIT_EXIT  # noqa: E402  (standard library only, as this file)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def run_section(name: str, command: list[str], result_path: str, timeout: float,
     reader.start()
     try:
         returncode = process.wait(max(timeout, 1))
-        status = 'ok' if returncode == 0 else 'error'
+        status = {0: 'ok', TIME_LIMIT_EXIT: 'timeout'}.get(returncode, 'error')
     except subprocess.TimeoutExpired:
         _stop(process)
         returncode, status = process.returncode, 'timeout'
@@ -156,7 +159,7 @@ def run_section(name: str, command: list[str], result_path: str, timeout: float,
         record['result_error'] = f'no readable results: {error}'
     if status != 'ok':
         record['error'] = ''.join(tail)[-3000:] or f'exit code {returncode}, no output'
-        if status == 'timeout':
+        if status == 'timeout' and returncode != TIME_LIMIT_EXIT:
             record['error'] = f'stopped after {timeout:.0f} s\n' + record['error']
     return record
 
@@ -263,7 +266,7 @@ def run_one(args: argparse.Namespace) -> None:
     for path in (REPO, HERE, osp.join(REPO, 'tools', 'analysis')):
         if path not in sys.path:
             sys.path.insert(0, path)
-    from common import Context, Result
+    from common import Context, Result, TimeLimit
     workdir = osp.join(args.workdir, args.section)
     os.makedirs(workdir, exist_ok=True)
     result = Result(args.result)
@@ -271,7 +274,12 @@ def run_one(args: argparse.Namespace) -> None:
     ctx = Context(device='cpu' if args.cpu else 'cuda', quick=args.quick,
                   deadline=args.deadline, workdir=workdir, result=result,
                   python=sys.executable)
-    importlib.import_module(args.module).run(ctx)
+    try:
+        importlib.import_module(args.module).run(ctx)
+    except TimeLimit as error:
+        result.put('time_limit', str(error))
+        print(f'stopped at the time limit: {error}', flush=True)
+        sys.exit(TIME_LIMIT_EXIT)
     result.save()
 
 
@@ -283,7 +291,6 @@ def main(argv: Optional[list] = None) -> int:
     if args.section:
         run_one(args)
         return 0
-    sys.path.insert(0, HERE)
     report = orchestrate(args)
     statuses = {name: record['status'] for name, record in report['sections'].items()}
     print('sections: ' + ', '.join(f'{name} {status}' for name, status in statuses.items()))

@@ -71,6 +71,15 @@ class Context:
         return self.deadline - time.time()
 
 
+class TimeLimit(RuntimeError):
+    """A section stopped part of its work at its deadline (reported as a timeout, not an
+    error: it ran, the budget was too small)."""
+
+
+#: The exit code of a section that raised :class:`TimeLimit` (as coreutils' ``timeout``).
+TIME_LIMIT_EXIT = 124
+
+
 def error_text(error: BaseException) -> str:
     """One line naming an exception, for a report."""
     return f'{type(error).__name__}: {error}'.splitlines()[0][:500]

@@ -12,7 +12,7 @@ import os
 import os.path as osp
 import time
 
-from common import Context, error_text
+from common import Context, TimeLimit, error_text
 
 DATASETS = dict(
     nyu=dict(config='configs/fdkd/fdkd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu.py', batch=8,
@@ -86,11 +86,11 @@ def run(ctx: Context) -> None:
     import fdkd_mm  # noqa: F401
     init_default_scope('fdkd_mm')
     ctx.result.update(cores=len(os.sched_getaffinity(0)), datasets={})
-    failed = []
+    failed, late = [], []
     for name, spec in DATASETS.items():
         if ctx.left() < 5:
             ctx.result['datasets'][name] = dict(config=spec['config'], error='no time left')
-            failed.append(name)
+            late.append(name)
             continue
         try:
             ctx.result['datasets'][name] = bench_dataset(name, spec, ctx)
@@ -100,3 +100,5 @@ def run(ctx: Context) -> None:
         ctx.result.save()
     if failed:
         raise RuntimeError(f'datasets that failed: {failed}')
+    if late:
+        raise TimeLimit(f'no time left for {late}')

@@ -11,7 +11,7 @@ import os
 import os.path as osp
 import socket
 
-from common import Context
+from common import Context, TimeLimit
 from nyu_run import Tool, dump, epochs_for, small_config, train_scalars, write_data
 
 SIZES = dict(full=dict(image=(240, 320), crop=(240, 320), num_train=24, batch=4, iters=36,
@@ -60,8 +60,10 @@ def run(ctx: Context) -> None:
     if outcome['returncode'] != 0:
         ctx.result['log_tail'] = tail
         ctx.result.save()
-        raise RuntimeError(f'torchrun exited with {outcome["returncode"]}'
-                           + (' (stopped at the time limit)' if outcome['timed_out'] else ''))
+        if outcome['timed_out']:
+            raise TimeLimit(f'torchrun stopped after {outcome["wall_s"]} s, at the section\'s '
+                            'deadline')
+        raise RuntimeError(f'torchrun exited with {outcome["returncode"]}')
     ctx.result.save()
 
 

@@ -15,7 +15,7 @@ as the weights drift apart).
 import os
 import os.path as osp
 
-from common import Context
+from common import Context, TimeLimit
 from nyu_run import Tool, dump, small_config, train_scalars, write_data
 
 SIZES = dict(full=dict(image=(240, 320), crop=(240, 320), batch=4, iters=10),
@@ -76,6 +76,9 @@ def run(ctx: Context) -> None:
                       passed=bool(diffs) and diffs[0] <= FIRST_TOL and max(diffs) <= CURVE_TOL)
     ctx.result.save()
     failed = [n for n, r in ctx.result['runs'].items() if r['returncode'] != 0]
+    if any(r['timed_out'] for r in ctx.result['runs'].values()):
+        raise TimeLimit(f'training stopped at the section\'s deadline; iterations compared '
+                        f'{compared} of {size["iters"]}')
     if failed or compared < size['iters']:
         raise RuntimeError(f'runs failed: {failed}; iterations compared {compared} of '
                            f'{size["iters"]}')

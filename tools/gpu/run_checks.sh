@@ -74,8 +74,8 @@ build_mmcv() {
   build_dir="$(mktemp -d "$work/mmcv.XXXXXX")"
   local t0=$SECONDS
   echo "[run_checks] building mmcv 2.1.0 (CPU ops) against torch $torch_version" >&2
-  # No debug information (-g0) and a stripped library (-s): the wheel is ~3 MB instead of
-  # ~30 (it can come back from a device run and travel in the kit), and compiles faster.
+  # No debug information (-g0) and a stripped library (-s): 1.5 MB instead of 32 (measured
+  # on the CPU build), so it can come back from a device run and travel in the kit.
   CUDA_VISIBLE_DEVICES= MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="$(nproc)" \
     CFLAGS="${CFLAGS:+$CFLAGS }-g0" LDFLAGS="${LDFLAGS:+$LDFLAGS }-s" \
     "$vpy" -m pip --isolated --disable-pip-version-check wheel -q --no-deps \
