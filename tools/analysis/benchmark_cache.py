@@ -44,8 +44,9 @@ for path in (REPO, HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from benchmark_distill import (_plain_bn, optim_wrapper_for, pair_ratios,  # noqa: E402
-                               summarize, time_interleaved, write_report)
+from benchmark_distill import (AMP_DTYPES, _plain_bn, autocast_for,  # noqa: E402
+                               optim_wrapper_for, pair_ratios, summarize, time_interleaved,
+                               write_report)
 
 DEFAULT_CONFIGS = ('configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py',
                    'configs/fdkd/fdkd_r18-audio_r18-visual_ave.py',
@@ -69,6 +70,9 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--threads', type=int, default=2, help='torch CPU threads')
+    parser.add_argument('--device', default='cpu', help='where the steps run (cpu, cuda)')
+    parser.add_argument('--amp', choices=sorted(AMP_DTYPES), default=None,
+                        help='mixed precision for the steps (see benchmark_distill.py)')
     parser.add_argument('--epoch', action='store_true',
                         help='also time one epoch of a synthetic CREMA-D run (Runner, data '
                         'loading included): student alone, live FD, cached FD')
@@ -99,7 +103,9 @@ def offline(cfg, tmp: str, data_root: str) -> None:
         backbone = network.backbone
         backbone.pop('init_cfg', None)
         if str(backbone.type).endswith('HFTextEncoder'):
-            backbone.update(pretrained=None, config=dict(model_type='bert'))  # BERT-base
+            # BERT-base, or the text-model config already set (e.g. fewer layers).
+            text_config = {'model_type': 'bert', **(backbone.get('config') or {})}
+            backbone.update(pretrained=None, config=text_config)
     _plain_bn(cfg.model)
     cfg.train_dataloader.dataset.data_root = data_root
     for transform in cfg.train_dataloader.dataset.pipeline:
@@ -116,8 +122,19 @@ def save_random_teacher(cfg, path: str) -> None:
 
 
 # -------------------------------------------------------------------------------- steps
-def build_variants(cfg, batch_size: int, tmp: str) -> dict:
-    """Models, batches and the cache of one config (see the module docstring)."""
+def build_variants(cfg, batch_size: int, tmp: str, device: str = 'cpu') -> dict:
+    """Models, batches and the cache of one config (see the module docstring).
+
+    Args:
+        cfg: The distiller's ``Config``.
+        batch_size: Samples of the batch (and of the synthetic dataset and its cache).
+        tmp: A scratch folder (data, teacher checkpoint, cache).
+        device: Where the models go and the cache is computed.
+
+    Returns:
+        ``cfg`` (made offline), the models ``live``, ``cached``, ``student`` and ``teacher``,
+        ``cache_s`` (seconds to build the cache) and the two collated batches.
+    """
     from mmengine.dataset import pseudo_collate
     from mmengine.registry import DATASETS
 
@@ -131,7 +148,7 @@ def build_variants(cfg, batch_size: int, tmp: str) -> dict:
     offline(cfg, tmp, data_root)
     save_random_teacher(cfg, osp.join(tmp, 'teacher.pth'))
     start = time.perf_counter()
-    build_teacher_cache(cfg, osp.join(tmp, 'cache'), batch_size=batch_size, device='cpu',
+    build_teacher_cache(cfg, osp.join(tmp, 'cache'), batch_size=batch_size, device=device,
                         progress=False)
     cache_s = time.perf_counter() - start
     live = MODELS.build(cfg.model.to_dict()).train()
@@ -143,20 +160,39 @@ def build_variants(cfg, batch_size: int, tmp: str) -> dict:
                             if not k.startswith('teacher.')})
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     cached_dataset = DATASETS.build(cached_cfg.train_dataloader.dataset)
+<<<<<<< HEAD
     cached.teachers['teacher'].check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
                                           'train_dataloader.dataset.pipeline')
     return dict(cfg=cfg, live=live, cached=cached, student=copy.deepcopy(live.student).train(),
                 teacher=copy.deepcopy(live.teacher).eval(), cache_s=cache_s,
+=======
+    cached.teacher_cache.check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
+                                    'train_dataloader.dataset.pipeline')
+    student, teacher = copy.deepcopy(live.student).train(), copy.deepcopy(live.teacher).eval()
+    return dict(cfg=cfg, live=live.to(device), cached=cached.to(device),
+                student=student.to(device), teacher=teacher.to(device), cache_s=cache_s,
+>>>>>>> gpu-kit
                 batch=pseudo_collate([dataset[i] for i in range(batch_size)]),
                 cached_batch=pseudo_collate([cached_dataset[i] for i in range(batch_size)]))
 
 
-def make_steps(parts: dict) -> dict[str, Callable]:
-    """One callable per variant; each runs one full training step."""
+def make_steps(parts: dict, amp: Optional[str] = None) -> dict[str, Callable]:
+    """One callable per variant; each runs one full training step.
+
+    Args:
+        parts: As :func:`build_variants` returns them; with a ``feat`` model (the distiller
+            with every FD-CMKD switch off) a ``d_feat`` step is added.
+        amp: None (float32) or a key of ``AMP_DTYPES`` (see ``benchmark_distill``).
+
+    Returns:
+        Variant name → a callable running one training step.
+    """
     cfg, batch = parts['cfg'], parts['batch']
     student_key, teacher_key = cfg.model.student_input, cfg.model.teacher_input
-    wrappers = {name: optim_wrapper_for(parts[model]) for name, model in
-                (('a', 'student'), ('c', 'live'), ('f', 'cached'))}
+    models = [('a', 'student'), ('c', 'live'), ('f', 'cached')]
+    models += [('d', 'feat')] if 'feat' in parts else []
+    wrappers = {name: optim_wrapper_for(parts[model], amp) for name, model in models}
+    device = next(parts['student'].parameters()).device
 
     def student_data(source: dict) -> dict:
         return dict(inputs=source['inputs'][student_key],
@@ -168,7 +204,7 @@ def make_steps(parts: dict) -> dict[str, Callable]:
     def step_b() -> None:
         teacher = parts['teacher']
         data = teacher.data_preprocessor(dict(inputs=batch['inputs'][teacher_key]), True)
-        with torch.no_grad():
+        with torch.no_grad(), autocast_for(device, amp):  # as in c's forward
             teacher(data['inputs'], None, mode='tensor')
         parts['student'].train_step(student_data(batch), wrappers['a'])
 
@@ -179,9 +215,12 @@ def make_steps(parts: dict) -> dict[str, Callable]:
                                     wrappers[wrapper])
         return step
 
-    return dict(a_student=step_a, b_student_teacher=step_b,
-                c_live=distiller_step('live', batch, 'c'),
-                f_cached=distiller_step('cached', parts['cached_batch'], 'f'))
+    steps = dict(a_student=step_a, b_student_teacher=step_b,
+                 c_live=distiller_step('live', batch, 'c'),
+                 f_cached=distiller_step('cached', parts['cached_batch'], 'f'))
+    if 'feat' in parts:
+        steps['d_feat'] = distiller_step('feat', batch, 'd')
+    return steps
 
 
 #: A round is undisturbed when every variant took at most this times its fastest round.
@@ -207,9 +246,9 @@ def ratios(times: dict) -> dict:
 def bench_config(cfg, args: argparse.Namespace) -> dict:
     """Time the four variants of one config (a ``Config``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        parts = build_variants(cfg, args.batch_size, tmp)
-        times = time_interleaved(make_steps(parts), args.warmup, args.repeats,
-                                 torch.device('cpu'), progress=True)
+        parts = build_variants(cfg, args.batch_size, tmp, args.device)
+        times = time_interleaved(make_steps(parts, args.amp), args.warmup, args.repeats,
+                                 torch.device(args.device), progress=True)
     return dict(config=cfg.filename, batch_size=args.batch_size, cache_build_s=parts['cache_s'],
                 times={name: summarize(values) for name, values in times.items()},
                 samples_s=times, ratios=ratios(times))
@@ -343,7 +382,8 @@ def main(argv: Optional[list] = None) -> dict:
     import fdkd_mm  # noqa: F401
     init_default_scope('fdkd_mm')
     from mmengine.config import Config
-    report = dict(device='cpu', threads=torch.get_num_threads(), torch=torch.__version__,
+    report = dict(device=args.device, amp=args.amp, threads=torch.get_num_threads(),
+                  torch=torch.__version__,
                   warmup=args.warmup, repeats=args.repeats,
                   steps=[bench_config(Config.fromfile(config), args)
                          for config in args.configs])

@@ -19,6 +19,12 @@ Machines shared with other jobs make single timings noisy. Besides the medians, 
 gives ratios of the minima (the least disturbed runs) and *paired* ratios: the median over
 rounds of (c_i / b_i), whose two timings ran back to back under nearly the same load.
 
+With ``--amp bf16`` the training steps a-d run in mixed precision: on CUDA through MMEngine's
+``AmpOptimWrapper(dtype='bfloat16')`` (what ``optim_wrapper.dtype=bfloat16`` with
+``tools/train.py --amp`` gives), on CPU through :class:`AutocastOptimWrapper` (bf16 autocast
+around the forward; MMEngine's wrapper refuses a CPU), and (b)'s teacher forward under the
+same autocast, so (b) stays (c)'s floor. The loss-only variants (e) stay float32.
+
 Peak memory of a-c: on CUDA ``torch.cuda.max_memory_allocated`` over one step; on CPU each
 variant runs in a fresh subprocess and reports the growth of the peak resident set size
 (``VmHWM``, reset through ``/proc/self/clear_refs``) over its first training step relative to
@@ -39,9 +45,11 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Optional
 
 import torch
+from mmengine.optim import OptimWrapper
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if REPO not in sys.path:
@@ -51,6 +59,8 @@ VARIANTS = ('a_student', 'b_student_teacher', 'c_fd', 'd_feat', 'e_loss_ours', '
             'e_loss_naive')
 SWEEP_DIMS = (64, 128, 256, 512, 1024, 2048)
 SWEEP_HW = ((30, 40), (60, 80), (120, 160))
+#: ``--amp`` choices: the autocast dtype of each.
+AMP_DTYPES = {'bf16': torch.bfloat16}
 
 
 def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
@@ -61,6 +71,8 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--crop', type=int, nargs=2, default=(128, 160), metavar=('H', 'W'))
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--amp', choices=sorted(AMP_DTYPES), default=None,
+                        help='mixed precision for the training steps a-d (default float32)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed rounds first')
     parser.add_argument('--repeats', type=int, default=20, help='timed rounds (medians)')
     parser.add_argument('--teacher-ckpt', default=None, help='default: random teacher')
@@ -139,10 +151,56 @@ def fd_loss_name(distiller) -> str:
                      f'{list(distiller.losses)}; benchmark an FD-CMKD config')
 
 
-def optim_wrapper_for(model: torch.nn.Module):
-    from mmengine.optim import OptimWrapper
+class AutocastOptimWrapper(OptimWrapper):
+    """An ``OptimWrapper`` whose forward (``optim_context``) runs under ``torch.autocast``.
+
+    MMEngine's ``AmpOptimWrapper`` refuses to be built without an accelerator; this is its CPU
+    stand-in for bf16, which needs no loss scaling.
+
+    Args:
+        optimizer: The wrapped optimizer.
+        device_type: ``torch.autocast``'s device type.
+        dtype: The autocast dtype.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, device_type: str = 'cpu',
+                 dtype: torch.dtype = torch.bfloat16) -> None:
+        super().__init__(optimizer)
+        self.device_type, self.dtype = device_type, dtype
+
+    @contextmanager
+    def optim_context(self, model: torch.nn.Module):
+        with super().optim_context(model), torch.autocast(self.device_type, dtype=self.dtype):
+            yield
+
+
+def autocast_for(device: torch.device, amp: Optional[str]):
+    """The autocast context of ``--amp`` on ``device`` (a no-op context for float32)."""
+    if amp is None:
+        return nullcontext()
+    return torch.autocast(device.type, dtype=AMP_DTYPES[amp])
+
+
+def optim_wrapper_for(model: torch.nn.Module, amp: Optional[str] = None) -> OptimWrapper:
+    """SGD over the trainable parameters, in an optimizer wrapper of the precision asked.
+
+    Args:
+        model: The model (already on its device).
+        amp: None for float32, or a key of :data:`AMP_DTYPES`: MMEngine's ``AmpOptimWrapper``
+            on CUDA, :class:`AutocastOptimWrapper` elsewhere.
+
+    Returns:
+        The optimizer wrapper.
+    """
     params = [p for p in model.parameters() if p.requires_grad]
-    return OptimWrapper(torch.optim.SGD(params, lr=1e-3, momentum=0.9, weight_decay=5e-4))
+    optimizer = torch.optim.SGD(params, lr=1e-3, momentum=0.9, weight_decay=5e-4)
+    if amp is None:
+        return OptimWrapper(optimizer)
+    device = params[0].device
+    if device.type == 'cuda':
+        from mmengine.optim import AmpOptimWrapper
+        return AmpOptimWrapper(optimizer=optimizer, dtype=AMP_DTYPES[amp])
+    return AutocastOptimWrapper(optimizer, device.type, AMP_DTYPES[amp])
 
 
 def _channels(preprocessor_cfg: Optional[dict], default: int = 3) -> int:
@@ -183,13 +241,25 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def make_steps(models: dict, batch: dict, device: torch.device) -> dict[str, Callable]:
-    """One callable per training-step variant (a-d); each runs one full step."""
+def make_steps(models: dict, batch: dict, device: torch.device,
+               amp: Optional[str] = None) -> dict[str, Callable]:
+    """One callable per training-step variant (a-d); each runs one full step.
+
+    Args:
+        models: As :func:`build_models` returns them.
+        batch: As :func:`make_batch` returns it.
+        device: The models' device.
+        amp: None (float32) or a key of :data:`AMP_DTYPES` (see :func:`optim_wrapper_for`).
+
+    Returns:
+        Variant name → a callable running one training step (own optimizer state per call
+        of this function).
+    """
     fd, feat, student, teacher = models['fd'], models['feat'], models['student'], models['teacher']
     cfg = models['cfg']
     student_key, teacher_key = cfg['student_input'], cfg['teacher_input']
-    wrappers = dict(a=optim_wrapper_for(student), c=optim_wrapper_for(fd),
-                    d=optim_wrapper_for(feat))
+    wrappers = dict(a=optim_wrapper_for(student, amp), c=optim_wrapper_for(fd, amp),
+                    d=optim_wrapper_for(feat, amp))
     fd.train()
     feat.train()
     student.train()
@@ -208,8 +278,9 @@ def make_steps(models: dict, batch: dict, device: torch.device) -> dict[str, Cal
         inputs, samples = fresh([student_key, teacher_key])
         teacher_data = teacher.data_preprocessor(
             dict(inputs=inputs[teacher_key], data_samples=None), False)
-        # The distiller's teacher precision (teacher_autocast), so b stays c's floor.
-        with torch.no_grad(), fd.teachers['teacher'].precision():
+        # The step's autocast and the distiller's teacher precision (teacher_autocast), as in
+        # c's forward, so b stays c's floor.
+        with torch.no_grad(), autocast_for(device, amp), fd.teachers['teacher'].precision():
             teacher(teacher_data['inputs'], None, mode='tensor')
         # The student's own train_step: preprocess, loss, backward, optimizer step.
         student.train_step(dict(inputs=inputs[student_key], data_samples=samples),
@@ -396,7 +467,7 @@ def memory_probe(args: argparse.Namespace) -> dict:
     models = build_models(args)
     batch = make_batch(models['cfg'], args.batch_size, tuple(args.crop),
                        models['fd'].losses[fd_loss_name(models['fd'])].num_classes)
-    step = make_steps(models, batch, device)[args.memory_probe]
+    step = make_steps(models, batch, device, args.amp)[args.memory_probe]
     if device.type == 'cuda':
         step()  # allocator warm; then the peak of a steady-state step
         torch.cuda.synchronize(device)
@@ -437,6 +508,7 @@ def markdown(report: dict) -> str:
     t = report['times']
     lines = [f"config `{report['config']}`, batch {report['batch_size']}, crop "
              f"{report['crop'][0]}x{report['crop'][1]}, {report['device']}, "
+             f"{report.get('amp') or 'fp32'} steps, "
              f"{report['threads']} threads, {report['repeats']} interleaved repeats (median)",
              f"recorded features: student {report['feature_shape']}, "
              f"teacher {report['teacher_feature_shape']}", '',
@@ -494,7 +566,7 @@ def main(argv: Optional[list] = None) -> dict:
     batch = make_batch(models['cfg'], args.batch_size, tuple(args.crop), num_classes)
     student_shape, teacher_shape = recorded_shapes(models, batch)
     loss_fns = make_loss_fns(models['fd'])
-    steps = make_steps(models, batch, device)
+    steps = make_steps(models, batch, device, args.amp)
     loss_steps = {f'e_loss_{n}': loss_step(fn, student_shape, device) for n, fn in
                   loss_fns.items()}
     steps.update({name: step for name, (step, _) in loss_steps.items()})
@@ -510,7 +582,7 @@ def main(argv: Optional[list] = None) -> dict:
     memory = {} if args.no_memory else run_memory_probes(args, argv)
     report = dict(
         config=args.config, batch_size=args.batch_size, crop=list(args.crop),
-        device=str(device), threads=torch.get_num_threads(), warmup=args.warmup,
+        device=str(device), amp=args.amp, threads=torch.get_num_threads(), warmup=args.warmup,
         repeats=args.repeats, torch=torch.__version__,
         feature_shape=list(student_shape), teacher_feature_shape=list(teacher_shape),
         times={name: summarize(values) for name, values in times.items()},
