@@ -160,18 +160,11 @@ def build_variants(cfg, batch_size: int, tmp: str, device: str = 'cpu') -> dict:
                             if not k.startswith('teacher.')})
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     cached_dataset = DATASETS.build(cached_cfg.train_dataloader.dataset)
-<<<<<<< HEAD
     cached.teachers['teacher'].check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
                                           'train_dataloader.dataset.pipeline')
-    return dict(cfg=cfg, live=live, cached=cached, student=copy.deepcopy(live.student).train(),
-                teacher=copy.deepcopy(live.teacher).eval(), cache_s=cache_s,
-=======
-    cached.teacher_cache.check_data(cached_dataset, cached_cfg.train_dataloader.dataset,
-                                    'train_dataloader.dataset.pipeline')
     student, teacher = copy.deepcopy(live.student).train(), copy.deepcopy(live.teacher).eval()
     return dict(cfg=cfg, live=live.to(device), cached=cached.to(device),
                 student=student.to(device), teacher=teacher.to(device), cache_s=cache_s,
->>>>>>> gpu-kit
                 batch=pseudo_collate([dataset[i] for i in range(batch_size)]),
                 cached_batch=pseudo_collate([cached_dataset[i] for i in range(batch_size)]))
 

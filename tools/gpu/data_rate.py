@@ -56,7 +56,7 @@ def bench_dataset(name: str, spec: dict, ctx: Context) -> dict:
     import benchmark_cache
     from mmengine.config import Config
 
-    from fdkd_mm.analysis.data_throughput import write_realistic
+    from fdkd_mm.datasets.throughput import write_realistic
     cfg = Config.fromfile(spec['config'])
     tmp = osp.join(ctx.workdir, name)
     samples = QUICK['samples'] if ctx.quick else spec['samples']
