@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.checkpoint.file_hash import file_sha256
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
+from fdkd_mm.models.banks.classifier import CLASSIFIER_KEYS, check_bank_classifier
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
 BANK_VERSION = 1
@@ -92,6 +93,7 @@ def check_bank_state(state: Mapping, source: str) -> None:
             raise ValueError(f'{source}: teacher bank tensor {key!r} is {got}, its manifest '
                              f'(num_classes {num_classes}, {num_bands} bands, dim {dim}) needs '
                              f'{shape}')
+    check_bank_classifier(manifest, tensors, source)
 
 
 def check_bank_fits(manifest: Mapping, expected: Mapping, source: str) -> None:
@@ -182,6 +184,11 @@ class TeacherBank(nn.Module):
     @property
     def has_samples(self) -> bool:
         return self.filled and 'features' in self._state['tensors']
+
+    @property
+    def has_classifier(self) -> bool:
+        """Whether the bank carries the teacher's linear classifier (label alignment)."""
+        return self.filled and all(key in self._state['tensors'] for key in CLASSIFIER_KEYS)
 
     def set_state(self, state: Mapping, source: str = 'the bank') -> None:
         """Hold ``state`` (checked, also against :attr:`expected`), as CPU copies."""
