@@ -43,7 +43,8 @@ def setup(cls_batch):
     weight, bias = torch.randn(K, D, generator=gen) / 8, torch.randn(K, generator=gen)
     accumulator = BankAccumulator(K, 1, D, keep_samples=True)
     labels = torch.arange(BANK_SIZE) % K
-    accumulator.add((features, ), labels, torch.full((BANK_SIZE, K), 1 / K), features, [str(i) for i in range(BANK_SIZE)])
+    accumulator.add((features, ), labels, torch.full((BANK_SIZE, K), 1 / K), features,
+                    [str(i) for i in range(BANK_SIZE)])
     classifier, record = classifier_entry(weight, bias, 'head.fc')
     manifest = dict(num_classes=K, dim=D, bands=dict(decoupler='none', bands=['whole']),
                     temperature=1.0, layout='pooled', classifier=record)

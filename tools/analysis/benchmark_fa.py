@@ -21,8 +21,6 @@ Example:
 """
 import argparse
 import copy
-import json
-import os
 import os.path as osp
 import sys
 from typing import Optional
@@ -36,7 +34,7 @@ for path in (REPO, HERE):
         sys.path.insert(0, path)
 
 from benchmark_distill import (_plain_bn, optim_wrapper_for, summarize,  # noqa: E402
-                               time_interleaved)
+                               time_interleaved, write_report)
 
 #: One sample of each modality as the packing transform gives it (CREMA-D's sizes).
 INPUT_SHAPES = dict(visual=(3, 1, 224, 224), audio=(1, 257, 188))
@@ -167,9 +165,7 @@ def main(argv: Optional[list] = None) -> dict:
                      f'{s["n"]} | {share:.3f} |')
     print('\n'.join(lines))
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2)
+        write_report(args.out, report)
     return report
 
 
