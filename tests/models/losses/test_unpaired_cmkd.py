@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from fdkd_mm.models.banks import (BANK_FORMAT, BANK_VERSION, BankAccumulator,
                                   classifier_entry)
 from fdkd_mm.models.losses import UnpairedCMKDLoss
-from fdkd_mm.models.losses.ot_feature_align import sinkhorn_feature_cost
+from fdkd_mm.models.losses.ot_feature_align import cosine_cost, sinkhorn_feature_cost
 
 K, D = 5, 16
 TOLERANCE = 1e-6  # relative, values and gradients
@@ -62,6 +62,21 @@ def batch():
                 logits=2 * torch.randn(8, K, generator=gen),
                 weight=torch.randn(K, D, generator=gen) / 4, bias=torch.randn(K, generator=gen),
                 labels=torch.arange(8) % K)
+
+
+def test_the_cost_is_one_minus_the_cosine_clamped_at_zero():
+    student = torch.tensor([[3.0, 4.0], [1.0, 0.0]])
+    teacher = torch.tensor([[0.0, 2.0], [-2.0, 0.0], [6.0, 8.0]])
+    # By hand: 1 - cos, with the norms 5, 1 (student) and 2, 2, 10 (teacher).
+    expected = torch.tensor([[1 - 0.8, 1 + 0.6, 0.0], [1.0, 2.0, 1 - 0.6]])
+    assert torch.allclose(cosine_cost(student, teacher, eps=0.0), expected, atol=1e-6)
+    # A negative epsilon makes the norms too small: 1 - n² / (n + eps)² < 0 on parallel rows,
+    # which the clamp (sumall) sets to 0 and the unclamped cost (bilevel) keeps.
+    eps = -0.01
+    parallel = 1 - 5.0 ** 2 / ((5 + eps) * (10 + eps)) * 2
+    unclamped = cosine_cost(student, teacher, eps=eps, clamp=False)
+    assert float(unclamped[0, 2]) == pytest.approx(parallel, abs=1e-6) and parallel < -1e-3
+    assert float(cosine_cost(student, teacher, eps=eps)[0, 2]) == 0.0
 
 
 def fa_and_grads(function, student, teacher):
