@@ -91,7 +91,7 @@ def run_overrides(args: argparse.Namespace, cfg, data_root: str) -> list[str]:
     return options
 
 
-def main() -> None:
+def main() -> int:
     args = parse_args()
     from mmengine.config import Config
 
@@ -115,11 +115,11 @@ def main() -> None:
                 args, Config.fromfile(osp.join(REPO, run.config)), data_root)
     outcomes = execute(runs, Launcher(), lambda run: options[run.config])
     failed = [o for o in outcomes if o.status != 'done']
-    if failed:
-        raise SystemExit('demo runs failed: ' + '; '.join(f'{o.run.name}: {o.message}'
-                                                          for o in failed))
-    results = cell_results(runs, outcomes)
     teacher = next(run for run in runs if run.is_distiller).teacher
+    if any(o.run is teacher for o in failed):
+        raise SystemExit(f'the teacher {teacher.name} failed; see {teacher.work_dir}')
+    # A failed student run is a result as well: its row says so, the others are reported.
+    results = cell_results(runs, outcomes)
 
     ufd = next(run for run in runs if run.cells and run.cells[0].method == 'ufd')
     bank = osp.join(work_dir, f'teacher_bank_{args.dataset}_{setting["teacher"]}.pth')
@@ -141,12 +141,16 @@ def main() -> None:
           f'{setting["teacher"]} teacher trained on part A: {teacher.metric(metric):.2f} '
           f'{metric}')
     print(seeds_markdown(results, METHODS, f'{setting["who"]} student on part B', metric))
-    if len(args.seeds) > 1:
-        spread = statistics.fmean(r.std() for r in results)
-        print(f'(mean seed std {spread:.2f}: differences of that size are noise)')
+    spreads = [r.std() for r in results if r.std() is not None]
+    if spreads:
+        print(f'(mean seed std {statistics.fmean(spreads):.2f}: differences of that size are '
+              'noise)')
+    for outcome in failed:
+        print(f'FAILED: {outcome.run.name}: {outcome.message}')
     print('\nteacher bank: ' + (summary[-1] if summary else f'see {log}'))
     print(f'total {time.time() - started:.0f} s; runs and logs in {work_dir}')
+    return 1 if failed else 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
