@@ -7,9 +7,9 @@ difference, per cell. Resumable: finished runs are skipped, a killed run resumes
 checkpoint; a failed run is reported and the rest go on (fdkd_mm/reproduction/runner.py).
 
 ``--table unpaired`` runs our comparison without paired data instead (docs/unpaired.md): per
-dataset and direction the student alone on part B, the band-heads control, class-mean KD, unpaired
-FD and paired FD-CMKD
-on part B, each distiller with the teacher trained on part A.
+dataset and direction the student alone on part B, the band-heads control, class-mean KD, the
+published unpaired method (sumall, bilevel; classification datasets), unpaired FD and paired
+FD-CMKD on part B, each distiller with the teacher trained on part A.
 
 Examples:
     python tools/reproduce.py --table 2 --dataset cremad --dry-run

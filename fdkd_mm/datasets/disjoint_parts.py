@@ -74,9 +74,24 @@ def scene_of(info: dict) -> str:
     return str(info['scene'])
 
 
+def video_of(info: dict) -> str:
+    """The YouTube video of a VGGSound clip: ``<ytid>`` of its id ``<ytid>_<start:06d>``
+    (several clips of one video must not fall into both parts).
+
+    Raises:
+        ValueError: For a clip id that is not in VGGSound's form.
+    """
+    clip = str(info.get('clip_id', ''))
+    video, _, start = clip.rpartition('_')
+    if not video or len(start) != 6 or not start.isdigit():
+        raise ValueError(f"group_by='video' needs VGGSound clip ids <youtube id>_<start:06d> "
+                         f"such as abc_000030, got {clip!r}")
+    return video
+
+
 #: Group key of each ``group_by`` choice.
 GROUP_KEYS: dict[str, Callable[[dict], str]] = dict(
-    actor=actor_of, scene=scene_of, sample=sample_key)
+    actor=actor_of, scene=scene_of, video=video_of, sample=sample_key)
 
 
 def assign_groups(groups: list[str], fraction: float, seed: int) -> dict[str, str]:
@@ -116,8 +131,9 @@ class DisjointPartDataset:
         dataset: Config or instance of the dataset to split.
         part: ``'A'`` or ``'B'``.
         group_by: ``'actor'`` (CREMA-D: the actor of a clip), ``'scene'`` (NYU-Depth V2: the
-            room of a frame, from the data root's ``scenes.txt``) or ``'sample'`` (each
-            sample alone, e.g. for data without such groups).
+            room of a frame, from the data root's ``scenes.txt``), ``'video'`` (VGGSound: the
+            YouTube video of a clip) or ``'sample'`` (each sample alone, e.g. AVE, whose
+            clips are whole videos).
         fraction: Share of the groups in part A, in (0, 1). Defaults to 0.5.
         seed: Seed of the split. Defaults to 0.
         lazy_init: Defer loading the annotations to :meth:`full_init`.

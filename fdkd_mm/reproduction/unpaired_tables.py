@@ -1,14 +1,18 @@
 """Our comparison for distillation without paired data, as data (not a table of the paper).
 
 The unpaired protocol (docs/unpaired.md) splits a paired training set into two disjoint parts
-(CREMA-D by actor, NYU-Depth V2 by scene): the teacher trains on part A in its modality, the
-student on part B in its own. Per dataset and direction the table has five rows, all tested on
-the whole test split in the student's modality:
+(CREMA-D by actor, VGGSound by video, AVE by clip, NYU-Depth V2 by scene): the teacher trains on
+part A in its modality, the student on part B in its own. Per dataset and direction the table
+has these rows, all tested on the whole test split in the student's modality:
 
 * ``uni-partb``: the student alone on part B;
 * ``heads-partb``: the student with unpaired FD's band heads alone, no teacher (a control: the
   heads are an auxiliary classification loss of their own);
 * ``ukd``: class-mean soft-label KD, a simple unpaired baseline;
+* ``ucmkd-sumall``, ``ucmkd-bilevel``: the published method ("Cross-Modal Knowledge
+  Distillation without Paired Data"), optimal-transport feature alignment and label alignment
+  through the teacher's classifier, both from the teacher's bank (classification only: it
+  needs pooled features and a linear classifier, so NYU-Depth V2 has no such rows);
 * ``ufd``: unpaired FD (ours): class-level band statistics and label alignment to a teacher
   bank, shared heads;
 * ``fdkd-partb``: paired FD-CMKD on part B (the upper bound that pairs allow).
@@ -30,15 +34,22 @@ METHODS = {
     'uni-partb': 'student alone (part B)',
     'heads-partb': 'student + band heads, no teacher (control)',
     'ukd': 'class-mean soft-label KD (unpaired)',
+    'ucmkd-sumall': 'published unpaired method, sumall (FA + LA)',
+    'ucmkd-bilevel': 'published unpaired method, bilevel (FA + LA)',
     'ufd': 'unpaired FD (ours)',
     'fdkd-partb': 'paired FD-CMKD on part B (upper bound)',
 }
 #: The rows trained without any teacher.
 TEACHER_FREE = ('uni-partb', 'heads-partb')
+#: The rows of classification datasets only (pooled features, a linear teacher classifier).
+CLASSIFICATION_ONLY = ('ucmkd-sumall', 'ucmkd-bilevel')
 #: Datasets of the protocol and their modalities (teacher / student either way).
-DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual')}
+DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual'), 'ave': ('audio', 'visual'),
+            'vggsound': ('audio', 'visual')}
 #: How each distiller receives its teacher's checkpoint.
 TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank.teacher_ckpt',
+                        'ucmkd-sumall': 'teacher_bank.teacher_ckpt',
+                        'ucmkd-bilevel': 'teacher_bank.teacher_ckpt',
                         'fdkd-partb': 'model.teacher_ckpt'}
 
 
@@ -48,7 +59,7 @@ class UnpairedCell:
 
     Attributes:
         method: A key of :data:`METHODS`.
-        dataset: ``'nyu'`` or ``'cremad'``.
+        dataset: A key of :data:`DATASETS`.
         student: The student's modality.
         table: Always ``'unpaired'``.
         reported: Always ``None`` (nothing to compare with).
@@ -89,11 +100,11 @@ class UnpairedCell:
         return TEACHER_CKPT_OPTIONS.get(self.method)
 
 
-#: Every cell: both datasets, both directions, the five rows.
+#: Every cell: every dataset, both directions, its rows.
 UNPAIRED_CELLS: tuple[UnpairedCell, ...] = tuple(
     UnpairedCell(method, dataset, student)
     for dataset, modalities in DATASETS.items() for student in modalities
-    for method in METHODS)
+    for method in METHODS if dataset != 'nyu' or method not in CLASSIFICATION_ONLY)
 
 
 def unpaired_cells(dataset: Optional[str] = None,

@@ -31,17 +31,20 @@ from torch import nn
 from fdkd_mm.config.typed_args import check_bool, check_choice
 from fdkd_mm.datasets.disjoint_parts import (GROUP_KEYS, DisjointPartDataset, dataset_identity,
                                              sample_key)
-from fdkd_mm.models.banks import BANK_FORMAT, BANK_VERSION, BankAccumulator, BankMismatchError
+from fdkd_mm.models.banks import (BANK_FORMAT, BANK_VERSION, BankAccumulator, BankMismatchError,
+                                  TeacherBank)
 from fdkd_mm.models.distillers.labels import gather_labels
 from fdkd_mm.models.losses.unpaired_fd import UnpairedFDLoss
 from fdkd_mm.recording.identity import identity_differences, teacher_identity
 from fdkd_mm.recording.teacher_pass import TeacherCheck, build_network, ordered_loader, record
+from fdkd_mm.teacher_bank.classifier import teacher_classifier
 
 SETTINGS_KEY = 'teacher_bank'
 LOADER_KEY = 'teacher_dataloader'
 _REQUIRED = ('teacher', 'teacher_ckpt', 'recorders')
 _OPTIONAL = dict(teacher_input=None, keep_samples='auto', allow_missing_classes=False,
-                 allow_teacher_mismatch=False, require_disjoint=False, loss=None)
+                 allow_teacher_mismatch=False, require_disjoint=False, loss=None,
+                 classifier='auto')
 
 
 def bank_settings(cfg: Mapping) -> dict:
@@ -80,12 +83,14 @@ def bank_settings(cfg: Mapping) -> dict:
 
 
 def banked_losses(model: nn.Module, name: Optional[str] = None) -> dict[str, UnpairedFDLoss]:
-    """The distiller's losses that read a teacher bank, by name (``name``: just that one)."""
+    """The distiller's losses that read a teacher bank, by name (``name``: just that one):
+    those holding a :class:`~fdkd_mm.models.banks.TeacherBank` (``UnpairedFDLoss``,
+    ``UnpairedCMKDLoss``) with a term that reads it."""
     if is_model_wrapper(model):
         model = model.module
     losses = getattr(model, 'losses', {})
     found = {key: loss for key, loss in losses.items()
-             if isinstance(loss, UnpairedFDLoss) and loss.uses_bank}
+             if isinstance(getattr(loss, 'bank', None), TeacherBank) and loss.uses_bank}
     if name is not None:
         if name not in found:
             raise KeyError(f'{SETTINGS_KEY}.loss={name!r} is not a distill loss holding a bank; '
@@ -213,6 +218,8 @@ def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optiona
         raise ValueError(f'{LOADER_KEY} yielded no batch')
     classes = loader.dataset.metainfo.get('classes')
     tensors = accumulator.finalize(settings['allow_missing_classes'], classes)
+    classifier = teacher_classifier(teacher, settings['classifier'], settings['recorders'],
+                                    loss.num_classes, loss.in_channels)
     manifest = dict(
         loss.bank_layout(), layout=accumulator.layout, ignore_index=loss.ignore_index,
         teacher=identity, dataset=dataset_identity(loader.dataset),
@@ -220,6 +227,9 @@ def build_teacher_bank(cfg: Mapping, loss: UnpairedFDLoss, teacher_ckpt: Optiona
         classes=list(classes) if classes is not None else None,
         created=datetime.datetime.now().isoformat(timespec='seconds'),
         build_seconds=round(time.time() - started, 3))
+    if classifier is not None:  # label alignment's teacher head (UnpairedCMKDLoss)
+        tensors.update(classifier[0])
+        manifest['classifier'] = classifier[1]
     return dict(format=BANK_FORMAT, version=BANK_VERSION, manifest=manifest, tensors=tensors)
 
 

@@ -1,4 +1,6 @@
-"""``--cfg-options`` that shrink the NYU-Depth V2 configs to small CPU runs (demo, tests)."""
+"""``--cfg-options`` that shrink the NYU-Depth V2 and audio-visual configs to small CPU runs
+(demos, tests)."""
+from collections.abc import Callable
 
 
 def nyu_cpu_overrides(data_root: str, epochs: int, models: list[str],
@@ -47,7 +49,17 @@ def _run_options(epochs: int, networks: list[str], crop: tuple[int, int],
         ``key=value`` strings.
     """
     h, w = crop
-    options = [
+    options = _schedule_options(epochs, batch_size)
+    for network in networks:
+        options += [f'{network}.pretrained=None',  # no network: train from scratch
+                    f'{network}.data_preprocessor.size=({h},{w})']
+    return options
+
+
+def _schedule_options(epochs: int, batch_size: int) -> list[str]:
+    """Batch size, schedule (validation and checkpoint at the last epoch), logging, no SyncBN
+    or cuDNN benchmark: what every small CPU run changes."""
+    return [
         f'train_dataloader.batch_size={batch_size}',
         f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
         f'param_scheduler.0.end={epochs}',
@@ -56,9 +68,23 @@ def _run_options(epochs: int, networks: list[str], crop: tuple[int, int],
         'sync_bn=None',  # no SyncBN kernel on CPU
         'env_cfg.cudnn_benchmark=False',
     ]
-    for network in networks:
-        options += [f'{network}.pretrained=None',  # no network: train from scratch
-                    f'{network}.data_preprocessor.size=({h},{w})']
+
+
+def _loader_options(cfg, data_root: str,
+                    transform_options: Callable[[str, int, str], list[str]]) -> list[str]:
+    """Per loader of a config (the teacher bank's included): the data root of its dataset
+    (below wrappers), no workers, and ``transform_options(path, index, name)`` of every
+    transform of its pipeline."""
+    options = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                   'teacher_dataloader'):
+        if cfg.get(loader) is None:
+            continue
+        path, dataset = _dataset_path(cfg[loader], loader)
+        options.append(f'{path}.data_root={data_root}')
+        for index, transform in enumerate(dataset['pipeline']):
+            options += transform_options(path, index, str(transform['type']).rsplit('.', 1)[-1])
+        options += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
     return options
 
 
@@ -101,18 +127,37 @@ def nyu_config_cpu_overrides(cfg, data_root: str, epochs: int, crop: tuple[int, 
         ``key=value`` strings for ``tools/train.py`` / ``tools/test.py``.
     """
     h, w = crop
-    options = []
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
-                   'teacher_dataloader'):
-        if cfg.get(loader) is None:
-            continue
-        path, dataset = _dataset_path(cfg[loader], loader)
-        options.append(f'{path}.data_root={data_root}')
-        for index, transform in enumerate(dataset['pipeline']):
-            name = str(transform['type']).rsplit('.', 1)[-1]
-            if name == 'RandomResize':
-                options.append(f'{path}.pipeline.{index}.scale=({w},{h})')
-            elif name == 'RandomCrop':
-                options.append(f'{path}.pipeline.{index}.crop_size=({h},{w})')
-        options += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False']
-    return options + _run_options(epochs, config_networks(cfg), crop, batch_size)
+
+    def crops(path: str, index: int, name: str) -> list[str]:
+        if name == 'RandomResize':
+            return [f'{path}.pipeline.{index}.scale=({w},{h})']
+        if name == 'RandomCrop':
+            return [f'{path}.pipeline.{index}.crop_size=({h},{w})']
+        return []
+
+    return (_loader_options(cfg, data_root, crops)
+            + _run_options(epochs, config_networks(cfg), crop, batch_size))
+
+
+def av_config_cpu_overrides(cfg, data_root: str, epochs: int, frame_size: int = 32,
+                            batch_size: int = 8) -> list[str]:
+    """Overrides running an audio-visual classification config (Uni, distiller, teacher bank)
+    on ``data_root`` on CPU: frames resized and cropped to ``frame_size``, the schedule
+    shortened; networks, losses and the audio pipeline stay the config's.
+
+    Args:
+        cfg: The loaded config.
+        data_root: Root of a dataset in the config's layout (e.g. ``write_synthetic_cremad``).
+        epochs: Training epochs.
+        frame_size: Side of the training crop and of the test resize.
+        batch_size: Training batch size.
+
+    Returns:
+        ``key=value`` strings for ``tools/train.py`` / ``tools/test.py``.
+    """
+    def frames(path: str, index: int, name: str) -> list[str]:
+        if name in ('FramesRandomResizedCrop', 'FramesResize'):
+            return [f'{path}.pipeline.{index}.scale={frame_size}']
+        return []
+
+    return _loader_options(cfg, data_root, frames) + _schedule_options(epochs, batch_size)

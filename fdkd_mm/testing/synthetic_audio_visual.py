@@ -31,10 +31,23 @@ def tone_frequency(class_index: int) -> float:
     return 250.0 * (class_index + 1)
 
 
-def class_colour(class_index: int, num_classes: int) -> tuple[int, int, int]:
-    """Saturated RGB colour of a class, hues spread evenly over the colour wheel."""
-    red, green, blue = colorsys.hsv_to_rgb(class_index / num_classes, 0.9, 0.9)
-    return int(red * 255), int(green * 255), int(blue * 255)
+def class_colour(class_index: int, num_classes: int,
+                 visual_cue: float = 1.0) -> tuple[int, int, int]:
+    """Saturated RGB colour of a class, hues spread evenly over the colour wheel.
+
+    With ``visual_cue < 1`` the classes come in pairs (0, 1), (2, 3), ... whose colours keep
+    only ``visual_cue`` of their difference from the pair's mean colour: the frames tell the
+    pair apart weakly, the tones fully (as the synthetic NYU scenes' ``rgb_cue``).
+    """
+    def own(index: int) -> np.ndarray:
+        return np.array(colorsys.hsv_to_rgb(index / num_classes, 0.9, 0.9)) * 255
+
+    partner = class_index ^ 1
+    colour = own(class_index)
+    if visual_cue != 1.0 and partner < num_classes:
+        mean = (colour + own(partner)) / 2
+        colour = mean + visual_cue * (colour - mean)
+    return tuple(int(c) for c in colour)
 
 
 def _tone(class_index: int, sample_rate: int, duration: float,
@@ -84,20 +97,21 @@ def _write_clip(root: str, audio_path: str, frame_dir: str, class_index: int,
         else:
             with open(audio_path, 'wb') as f:
                 pickle.dump(spec, f)
-    write_frames(frame_dir, class_colour(class_index, num_classes), opts['frames_per_clip'],
-                 opts['frame_size'], rng)
+    write_frames(frame_dir, class_colour(class_index, num_classes, opts['visual_cue']),
+                 opts['frames_per_clip'], opts['frame_size'], rng)
 
 
 def _options(sample_rate: int, duration: float, frames_per_clip: int,
-             frame_size: tuple[int, int]) -> dict:
+             frame_size: tuple[int, int], visual_cue: float = 1.0) -> dict:
     return dict(sample_rate=sample_rate, duration=duration, frames_per_clip=frames_per_clip,
-                frame_size=tuple(frame_size))
+                frame_size=tuple(frame_size), visual_cue=float(visual_cue))
 
 
 def write_synthetic_cremad(root: str, clips_per_class: Sequence[int] = (2, 1),
                            sample_rate: int = 16000, duration: float = 0.5,
                            frames_per_clip: int = 4, frame_size: tuple[int, int] = (32, 32),
-                           seed: int = 0) -> dict[str, list[tuple[str, str]]]:
+                           seed: int = 0,
+                           visual_cue: float = 1.0) -> dict[str, list[tuple[str, str]]]:
     """Write a CREMA-D tree: ``AudioWAV/``, ``Image-01-FPS/``, ``train.csv``, ``test.csv``.
 
     Args:
@@ -108,12 +122,13 @@ def write_synthetic_cremad(root: str, clips_per_class: Sequence[int] = (2, 1),
         frames_per_clip: Frames written per clip.
         frame_size: (height, width) of the frames.
         seed: Random seed.
+        visual_cue: How distinct paired classes look (see :func:`class_colour`).
 
     Returns:
         ``{'train': [(clip, EMO), ...], 'test': [...]}`` in file order.
     """
     rng = np.random.default_rng(seed)
-    opts = _options(sample_rate, duration, frames_per_clip, frame_size)
+    opts = _options(sample_rate, duration, frames_per_clip, frame_size, visual_cue)
     splits, actor = {}, 1001
     for split, count in zip(('train', 'test'), clips_per_class):
         rows = []

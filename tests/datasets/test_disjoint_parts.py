@@ -4,7 +4,8 @@ import random
 import pytest
 from mmengine.registry import init_default_scope
 
-from fdkd_mm.datasets.disjoint_parts import DisjointPartDataset, actor_of, assign_groups
+from fdkd_mm.datasets.disjoint_parts import (DisjointPartDataset, actor_of, assign_groups,
+                                             video_of)
 from fdkd_mm.registry import DATASETS
 from fdkd_mm.testing import write_synthetic_cremad, write_synthetic_nyu
 
@@ -107,6 +108,15 @@ def test_a_missing_group_key_and_bad_arguments_are_named(nyu_root, tmp_path):
         DisjointPartDataset(inner, part='A', fraction=1.0)
     with pytest.raises(ValueError, match="needs CREMA-D clip ids"):
         actor_of(dict(clip_id='Ab3x_video'))
+    with pytest.raises(ValueError, match="needs VGGSound clip ids"):
+        video_of(dict(clip_id='1001_DFA_ANG_XX'))
+
+
+def test_vggsound_clips_of_one_video_share_a_group():
+    # YouTube ids may hold underscores; the start time is the last field.
+    assert video_of(dict(clip_id='a_b-c_000030')) == video_of(dict(clip_id='a_b-c_000120')) \
+        == 'a_b-c'
+    assert video_of(dict(clip_id='xyz_000030')) == 'xyz'
 
 
 def test_nyu_scene_file_must_cover_the_split(tmp_path):

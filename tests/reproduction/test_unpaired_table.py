@@ -9,7 +9,8 @@ from mmengine.config import Config
 from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs, run_options
 from fdkd_mm.reproduction.tables import SeedSummary, seeds_markdown, summary_markdown
 from fdkd_mm.reproduction.paper_tables import CELLS
-from fdkd_mm.reproduction.unpaired_tables import METHODS, UNPAIRED_CELLS, UnpairedCell, unpaired_cells
+from fdkd_mm.reproduction.unpaired_tables import (CLASSIFICATION_ONLY, METHODS, UNPAIRED_CELLS,
+                                                  UnpairedCell, unpaired_cells)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,12 +22,17 @@ def inner(dataset: dict) -> dict:
 
 
 def test_every_cell_has_its_config_and_none_is_a_paper_cell():
-    assert len(UNPAIRED_CELLS) == 2 * 2 * 5
+    # NYU: 5 rows per direction (the published method needs pooled features and a linear
+    # classifier); CREMA-D, AVE, VGGSound: all 7.
+    assert len(UNPAIRED_CELLS) == 2 * 5 + 3 * 2 * 7
     assert all((REPO / c.config).is_file() for c in UNPAIRED_CELLS)
     assert all((REPO / c.teacher_config).is_file() for c in UNPAIRED_CELLS if c.teacher)
     assert {c.reported for c in UNPAIRED_CELLS} == {None}
     assert not {c.config for c in UNPAIRED_CELLS} & {c.config for c in CELLS}
-    assert [c.method for c in unpaired_cells('nyu')][:5] == list(METHODS)
+    assert [c.method for c in unpaired_cells('nyu')][:5] == [
+        m for m in METHODS if m not in CLASSIFICATION_ONLY]
+    for dataset in ('cremad', 'ave', 'vggsound'):
+        assert [c.method for c in unpaired_cells(dataset)][:7] == list(METHODS)
 
 
 @pytest.mark.parametrize('cell', UNPAIRED_CELLS, ids=lambda c: c.config.split('/')[-1])
@@ -65,7 +71,9 @@ def test_cell_config_is_the_experiment_of_its_row(cell):
         return
     # The unpaired rows: no teacher network, the student's modality only, the bank of the
     # part-A teacher over part A of the teacher's modality.
-    assert cfg.model.teacher is None and losses == {'UnpairedFDLoss'}
+    published = cell.method in CLASSIFICATION_ONLY
+    assert cfg.model.teacher is None
+    assert losses == ({'UnpairedCMKDLoss'} if published else {'UnpairedFDLoss'})
     assert 'fdkd_mm.BuildTeacherBankHook' in [h['type'] for h in cfg.custom_hooks]
     bank = cfg.teacher_bank
     assert bank.teacher_input == cell.teacher and bank.require_disjoint
@@ -80,6 +88,14 @@ def test_cell_config_is_the_experiment_of_its_row(cell):
         assert packed == [modality], pipeline
     (loss,) = cfg.model.distill_losses.values()
     on = {term for term, flag in loss.terms.items() if flag}
+    if published:  # FA and LA from the bank; the variant's own step and settings
+        assert on == {'fa', 'la'} and loss.teacher_source == 'bank'
+        bilevel = cell.method == 'ucmkd-bilevel'
+        assert cfg.train_cfg.type.endswith('BilevelEpochBasedTrainLoop') == bilevel
+        assert loss.clamp_cost == loss.la_teacher_grad == (not bilevel)
+        assert cfg.optim_wrapper.clip_grad == (None if bilevel else dict(max_norm=5.0))
+        assert cfg.train_cfg.max_epochs == 100
+        return
     assert on == ({'label'} if cell.method == 'ukd'
                   else {'feature', 'label', 'align', 'align_teacher'})
 
@@ -96,13 +112,15 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
     assert runs[2].teacher is None and run_options(runs[2], []) == ['randomness.seed=0']
     teacher = runs[4]
     distillers = runs[5:]
-    assert len(distillers) == 6 and all(run.teacher is teacher for run in distillers)
+    assert len(distillers) == 10 and all(run.teacher is teacher for run in distillers)
     teacher_dir = Path(teacher.work_dir)
     teacher_dir.mkdir(parents=True)
     (teacher_dir / 'last_checkpoint').write_text(str(teacher_dir / 'epoch_100.pth'))
     options = {run.config.split('/')[-1].split('_')[0]: run_options(run, []) for run in runs[5:]}
     assert f'teacher_bank.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options['ufd']
     assert f'teacher_bank.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options['ukd']
+    for method in ('ucmkd-sumall', 'ucmkd-bilevel'):
+        assert f'teacher_bank.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options[method]
     assert f'model.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options['fdkd-partb']
     assert not any('model.teacher_ckpt' in o for o in options['ufd'])
     # Finished runs are read back into the table, one row per cell, mean over the seeds.
@@ -114,10 +132,11 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
     assert {o.status for o in outcomes} == {'done'}
     results = {r.method: r for r in cell_results(runs, outcomes)}
     assert list(results) == list(METHODS)
-    assert results['ufd'].values == {'accuracy/top1': [57.0, 58.0]}  # runs 7, 8: seeds 0, 1
+    # Runs 11, 12: ufd's seeds 0, 1 after ukd, sumall and bilevel.
+    assert results['ufd'].values == {'accuracy/top1': [61.0, 62.0]}
     markdown = summary_markdown(list(results.values()))
     assert ('| ufd_r18-audio_r18-visual_cremad | ufd | cremad | audio→visual | 0, 1 | '
-            '57.50 ± 0.71 |  |  |') in markdown
+            '61.50 ± 0.71 |  |  |') in markdown
     with pytest.raises(ValueError, match=r"no cell of table unpaired .* methods: \['fdkd-partb'"):
         plan_runs('unpaired', ['cremad'], ['kd'], [0], str(tmp_path))
     with pytest.raises(ValueError, match="no cell of table 3"):

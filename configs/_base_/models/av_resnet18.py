@@ -38,6 +38,9 @@ visual_classifier = dict(
 #                 option (configs/fdkd_ablation/fdkd-preact_*); also OFD's pre-ReLU position.
 #   preact_bn_*   the BN before that sum (OFD's per-channel margin), as parameters.
 #   stage2..4     stage outputs as maps (AFD); C2KD's proxies read stage3 (256 channels).
+#   head_weight,  the classifier's weight (K, 512) and bias (K,), as parameters: the published
+#   head_bias     unpaired method's label alignment feeds the student's feature to the
+#                 teacher's classifier (configs/_base_/distill/ucmkd.py).
 audio_tensors = dict(
     logits=dict(path='head.fc'),
     feat=dict(path='backbone.layer4', pool='avg'),
@@ -46,7 +49,9 @@ audio_tensors = dict(
     preact_bn_bias=dict(path='backbone.layer4.1.bn2.bias', source='parameter'),
     stage2=dict(path='backbone.layer2'),
     stage3=dict(path='backbone.layer3'),
-    stage4=dict(path='backbone.layer4'))
+    stage4=dict(path='backbone.layer4'),
+    head_weight=dict(path='head.fc.weight', source='parameter'),
+    head_bias=dict(path='head.fc.bias', source='parameter'))
 visual_tensors = dict(
     logits=dict(path='head.fc'),
     feat=dict(path='backbone.backbone.layer4', pool='avg'),
@@ -56,6 +61,8 @@ visual_tensors = dict(
     preact_bn_bias=dict(path='backbone.backbone.layer4.1.bn2.bias', source='parameter'),
     stage2=dict(path='backbone.backbone.layer2', pool='frames'),
     stage3=dict(path='backbone.backbone.layer3', pool='frames'),
-    stage4=dict(path='backbone.backbone.layer4', pool='frames'))
+    stage4=dict(path='backbone.backbone.layer4', pool='frames'),
+    head_weight=dict(path='head.fc.weight', source='parameter'),
+    head_bias=dict(path='head.fc.bias', source='parameter'))
 # Widths of those tensors (both networks are ResNet-18s).
 audio_channels = visual_channels = dict(feat=512, stages=[128, 256, 512], proxy=256)

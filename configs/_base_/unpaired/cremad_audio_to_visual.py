@@ -2,8 +2,8 @@
 # clips (actors disjoint from part A's), visual only, by a teacher-free CrossModalDistiller; the
 # audio teacher, trained on part A (configs/unpaired/uni-parta_r18-audio_cremad.py), is run once
 # over part A's audio by BuildTeacherBankHook before training and summarised in its loss's
-# teacher bank (class statistics and every clip's pooled feature). Method configs
-# (../distill/ufd.py, ukd.py) add their loss and mappings.
+# teacher bank (class statistics, every clip's pooled feature, its classifier). Method configs
+# (../distill/ufd.py, ukd.py, ucmkd.py) add their loss and mappings.
 _base_ = [
     '../models/av_resnet18.py', '../datasets/cremad_av.py', '../schedules/av_100e.py',
     '../default_runtime.py', './cremad_split.py'
@@ -40,13 +40,13 @@ default_hooks = dict(checkpoint=dict(save_best=None))
 
 # The teacher bank: the part-A audio teacher over part A's audio, test pipeline, plain inputs as
 # its own preprocessor takes them; every clip's pooled feature is kept (6.7k x 512 on the full
-# training set) for the shared heads' replay.
+# training set) for the shared heads' and FA's replay, and its classifier for LA.
 teacher_bank = dict(
     teacher=dict(_base_.audio_classifier,
                  head=dict(_base_.audio_classifier.head, num_classes=num_classes)),
     teacher_input='audio',
     teacher_ckpt='work_dirs/uni-parta_r18-audio_cremad/epoch_100.pth',
-    recorders=_base_.audio_tensors,  # feat and logits are read
+    recorders=_base_.audio_tensors,  # feat and logits are read (logits: its classifier)
     keep_samples='auto',
     require_disjoint=True)  # refuse teacher data that shares clips with the student's
 teacher_dataloader = dict(

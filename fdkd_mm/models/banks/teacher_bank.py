@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
+from fdkd_mm.models.banks.classifier import CLASSIFIER_KEYS, check_bank_classifier
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
 #: 2: the manifest's ``teacher`` is the teacher identity record
@@ -94,6 +95,7 @@ def check_bank_state(state: Mapping, source: str) -> None:
             raise ValueError(f'{source}: teacher bank tensor {key!r} is {got}, its manifest '
                              f'(num_classes {num_classes}, {num_bands} bands, dim {dim}) needs '
                              f'{shape}')
+    check_bank_classifier(manifest, tensors, source)
 
 
 def check_bank_fits(manifest: Mapping, expected: Mapping, source: str) -> None:
@@ -160,6 +162,11 @@ class TeacherBank(nn.Module):
     @property
     def has_samples(self) -> bool:
         return self.filled and 'features' in self._state['tensors']
+
+    @property
+    def has_classifier(self) -> bool:
+        """Whether the bank carries the teacher's linear classifier (label alignment)."""
+        return self.filled and all(key in self._state['tensors'] for key in CLASSIFIER_KEYS)
 
     def set_state(self, state: Mapping, source: str = 'the bank') -> None:
         """Hold ``state`` (checked, also against :attr:`expected`), as CPU copies."""

@@ -21,6 +21,7 @@ from .multi_band_align import MultiBandAlignLoss
 from .nkd import NKDLoss
 from .ofd import OFDLoss, ofd_margin, ofd_margin_from_bn
 from .pkd import PKDLoss
+from .unpaired_cmkd import UnpairedCMKDLoss
 from .unpaired_fd import UnpairedFDLoss
 
 
@@ -40,5 +41,6 @@ import_every_module()
 
 __all__ = ['AFDLoss', 'C2KDLoss', 'C2KDProxyHead', 'DISTLoss', 'DKDLoss', 'DMLLoss',
            'FDCMKDLoss', 'FitNetLoss', 'FrequencyAlignLoss', 'KDLoss', 'MultiBandAlignLoss',
-           'NKDLoss', 'OFDLoss', 'PKDLoss', 'UnpairedFDLoss', 'import_every_module',
-           'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log', 'standardize']
+           'NKDLoss', 'OFDLoss', 'PKDLoss', 'UnpairedCMKDLoss', 'UnpairedFDLoss',
+           'import_every_module', 'kendall_tau', 'ofd_margin', 'ofd_margin_from_bn', 'signed_log',
+           'standardize']

@@ -1,0 +1,10 @@
+# Audio "Uni" model of AVE trained on part A of the training clips (the teacher of the unpaired
+# protocol;
+# docs/unpaired.md). The split: configs/_base_/unpaired/ave_split.py; the test split is used
+# whole.
+_base_ = ['../uni/uni_r18-audio_ave.py', '../_base_/unpaired/ave_split.py']
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='fdkd_mm.DisjointPartDataset', part='A',
+    dataset=dict(type=_base_.dataset_type, data_root=_base_.data_root, ann_file='trainSet.txt',
+                 pipeline=_base_.train_pipeline),
+    **_base_.part_split))
