@@ -137,6 +137,16 @@ def parser_options(tool: str) -> set[str]:
     return _OPTIONS[tool]
 
 
+#: A shell script's options: the ``case`` arms of its argument loop (``--kit) ...;;``).
+CASE_ARM = re.compile(r'^\s*((?:--[a-z][a-z0-9-]*\|?)+)\)', re.M)
+
+
+def script_options(tool: str) -> set[str]:
+    """The option strings a shell tool's argument loop accepts."""
+    arms = CASE_ARM.findall((REPO / tool).read_text())
+    return {option for arm in arms for option in arm.split('|') if option}
+
+
 def page_id(page: Path) -> str:
     return page.relative_to(REPO).as_posix()
 
@@ -173,8 +183,11 @@ def test_every_tool_option_in_the_docs_is_in_its_parser():
         code, _ = code_and_prose(page.read_text())
         for tool, option in (pair for span in code for pair in tool_options_used(span)):
             tool = LAUNCHERS.get(tool, tool)
-            if not tool.endswith('.py'):
-                unknown.add(f'{page_id(page)}: {tool} {option} (a script without options)')
+            if tool.endswith('.sh'):
+                if option not in script_options(tool):
+                    unknown.add(f'{page_id(page)}: {tool} has no option {option}')
+            elif not tool.endswith('.py'):
+                unknown.add(f'{page_id(page)}: {tool} {option} (a tool without options)')
             elif option not in parser_options(tool):
                 unknown.add(f'{page_id(page)}: {tool} has no option {option}')
     assert not unknown, sorted(unknown)
