@@ -110,8 +110,8 @@ def test_all_offered_tensors_in_half_precision(data_root, tmp_path):
     assert sorted(os.listdir(out)) == ['train', 'val']
     manifest = json.loads((out / 'train' / 'manifest.json').read_text())
     assert sorted(manifest['recorders']) == sorted(
-        ['logits', 'feat', 'feat_preact', 'preact_bn_weight', 'preact_bn_bias', 'stage2',
-         'stage3', 'stage4'])
+        ['logits', 'feat', 'feat_preact', 'preact_bn_weight', 'preact_bn_bias', 'head_weight',
+         'head_bias', 'stage2', 'stage3', 'stage4'])
     assert manifest['recorders']['feat']['shape'] == [64]  # pooled: 8 x base width 8
     assert len(manifest['recorders']['stage2']['shape']) == 3  # a map, kept as recorded
     assert np.load(out / 'train' / 'feat.npy').dtype == np.float16
