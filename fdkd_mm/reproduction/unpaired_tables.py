@@ -13,13 +13,17 @@ has these rows, all tested on the whole test split in the student's modality:
   Distillation without Paired Data"), optimal-transport feature alignment and label alignment
   through the teacher's classifier, both from the teacher's bank (classification only: it
   needs pooled features and a linear classifier, so NYU-Depth V2 has no such rows);
+* ``ucmkd-sumall-stream``, ``ucmkd-bilevel-stream``: the same with the teacher's batches
+  streamed: the frozen part-A teacher runs at every step on a batch of part A drawn by its
+  own dataloader (``teacher_dataloader``), instead of a bank built before training;
 * ``ufd``: unpaired FD (ours): class-level band statistics and label alignment to a teacher
   bank, shared heads;
 * ``fdkd-partb``: paired FD-CMKD on part B (the upper bound that pairs allow).
 
 Every distiller's teacher (the two teacher-free rows have none) is the Uni model of the other modality trained on part A
 (``configs/unpaired/uni-parta_*``); the runner trains it first and hands its checkpoint to the
-teacher bank (``teacher_bank.teacher_ckpt``) or to the paired distiller (``model.teacher_ckpt``).
+teacher bank (``teacher_bank.teacher_ckpt``) or to the streamed or paired distiller
+(``model.teacher_ckpt``).
 No number is reported for these cells (``reported`` is ``None``).
 """
 from dataclasses import dataclass
@@ -36,13 +40,18 @@ METHODS = {
     'ukd': 'class-mean soft-label KD (unpaired)',
     'ucmkd-sumall': 'published unpaired method, sumall (FA + LA)',
     'ucmkd-bilevel': 'published unpaired method, bilevel (FA + LA)',
+    'ucmkd-sumall-stream': 'published unpaired method, sumall, teacher batches streamed',
+    'ucmkd-bilevel-stream': 'published unpaired method, bilevel, teacher batches streamed',
     'ufd': 'unpaired FD (ours)',
     'fdkd-partb': 'paired FD-CMKD on part B (upper bound)',
 }
 #: The rows trained without any teacher.
 TEACHER_FREE = ('uni-partb', 'heads-partb')
 #: The rows of classification datasets only (pooled features, a linear teacher classifier).
-CLASSIFICATION_ONLY = ('ucmkd-sumall', 'ucmkd-bilevel')
+CLASSIFICATION_ONLY = ('ucmkd-sumall', 'ucmkd-bilevel', 'ucmkd-sumall-stream',
+                       'ucmkd-bilevel-stream')
+#: The rows whose teacher runs on batches of its own data (a streamed teacher, no bank).
+STREAMED = ('ucmkd-sumall-stream', 'ucmkd-bilevel-stream')
 #: Datasets of the protocol and their modalities (teacher / student either way).
 DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual'), 'ave': ('audio', 'visual'),
             'vggsound': ('audio', 'visual')}
@@ -50,6 +59,8 @@ DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual'), 'ave': ('aud
 TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank.teacher_ckpt',
                         'ucmkd-sumall': 'teacher_bank.teacher_ckpt',
                         'ucmkd-bilevel': 'teacher_bank.teacher_ckpt',
+                        'ucmkd-sumall-stream': 'model.teacher_ckpt',
+                        'ucmkd-bilevel-stream': 'model.teacher_ckpt',
                         'fdkd-partb': 'model.teacher_ckpt'}
 
 

@@ -98,8 +98,9 @@ def tiny_config(config: str, data_roots: dict, tokenizer_dir: str, work_dir: Pat
                 cfg.model[role].to_dict()))).network
     networks = [cfg.model[role] for role in roles] or [cfg.model]
     networks = [network for network in networks if network is not None]  # teacher-free
-    if cfg.get('teacher_bank') is not None:  # the teacher a bank is built from, and its data
+    if cfg.get('teacher_bank') is not None:  # the teacher a bank is built from
         networks.append(cfg.teacher_bank.teacher)
+    if cfg.get('teacher_dataloader') is not None:  # the teacher's own data (bank or stream)
         shrink_dataset(cfg.teacher_dataloader.dataset, data_roots, tokenizer_dir)
         cfg.teacher_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
     narrowed = [shrink_network(network) for network in networks]

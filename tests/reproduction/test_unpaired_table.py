@@ -9,8 +9,8 @@ from mmengine.config import Config
 from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs, run_options
 from fdkd_mm.reproduction.tables import SeedSummary, seeds_markdown, summary_markdown
 from fdkd_mm.reproduction.paper_tables import CELLS
-from fdkd_mm.reproduction.unpaired_tables import (CLASSIFICATION_ONLY, METHODS, UNPAIRED_CELLS,
-                                                  UnpairedCell, unpaired_cells)
+from fdkd_mm.reproduction.unpaired_tables import (CLASSIFICATION_ONLY, METHODS, STREAMED,
+                                                  UNPAIRED_CELLS, UnpairedCell, unpaired_cells)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,8 +23,8 @@ def inner(dataset: dict) -> dict:
 
 def test_every_cell_has_its_config_and_none_is_a_paper_cell():
     # NYU: 5 rows per direction (the published method needs pooled features and a linear
-    # classifier); CREMA-D, AVE, VGGSound: all 7.
-    assert len(UNPAIRED_CELLS) == 2 * 5 + 3 * 2 * 7
+    # classifier); CREMA-D, AVE, VGGSound: all 9.
+    assert len(UNPAIRED_CELLS) == 2 * 5 + 3 * 2 * 9
     assert all((REPO / c.config).is_file() for c in UNPAIRED_CELLS)
     assert all((REPO / c.teacher_config).is_file() for c in UNPAIRED_CELLS if c.teacher)
     assert {c.reported for c in UNPAIRED_CELLS} == {None}
@@ -32,7 +32,7 @@ def test_every_cell_has_its_config_and_none_is_a_paper_cell():
     assert [c.method for c in unpaired_cells('nyu')][:5] == [
         m for m in METHODS if m not in CLASSIFICATION_ONLY]
     for dataset in ('cremad', 'ave', 'vggsound'):
-        assert [c.method for c in unpaired_cells(dataset)][:7] == list(METHODS)
+        assert [c.method for c in unpaired_cells(dataset)][:9] == list(METHODS)
 
 
 @pytest.mark.parametrize('cell', UNPAIRED_CELLS, ids=lambda c: c.config.split('/')[-1])
@@ -69,6 +69,9 @@ def test_cell_config_is_the_experiment_of_its_row(cell):
         assert losses == {'FDCMKDLoss'} and cfg.model.teacher_input == cell.teacher
         assert cfg.model.teacher_ckpt.startswith(f'work_dirs/{Path(cell.teacher_config).stem}/')
         return
+    if cell.method in STREAMED:  # the part-A teacher streamed over part A, no bank
+        check_streamed(cfg, cell, teacher_cfg, split_of.part_split)
+        return
     # The unpaired rows: no teacher network, the student's modality only, the bank of the
     # part-A teacher over part A of the teacher's modality.
     published = cell.method in CLASSIFICATION_ONLY
@@ -100,6 +103,39 @@ def test_cell_config_is_the_experiment_of_its_row(cell):
                   else {'feature', 'label', 'align', 'align_teacher'})
 
 
+def check_streamed(cfg: Config, cell: UnpairedCell, teacher_cfg: Config, part_split: dict):
+    """A streamed row: the part-A teacher's network (so its checkpoint loads) runs on batches
+    of part A of its own modality, shuffled and cycled by its hook; FA and LA read it."""
+    model = cfg.model
+    assert model.teacher_stream is True and model.teacher_input == cell.teacher
+    assert model.teacher == teacher_cfg.model
+    assert model.teacher_ckpt.startswith(f'work_dirs/{Path(cell.teacher_config).stem}/')
+    assert cfg.teacher_bank is None
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert 'fdkd_mm.TeacherStreamHook' in hooks and 'fdkd_mm.BuildTeacherBankHook' not in hooks
+    assert 'fdkd_mm.RNGStateHook' in hooks and 'SyncBuffersHook' in hooks
+    loader = cfg.teacher_dataloader
+    assert loader.sampler == dict(type='DefaultSampler', shuffle=True) and loader.drop_last
+    assert loader.dataset.part == 'A'
+    assert {k: loader.dataset[k] for k in part_split} == part_split
+    pack = inner(loader.dataset).pipeline[-1]
+    assert list(pack['keys']) == [cell.teacher] and pack['plain_inputs']
+    # The teacher sees its modality's training transforms, as its own training did.
+    assert inner(loader.dataset).pipeline[:-1] == inner(teacher_cfg.train_dataloader.dataset
+                                                        ).pipeline[:-1]
+    (loss,) = model.distill_losses.values()
+    assert loss.type == 'UnpairedCMKDLoss' and loss.teacher_source == 'batch'
+    assert {term for term, flag in loss.terms.items() if flag} == {'fa', 'la'}
+    mapped = model.loss_forward_mappings.loss_cmkd
+    assert {mapped[k].recorder for k in ('teacher_feat', 'teacher_head_weight',
+                                         'teacher_head_bias')} == {'feat', 'head_weight',
+                                                                   'head_bias'}
+    bilevel = cell.method == 'ucmkd-bilevel-stream'
+    assert cfg.train_cfg.type.endswith('BilevelEpochBasedTrainLoop') == bilevel
+    assert loss.clamp_cost == loss.la_teacher_grad == (not bilevel)
+    assert cfg.optim_wrapper.clip_grad == (None if bilevel else dict(max_norm=5.0))
+
+
 def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(tmp_path):
     runs = plan_runs('unpaired', ['cremad'], None, [0, 1], str(tmp_path), students=['visual'])
     names = [run.name for run in runs]
@@ -112,7 +148,7 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
     assert runs[2].teacher is None and run_options(runs[2], []) == ['randomness.seed=0']
     teacher = runs[4]
     distillers = runs[5:]
-    assert len(distillers) == 10 and all(run.teacher is teacher for run in distillers)
+    assert len(distillers) == 14 and all(run.teacher is teacher for run in distillers)
     teacher_dir = Path(teacher.work_dir)
     teacher_dir.mkdir(parents=True)
     (teacher_dir / 'last_checkpoint').write_text(str(teacher_dir / 'epoch_100.pth'))
@@ -121,7 +157,8 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
     assert f'teacher_bank.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options['ukd']
     for method in ('ucmkd-sumall', 'ucmkd-bilevel'):
         assert f'teacher_bank.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options[method]
-    assert f'model.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options['fdkd-partb']
+    for method in ('fdkd-partb', 'ucmkd-sumall-stream', 'ucmkd-bilevel-stream'):
+        assert f'model.teacher_ckpt={teacher_dir / "epoch_100.pth"}' in options[method]
     assert not any('model.teacher_ckpt' in o for o in options['ufd'])
     # Finished runs are read back into the table, one row per cell, mean over the seeds.
     for index, run in enumerate(runs):
@@ -132,11 +169,11 @@ def test_the_plan_trains_the_part_a_teacher_first_and_hands_its_checkpoint_over(
     assert {o.status for o in outcomes} == {'done'}
     results = {r.method: r for r in cell_results(runs, outcomes)}
     assert list(results) == list(METHODS)
-    # Runs 11, 12: ufd's seeds 0, 1 after ukd, sumall and bilevel.
-    assert results['ufd'].values == {'accuracy/top1': [61.0, 62.0]}
+    # Runs 15, 16: ufd's seeds 0, 1 after ukd, sumall, bilevel and their streamed rows.
+    assert results['ufd'].values == {'accuracy/top1': [65.0, 66.0]}
     markdown = summary_markdown(list(results.values()))
     assert ('| ufd_r18-audio_r18-visual_cremad | ufd | cremad | audio→visual | 0, 1 | '
-            '61.50 ± 0.71 |  |  |') in markdown
+            '65.50 ± 0.71 |  |  |') in markdown
     with pytest.raises(ValueError, match=r"no cell of table unpaired .* methods: \['fdkd-partb'"):
         plan_runs('unpaired', ['cremad'], ['kd'], [0], str(tmp_path))
     with pytest.raises(ValueError, match="no cell of table 3"):

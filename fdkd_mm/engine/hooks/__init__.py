@@ -7,9 +7,10 @@ from .divergence_guard_hook import DivergenceError, DivergenceGuardHook
 from .rng_state_hook import RNGStateHook
 from .teacher_bank_hook import BuildTeacherBankHook
 from .teacher_cache_hook import TeacherCacheHook
+from .teacher_stream_hook import TeacherStreamHook
 from .visualization_hook import TaskVisualizationHook
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
            'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
            'DivergenceGuardHook', 'RNGStateHook',
-           'TaskVisualizationHook', 'TeacherCacheHook']
+           'TaskVisualizationHook', 'TeacherCacheHook', 'TeacherStreamHook']

@@ -48,10 +48,10 @@ class CrossModalDistiller(BaseModel):
     ``predict`` and ``tensor`` modes run the student alone, so validation measures the student
     with its own metric.
 
-    Teachers (``teachers``): name → teacher config: ``FrozenTeacher``, ``TrainableTeacher`` or
-    ``fdkd_mm.CachedTeacher`` (see :mod:`fdkd_mm.models.teachers`), each with its own input
-    key(s) (a fusion teacher reads several, e.g. ``inputs=['audio', 'visual']``), recorders and
-    checkpoint. A teacher's network is this distiller's submodule named after the teacher
+    Teachers (``teachers``): name → teacher config: ``FrozenTeacher``, ``TrainableTeacher``,
+    ``StreamedTeacher`` or ``fdkd_mm.CachedTeacher`` (see :mod:`fdkd_mm.models.teachers`),
+    each with its own input key(s) (a fusion teacher reads several, e.g.
+    ``inputs=['audio', 'visual']``), recorders and checkpoint. A teacher's network is this distiller's submodule named after the teacher
     (checkpoint keys ``<name>.*``), registered after the student and before the connectors and
     losses. No teacher at all is a teacher-free distiller, whose losses carry the teacher's
     knowledge themselves (e.g. statistics of a teacher bank).
@@ -62,7 +62,9 @@ class CrossModalDistiller(BaseModel):
     ``teacher_recorders``, ``teacher_ckpt``, ``teacher_trainable`` (DML, C2KD),
     ``teacher_autocast`` (``'bf16'`` / ``'fp16'`` for a frozen teacher),
     ``allow_teacher_mismatch`` and ``teacher_cache`` (``dict(path=...)``: read the frozen
-    teacher's tensors from a cache of ``tools/cache_teacher.py``; docs/teacher_cache.md).
+    teacher's tensors from a cache of ``tools/cache_teacher.py``; docs/teacher_cache.md) and
+    ``teacher_stream`` (``True`` or a dataloader config: a ``StreamedTeacher``, which runs on
+    batches of its own data, the config's ``teacher_dataloader``; docs/unpaired.md).
     ``distiller.teacher`` is then the teacher's network, ``teacher_input`` and
     ``teacher_recorders`` its input key and recorders.
 

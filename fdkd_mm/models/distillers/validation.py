@@ -66,11 +66,58 @@ def _networks(model: dict) -> dict[str, tuple[str, dict, object]]:
     return networks
 
 
+def _stream_loader(cfg: Config, model: dict, where: str) -> Optional[tuple[str, dict]]:
+    """(config key, config) of the dataloader a streamed teacher reads its inputs from
+    (``where``: the key of its inputs); None for the student and teachers of the batch."""
+    if where == 'model.teacher_input':
+        stream = model.get('teacher_stream')
+        if stream is None or stream is False:
+            return None
+        if isinstance(stream, dict):
+            return 'model.teacher_stream', stream
+    else:
+        name = where.split('.')[2] if where.startswith('model.teachers.') else None
+        teacher = (model.get('teachers') or {}).get(name) if name else None
+        if not isinstance(teacher, dict) or _short_type(teacher) != 'StreamedTeacher':
+            return None
+        if teacher.get('dataloader') is not None:
+            return f'model.teachers.{name}.dataloader', teacher['dataloader']
+    return 'teacher_dataloader', cfg.get('teacher_dataloader')
+
+
+def _check_stream_inputs(loader: str, loader_cfg: Optional[dict], needed: dict) -> None:
+    """A streamed teacher's inputs must be packed by its own dataloader (plainly or not: its
+    network's preprocessor takes them)."""
+    if loader_cfg is None:
+        raise DistillConfigError(f'{", ".join(needed)}: a streamed teacher reads {loader}, '
+                                 'which the config does not have; add the teacher-modality '
+                                 'dataloader')
+    dataset = loader_cfg.get('dataset') or {}
+    while 'pipeline' not in dataset and isinstance(dataset.get('dataset'), dict):
+        dataset = dataset['dataset']  # below DisjointPartDataset & co.
+    packed = packed_input_keys(dataset.get('pipeline'))
+    if packed is None:
+        return
+    for given, (where, key) in needed.items():
+        if key not in packed[0]:
+            raise DistillConfigError(
+                f'{given} is not packed by the {loader} pipeline: its packing transform '
+                f'produces {packed[0]}. Fix {where.removeprefix("model.")} or the teacher\'s '
+                'packing transform.')
+
+
 def _check_inputs(cfg: Config, model: dict) -> None:
-    train = {}
+    train, streamed = {}, {}
     for where, _, keys in _networks(model).values():
+        loader = _stream_loader(cfg, model, where)
         for key in ([keys] if isinstance(keys, str) else list(keys or [])):
-            train[f'{where}={key!r}'] = (where, key)
+            if loader is None:
+                train[f'{where}={key!r}'] = (where, key)
+            else:
+                streamed.setdefault(loader[0], (loader[1], {}))[1][f'{where}={key!r}'] = (
+                    where, key)
+    for loader, (loader_cfg, needed) in streamed.items():
+        _check_stream_inputs(loader, loader_cfg, needed)
     student = {f'model.student_input={model["student_input"]!r}':
                ('model.student_input', model['student_input'])}
     for loader, needed in (('train_dataloader', train), ('val_dataloader', student),
@@ -127,7 +174,8 @@ def validate_distill_config(cfg: Config) -> None:
     """Check a distiller config; a no-op for configs whose model is not a distiller.
 
     Checks, in order: the student / teacher input keys are produced by the pipelines' packing
-    transform (the student's also for validation and test); the ``num_classes`` of the
+    transform (the student's also for validation and test; a streamed teacher's by its own
+    dataloader, e.g. ``teacher_dataloader``); the ``num_classes`` of the
     student's and teacher's heads, of the distillation losses and of the training dataset's
     metainfo agree. Nothing is built (zoo references are read, to see their heads).
 

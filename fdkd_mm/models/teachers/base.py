@@ -13,7 +13,7 @@ SHORTHAND_NAME = 'teacher'
 SHORTHAND_KEYS = dict(network='teacher', inputs='teacher_input', recorders='teacher_recorders',
                       ckpt='teacher_ckpt', autocast='teacher_autocast',
                       allow_mismatch='allow_teacher_mismatch', cache='teacher_cache',
-                      trainable='teacher_trainable')
+                      trainable='teacher_trainable', dataloader='teacher_stream')
 
 
 def teacher_label(name: str) -> str:
@@ -83,6 +83,7 @@ class BaseTeacher:
     the network in the mode the teacher needs.
 
     Implementations: :class:`~fdkd_mm.models.teachers.FrozenTeacher`,
+    :class:`~fdkd_mm.models.teachers.StreamedTeacher` (a frozen teacher on its own data),
     :class:`~fdkd_mm.models.teachers.TrainableTeacher` and ``fdkd_mm.CachedTeacher`` (rows
     of a teacher cache, in :mod:`fdkd_mm.teacher_cache.cached`). A teacher-free distiller has
     no teacher.

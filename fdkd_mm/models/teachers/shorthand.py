@@ -3,17 +3,21 @@
 Every shipped config describes its one teacher with these keywords; they mean
 ``teachers={'teacher': <teacher config>}``: a :class:`FrozenTeacher` by default, a
 :class:`TrainableTeacher` with ``teacher_trainable=True``, ``fdkd_mm.CachedTeacher`` with
-``teacher_cache``, and no teacher at all with ``teacher=None`` (a teacher-free distiller).
+``teacher_cache``, a :class:`StreamedTeacher` with ``teacher_stream`` (``True``: it streams the
+config's ``teacher_dataloader``; a dict: that dataloader config), and no teacher at all with
+``teacher=None`` (a teacher-free distiller).
 """
 from collections.abc import Mapping
 
 from fdkd_mm.config.typed_args import check_bool
+from fdkd_mm.errors import ConfigError
 from fdkd_mm.models.teachers.base import SHORTHAND_KEYS, SHORTHAND_NAME
 
 #: Keyword → default of the single-teacher form.
 SHORTHAND_DEFAULTS = dict(teacher=None, teacher_input=None, teacher_recorders=None,
                           teacher_ckpt=None, teacher_trainable=False, teacher_autocast=None,
-                          allow_teacher_mismatch=False, teacher_cache=None)
+                          allow_teacher_mismatch=False, teacher_cache=None,
+                          teacher_stream=None)
 
 
 def shorthand_teachers(options: Mapping) -> dict[str, dict]:
@@ -38,6 +42,10 @@ def shorthand_teachers(options: Mapping) -> dict[str, dict]:
     # Option name of the teacher classes → value (the keywords' inverse spelling).
     settings = {option: given[keyword] for option, keyword in SHORTHAND_KEYS.items()}
     settings['trainable'] = trainable
+    if given['teacher_cache'] is not None and given['teacher_stream'] not in (None, False):
+        raise ConfigError('model.teacher_cache and model.teacher_stream are both set: a cache '
+                          "holds the teacher's outputs on the student's samples, a stream runs "
+                          'it on its own data; choose one')
     if given['teacher_cache'] is not None:  # refuses trainable / autocast with the reason
         return {SHORTHAND_NAME: dict(
             type='fdkd_mm.CachedTeacher', **{k: settings[k] for k in (
@@ -47,6 +55,9 @@ def shorthand_teachers(options: Mapping) -> dict[str, dict]:
         return {}
     common = {k: settings[k] for k in ('network', 'inputs', 'recorders', 'ckpt',
                                        'allow_mismatch')}
+    stream = given['teacher_stream']
+    if stream is not None and stream is not False:
+        return {SHORTHAND_NAME: _streamed(stream, trainable, settings['autocast'], common)}
     if not trainable:
         return {SHORTHAND_NAME: dict(type='fdkd_mm.FrozenTeacher', autocast=settings['autocast'],
                                      **common)}
@@ -56,12 +67,26 @@ def shorthand_teachers(options: Mapping) -> dict[str, dict]:
     return {SHORTHAND_NAME: dict(type='fdkd_mm.TrainableTeacher', **common)}
 
 
+def _streamed(stream, trainable: bool, autocast, common: dict) -> dict:
+    """The StreamedTeacher config of ``teacher_stream`` (True or a dataloader config)."""
+    if stream is not True and not isinstance(stream, Mapping):
+        raise ConfigError('model.teacher_stream must be True (stream the config\'s '
+                          'teacher_dataloader), a dataloader config (dict) or None, got '
+                          f'{stream!r}')
+    if trainable:
+        raise ConfigError('model.teacher_stream: a streamed teacher is frozen (it runs on '
+                          'its own data, without a task loss); remove teacher_trainable')
+    return dict(type='fdkd_mm.StreamedTeacher', autocast=autocast,
+                dataloader=None if stream is True else dict(stream), **common)
+
+
 def _check_teacher_free(given: Mapping, trainable: bool) -> None:
     """Without a teacher network (its knowledge comes from elsewhere, e.g. a teacher bank in a
     loss), nothing may ask for one."""
     asked = dict(teacher_input=given['teacher_input'],
                  teacher_recorders=given['teacher_recorders'] or None,
-                 teacher_ckpt=given['teacher_ckpt'], teacher_trainable=trainable or None)
+                 teacher_ckpt=given['teacher_ckpt'], teacher_trainable=trainable or None,
+                 teacher_stream=given['teacher_stream'] or None)
     stray = sorted(key for key, value in asked.items() if value is not None)
     if stray:
         raise ValueError(f'teacher=None (no teacher network) but {stray} are set; remove them, '
