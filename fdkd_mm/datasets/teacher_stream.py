@@ -41,6 +41,7 @@ class TeacherStream:
 
     Raises:
         ConfigError: ``loader_cfg`` is not a dict, or has a ``batch_sampler``.
+        DataError: The dataset is empty.
     """
 
     def __init__(self, loader_cfg: Mapping, seed: Optional[int],
@@ -57,6 +58,9 @@ class TeacherStream:
                               sampler=dict(cfg.get('sampler') or DEFAULT_SAMPLER))
         self.where = where
         self.loader = Runner.build_dataloader(cfg, seed=seed)
+        if len(self.loader.dataset) == 0:
+            raise DataError(f'{where}: the teacher\'s dataset is empty; a teacher stream needs '
+                            'the teacher-modality samples')
         self.sampler: SkippingSampler = self.loader.sampler
         self.epoch = 0  # passes completed
         self.position = 0  # batches drawn in the current pass

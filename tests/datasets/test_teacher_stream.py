@@ -76,13 +76,13 @@ def test_a_resumed_stream_draws_the_batches_of_the_uninterrupted_one(stop):
     # 3 batches per pass; a pass's end is noticed at the next draw.
     assert state == dict(epoch=(stop - 1) // 3, position=(stop - 1) % 3 + 1, seed=5,
                          num_samples=7, batch_size=2, world_size=1)
-    dataset = Numbers(7)
     # Another default seed: the saved one is restored.
-    resumed = TeacherStream(loader(dataset), seed=None)
+    resumed = TeacherStream(loader(Numbers(7)), seed=None)
     resumed.load_state_dict(state)
     assert draw(resumed, 9 - stop) == uninterrupted[stop:]
-    # The skipped batches were not loaded: only the drawn samples were.
-    assert dataset.loaded == 2 * (9 - stop)
+    # The skipped batches were not loaded: only the drawn samples were (the stream holds its
+    # own copy of the dataset).
+    assert resumed.loader.dataset.loaded == 2 * (9 - stop)
 
 
 def test_a_position_saved_for_other_data_starts_the_next_pass():
@@ -115,8 +115,8 @@ def test_the_stream_refuses_what_it_cannot_draw_from():
     with pytest.raises(DataError, match=r'teacher_dataloader yields no batch: 3 samples, '
                                         r'batch_size 4, drop_last True'):
         TeacherStream(loader(Numbers(3), batch_size=4), seed=0).next()
-    with pytest.raises(DataError, match='yields no batch: 0 samples'):
-        TeacherStream(loader(Numbers(0)), seed=0).next()
+    with pytest.raises(DataError, match="teacher_dataloader: the teacher's dataset is empty"):
+        TeacherStream(loader(Numbers(0)), seed=0)
     with pytest.raises(ConfigError, match='teacher_dataloader.batch_sampler is not supported'):
         TeacherStream(dict(loader(Numbers(4)), batch_sampler=dict(type='x')), seed=0)
     with pytest.raises(ConfigError, match='must be a dataloader config with a dataset'):

@@ -9,9 +9,10 @@
 # Method configs (../distill/ucmkd.py) add their loss and the teacher mappings.
 _base_ = ['./vggsound_visual_to_audio.py']
 model = dict(
-    teacher=_base_.teacher_bank.teacher,
+    # _delete_: the bank setting's teacher-free distiller has None there.
+    teacher=dict(_base_.teacher_bank.teacher, _delete_=True),
     teacher_input=_base_.teacher_bank.teacher_input,
-    teacher_recorders=_base_.teacher_bank.recorders,
+    teacher_recorders=dict(_base_.teacher_bank.recorders, _delete_=True),
     teacher_ckpt=_base_.teacher_bank.teacher_ckpt,
     teacher_stream=True)  # True: it streams teacher_dataloader (below)
 teacher_bank = None
