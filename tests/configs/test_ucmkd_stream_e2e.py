@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.datasets import DisjointPartDataset
 from fdkd_mm.engine import BilevelIterBasedTrainLoop
+from fdkd_mm.models.distillers.validation import DistillConfigError, validate_distill_config
 from fdkd_mm.models.teachers import StreamedTeacher
 from fdkd_mm.testing import write_synthetic_cremad
 from tiny_runs import REPO, distill_keys, tiny_config, train
@@ -63,6 +64,7 @@ def test_sumall_streams_the_part_a_teachers_batches(cremad):
     assert isinstance(teacher, StreamedTeacher)
     assert not any(p.requires_grad for p in teacher.network.parameters())
     assert teacher.stream.position == 2 and teacher.stream.batch_size == 4
+    assert teacher.stream.seed == runner.seed + 1  # its own seed, not the student's
     # Its own data: part A's clips only, 4 per step; the student's batches hold visual only.
     assert all(len(batch) == 4 for batch in seen.batches)
     assert {i for batch in seen.batches for i in batch} <= part_a_indices(cfg)
@@ -107,3 +109,17 @@ def test_a_resumed_run_draws_the_teacher_batches_of_an_uninterrupted_one(cremad)
     assert (state['epoch'], state['position'], state['num_samples']) == (0, 2, 12)
     _, rest = run(cremad, 'resumed', 5, str(checkpoint))
     assert rest == whole[2:]
+
+
+def test_the_config_check_reads_the_streamed_teachers_input_from_its_own_loader():
+    cfg = Config.fromfile(str(REPO / SUMALL))
+    validate_distill_config(cfg)  # audio in teacher_dataloader, visual in train_dataloader
+    cfg.teacher_dataloader.dataset.dataset.pipeline[-1]['keys'] = ('visual', )
+    with pytest.raises(DistillConfigError, match=r"model.teacher_input='audio' is not packed by "
+                                                 r"the teacher_dataloader pipeline: its packing "
+                                                 r"transform produces \['visual'\]"):
+        validate_distill_config(cfg)
+    cfg.teacher_dataloader = None
+    with pytest.raises(DistillConfigError, match='a streamed teacher reads teacher_dataloader, '
+                                                 'which the config does not have'):
+        validate_distill_config(cfg)
