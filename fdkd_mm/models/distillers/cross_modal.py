@@ -51,17 +51,18 @@ class CrossModalDistiller(BaseModel):
     Teachers (``teachers``): name → teacher config: ``FrozenTeacher``, ``TrainableTeacher``,
     ``StreamedTeacher`` or ``fdkd_mm.CachedTeacher`` (see :mod:`fdkd_mm.models.teachers`),
     each with its own input key(s) (a fusion teacher reads several, e.g.
-    ``inputs=['audio', 'visual']``), recorders and checkpoint. A teacher's network is this distiller's submodule named after the teacher
-    (checkpoint keys ``<name>.*``), registered after the student and before the connectors and
-    losses. No teacher at all is a teacher-free distiller, whose losses carry the teacher's
-    knowledge themselves (e.g. statistics of a teacher bank).
+    ``inputs=['audio', 'visual']``), recorders and checkpoint. A teacher's network is this
+    distiller's submodule named after the teacher (checkpoint keys ``<name>.*``), registered
+    after the student and before the connectors and losses. No teacher at all is a
+    teacher-free distiller, whose losses carry the teacher's knowledge themselves (e.g.
+    statistics of a teacher bank).
 
     The single-teacher keywords, which every shipped config uses, mean
     ``teachers={'teacher': <config>}`` (:func:`~fdkd_mm.models.teachers.shorthand_teachers`):
     ``teacher`` (network config or module; ``None``: teacher-free), ``teacher_input``,
     ``teacher_recorders``, ``teacher_ckpt``, ``teacher_trainable`` (DML, C2KD),
     ``teacher_autocast`` (``'bf16'`` / ``'fp16'`` for a frozen teacher),
-    ``allow_teacher_mismatch`` and ``teacher_cache`` (``dict(path=...)``: read the frozen
+    ``allow_teacher_mismatch``, ``teacher_cache`` (``dict(path=...)``: read the frozen
     teacher's tensors from a cache of ``tools/cache_teacher.py``; docs/teacher_cache.md) and
     ``teacher_stream`` (``True`` or a dataloader config: a ``StreamedTeacher``, which runs on
     batches of its own data, the config's ``teacher_dataloader``; docs/unpaired.md).

@@ -4,9 +4,10 @@ Without paired data the teacher never sees the student's samples. Each training 
 teacher draws the next batch of its own stream (a :class:`~fdkd_mm.datasets.teacher_stream.
 TeacherStream` over the teacher-modality dataset, e.g. part A of a ``DisjointPartDataset``),
 runs its network's own data preprocessor (test mode: no batch augmentation for a frozen
-teacher) and the frozen network on it (eval, ``no_grad``) and offers the recorded tensors, pooled over *its* batch: the pooled features that the published
-unpaired method's feature alignment compares with the student's batch, and parameter recorders
-such as the classifier weights its label alignment reads. Nothing pairs a teacher row with a
+teacher) and the frozen network on it (eval, ``no_grad``) and offers the recorded tensors,
+pooled over *its* batch: the pooled features that the published unpaired method's feature
+alignment compares with the student's batch, and parameter recorders such as the classifier
+weights its label alignment reads. Nothing pairs a teacher row with a
 student row; the two batches may differ in size.
 
 The stream is built and attached by :class:`~fdkd_mm.engine.hooks.TeacherStreamHook` before
