@@ -88,6 +88,9 @@ class AVMNISTDataset(BaseDataset):
                 raise DataError(f'{self._paths()[key]}: shape {array.shape} does not fit '
                                 f'{len(labels)} labels of {self.ann_file} (expected '
                                 f'({len(labels)}, {", ".join(map(str, expected[key]))}))')
+        if self.split in ('train', 'val') and not 0 < self.val_size < len(labels):
+            raise DataError(f'{self.ann_file}: val_size={self.val_size} must be between 0 and '
+                            f'the {len(labels)} training pairs')
         indices = range(len(labels))
         if self.split == 'train':
             indices = range(len(labels) - self.val_size)

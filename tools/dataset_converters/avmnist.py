@@ -141,7 +141,8 @@ def verify(args: argparse.Namespace) -> int:
     problems = []
     for split in ('train', 'val', 'test'):
         try:
-            dataset = AVMNISTDataset(data_root=str(args.out_root), split=split)
+            dataset = AVMNISTDataset(data_root=str(args.out_root), split=split,
+                                     val_size=args.val_size)
         except DataError as error:
             problems.append(f'{split}: {error}')
             continue
@@ -173,6 +174,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--block', type=int, default=2000,
                         help='pairs per spectrogram block (the unit of resuming)')
     parser.add_argument('--workers', type=int, default=1, help='processes (default 1)')
+    parser.add_argument('--val-size', type=int, default=5000,
+                        help='with --verify: training pairs held out for validation (5000)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     parser.add_argument('--verify', action='store_true',
                         help='only check an existing OUT_ROOT; generate nothing')
