@@ -18,8 +18,8 @@ NUM_CLASSES = dict(cremad=6, ave=28, ravdess=8)
 
 def test_every_mm_cell_exists_for_both_students_and_datasets():
     expected = {f'{m}_fusion-r18-av_r18-{s}_{d}' for m in METHODS for s in ('audio', 'visual')
-                for d in ('cremad', 'ave')}
-    expected |= {f'uni_fusion-r18-av_{d}' for d in ('cremad', 'ave')}
+                for d in ('cremad', 'ave', 'ravdess')}
+    expected |= {f'uni_fusion-r18-av_{d}' for d in ('cremad', 'ave', 'ravdess')}
     assert {p.stem for p in MM_CONFIGS} == expected
 
 
@@ -87,7 +87,7 @@ def test_uni_runs_train_two_iterations(config, data_roots, tokenizer_dir, tmp_pa
 
 
 DISTILL_KEYS = {
-    'kd': {'distill.loss_kd'}, 'afd': {'distill.loss_afd', 'distill.loss_kd'},
+    'kd': {'distill.loss_kd'}, 'ofd': {'distill.loss_ofd'}, 'afd': {'distill.loss_afd', 'distill.loss_kd'},
     'dml': {'distill.loss_dml.loss_kl_student', 'distill.loss_dml.loss_kl_teacher'},
     'c2kd': {'distill.loss_c2kd.loss_student_proxy', 'distill.loss_c2kd.loss_teacher_proxy',
              'distill.loss_c2kd.loss_proxy_distill'},
@@ -102,6 +102,7 @@ DISTILL_KEYS = {
     ('configs/mm/kd_fusion-r18-av_r18-audio_ave.py', 'kd'),
     ('configs/mm/afd_fusion-r18-av_r18-visual_ave.py', 'afd'),
     ('configs/mm/dml_fusion-r18-av_r18-audio_cremad.py', 'dml'),
+    ('configs/mm/ofd_fusion-r18-av_r18-visual_ravdess.py', 'ofd'),
     ('configs/fdkd/fdkd_r18-audio_r18-visual_ravdess.py', 'fdkd'),
     ('configs/c2kd/c2kd_r18-visual_r18-audio_ravdess.py', 'c2kd'),
 ])
