@@ -103,8 +103,8 @@ class AVMNISTDataset(BaseDataset):
         info = super().get_data_info(idx)
         arrays = self.arrays()
         index = info['index']
-        info['image'] = np.asarray(arrays['image'][index], np.float32).reshape(IMAGE_SHAPE)
-        info['audio'] = np.asarray(arrays['audio'][index], np.float32).reshape(AUDIO_SHAPE)
+        info['image'] = np.array(arrays['image'][index], np.float32).reshape(IMAGE_SHAPE)
+        info['audio'] = np.array(arrays['audio'][index], np.float32).reshape(AUDIO_SHAPE)
         return info
 
     def __getstate__(self) -> dict:

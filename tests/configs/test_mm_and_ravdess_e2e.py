@@ -1,6 +1,6 @@
-"""The multimodal-teacher ("MM -> m") configs and the RAVDESS configs: every one builds, the
-cells are the experiments their names say, and a sample of them trains two iterations on
-synthetic data in the real layouts (the fusion teacher frozen, or trained as its own run)."""
+"""The multimodal-teacher ("MM -> m") configs and the RAVDESS and AV-MNIST configs: the MM cells
+are the experiments their names say, and a sample of all trains two iterations on synthetic
+data in the real layouts (the fusion teacher frozen, or trained as its own run)."""
 from pathlib import Path
 
 import pytest
@@ -120,3 +120,23 @@ def test_cells_train_two_iterations(config, method, data_roots, tokenizer_dir, t
     else:  # frozen: weights and BN statistics unchanged, always in eval mode
         assert not changed, changed[:5]
         assert not any(watch.training)
+
+
+AVMNIST = dict(overrides={'train_dataloader.dataset.val_size': 2})  # 12 synthetic pairs
+
+
+@pytest.mark.parametrize('config, method', [
+    ('configs/uni/uni_r18-image_avmnist.py', None),
+    ('configs/fdkd/fdkd_r18-image_r18-audio_avmnist.py', 'fdkd'),
+    ('configs/kd/kd_r18-audio_r18-image_avmnist.py', 'kd'),
+])
+def test_avmnist_trains_two_iterations(config, method, data_roots, tokenizer_dir, tmp_path):
+    cfg = tiny_config(config, data_roots, tokenizer_dir, tmp_path / 'w', **AVMNIST)
+    watch = StateWatch(teacher=method is not None)
+    _, records = train(cfg, hooks=[watch])
+    if method is None:
+        assert all('loss' in r for r in records)
+        return
+    for record in records:
+        assert distill_keys(record) == DISTILL_KEYS[method], record
+    assert not watch.changed() and not any(watch.training)

@@ -146,7 +146,8 @@ def verify(args: argparse.Namespace) -> int:
         except DataError as error:
             problems.append(f'{split}: {error}')
             continue
-        print_counts(split, dataset, 'pairs', sys.stdout, dataset.data_list)
+        labels = [dict(gt_label=int(label)) for label in dataset.get_gt_labels()]
+        print_counts(split, dataset, 'pairs', sys.stdout, labels)
     for split in ('train', 'test'):
         for modality in ('image', 'audio'):
             path = args.out_root / modality / f'{split}_data.npy'

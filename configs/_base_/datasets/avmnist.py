@@ -33,3 +33,5 @@ test_dataloader = dict(
                  pipeline=test_pipeline))
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
 test_evaluator = val_evaluator
+visualizer = dict(type='mmpretrain.UniversalVisualizer',
+                  vis_backends=[dict(type='LocalVisBackend')], name='visualizer')
