@@ -20,11 +20,13 @@ def test_every_mm_cell_exists_for_both_students_and_datasets():
     expected = {f'{m}_fusion-r18-av_r18-{s}_{d}' for m in METHODS for s in ('audio', 'visual')
                 for d in ('cremad', 'ave', 'ravdess')}
     expected |= {f'uni_fusion-r18-av_{d}' for d in ('cremad', 'ave', 'ravdess')}
+    expected |= {f'{m}_dlv3p-r18-rgbd_dlv3p-r18-{s}_nyu' for m in METHODS
+                 for s in ('rgb', 'depth')} | {'uni_dlv3p-r18-rgbd_nyu'}
     assert {p.stem for p in MM_CONFIGS} == expected
 
 
-@pytest.mark.parametrize('path', [p for p in MM_CONFIGS if not p.stem.startswith('uni')],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize('path', [p for p in MM_CONFIGS if not p.stem.startswith('uni')
+                                  and 'fusion-r18-av' in p.stem], ids=lambda p: p.stem)
 def test_mm_cell_reads_both_modalities_from_its_fusion_teacher(path):
     cfg = Config.fromfile(str(path))
     method, _, student, dataset = path.stem.split('_')
@@ -72,7 +74,8 @@ class StateWatch(Hook):
 
 
 @pytest.mark.parametrize('config', ['configs/mm/uni_fusion-r18-av_cremad.py',
-                                    'configs/uni/uni_r18-audio_ravdess.py'])
+                                    'configs/uni/uni_r18-audio_ravdess.py',
+                                    'configs/mm/uni_dlv3p-r18-rgbd_nyu.py'])
 def test_uni_runs_train_two_iterations(config, data_roots, tokenizer_dir, tmp_path):
     watch = StateWatch(teacher=False)
     runner, records = train(tiny_config(config, data_roots, tokenizer_dir, tmp_path / 'w'),
@@ -103,6 +106,8 @@ DISTILL_KEYS = {
     ('configs/mm/afd_fusion-r18-av_r18-visual_ave.py', 'afd'),
     ('configs/mm/dml_fusion-r18-av_r18-audio_cremad.py', 'dml'),
     ('configs/mm/ofd_fusion-r18-av_r18-visual_ravdess.py', 'ofd'),
+    ('configs/mm/fdkd_dlv3p-r18-rgbd_dlv3p-r18-rgb_nyu.py', 'fdkd'),
+    ('configs/mm/kd_dlv3p-r18-rgbd_dlv3p-r18-depth_nyu.py', 'kd'),
     ('configs/fdkd/fdkd_r18-audio_r18-visual_ravdess.py', 'fdkd'),
     ('configs/c2kd/c2kd_r18-visual_r18-audio_ravdess.py', 'c2kd'),
 ])
@@ -140,3 +145,13 @@ def test_avmnist_trains_two_iterations(config, method, data_roots, tokenizer_dir
     for record in records:
         assert distill_keys(record) == DISTILL_KEYS[method], record
     assert not watch.changed() and not any(watch.training)
+
+
+def test_nyu_mm_cells_read_the_stacked_rgbd_map():
+    for path in (p for p in MM_CONFIGS if 'rgbd_dlv3p' in p.stem):
+        model = Config.fromfile(str(path)).model
+        assert model.teacher_input == 'rgbd' and model.student_input in ('rgb', 'depth')
+        uni = Config.fromfile(str(REPO / 'configs/mm/uni_dlv3p-r18-rgbd_nyu.py')).model
+        assert model.teacher.to_dict() == uni.to_dict(), path.stem
+        assert model.teacher.backbone.in_channels == 4
+        assert len(model.teacher.data_preprocessor.mean) == 4
