@@ -22,6 +22,8 @@ def test_every_mm_cell_exists_for_both_students_and_datasets():
     expected |= {f'uni_fusion-r18-av_{d}' for d in ('cremad', 'ave', 'ravdess')}
     expected |= {f'{m}_dlv3p-r18-rgbd_dlv3p-r18-{s}_nyu' for m in METHODS
                  for s in ('rgb', 'depth')} | {'uni_dlv3p-r18-rgbd_nyu'}
+    expected |= {f'{m}_fusion-r18-ia_r18-{s}_avmnist' for m in METHODS
+                 for s in ('image', 'audio')} | {'uni_fusion-r18-ia_avmnist'}
     assert {p.stem for p in MM_CONFIGS} == expected
 
 
@@ -132,6 +134,9 @@ AVMNIST = dict(overrides={'train_dataloader.dataset.val_size': 2})  # 12 synthet
 
 @pytest.mark.parametrize('config, method', [
     ('configs/uni/uni_r18-image_avmnist.py', None),
+    ('configs/mm/uni_fusion-r18-ia_avmnist.py', None),
+    ('configs/mm/fdkd_fusion-r18-ia_r18-audio_avmnist.py', 'fdkd'),
+    ('configs/mm/c2kd_fusion-r18-ia_r18-image_avmnist.py', 'c2kd'),
     ('configs/fdkd/fdkd_r18-image_r18-audio_avmnist.py', 'fdkd'),
     ('configs/kd/kd_r18-audio_r18-image_avmnist.py', 'kd'),
 ])
@@ -144,7 +149,19 @@ def test_avmnist_trains_two_iterations(config, method, data_roots, tokenizer_dir
         return
     for record in records:
         assert distill_keys(record) == DISTILL_KEYS[method], record
-    assert not watch.changed() and not any(watch.training)
+    if method == 'c2kd':  # trains its teacher
+        assert any('backbones.' in k for k in watch.changed())
+    else:
+        assert not watch.changed() and not any(watch.training)
+
+
+def test_avmnist_mm_cells_read_image_and_audio():
+    for path in (p for p in MM_CONFIGS if 'fusion-r18-ia' in p.stem and 'uni' not in p.stem):
+        model = Config.fromfile(str(path)).model
+        student = path.stem.split('_')[2].split('-')[1]
+        assert list(model.teacher_input) == ['image', 'audio'] and model.student_input == student
+        other = 'audio' if student == 'image' else 'image'
+        assert model.teacher_recorders.stage4.path == f'backbones.{other}.layer4'
 
 
 def test_nyu_mm_cells_read_the_stacked_rgbd_map():
