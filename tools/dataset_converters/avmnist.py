@@ -64,6 +64,14 @@ def read_mono(path: str) -> tuple[int, np.ndarray]:
     return rate, samples
 
 
+@functools.lru_cache(maxsize=64)
+def noise_at(path: str, rate: int) -> np.ndarray:
+    """An ESC-50 clip resampled to ``rate`` once per process (each is reused for thousands of
+    pairs; resampling a 5 s clip costs more than the spectrogram)."""
+    noise_rate, noise = read_mono(path)
+    return gen.resample_noise(noise, noise_rate, rate) if noise_rate > rate else noise
+
+
 def convert_block(out_root: Path, item: tuple) -> ClipResult:
     """Spectrograms of one block of pairs, written to the split's parts folder."""
     block_id, split, start, pairs = item
@@ -73,9 +81,11 @@ def convert_block(out_root: Path, item: tuple) -> ClipResult:
     specs = []
     for speech_path, noise_path in pairs:
         speech_rate, speech = read_mono(str(speech_path))
-        noise_rate, noise = read_mono(str(noise_path))
+        noise_rate = read_mono(str(noise_path))[0]
+        rate = min(speech_rate, noise_rate)
         try:
-            specs.append(gen.noisy_spectrogram(speech, speech_rate, noise, noise_rate))
+            specs.append(gen.noisy_spectrogram(speech, speech_rate,
+                                               noise_at(str(noise_path), rate), rate))
         except ValueError as error:
             raise ClipError('bad recording', f'{speech_path}: {error}') from error
     write_npy(part, np.stack(specs))

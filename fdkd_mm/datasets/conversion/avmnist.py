@@ -184,6 +184,14 @@ def segment_layout(length: int, segments: int = SPEC_SIZE) -> tuple[int, int]:
     raise ValueError(f'a signal of {length} samples cannot give {segments} segments')
 
 
+def resample_noise(noise: np.ndarray, noise_rate: int, rate: int) -> np.ndarray:
+    """``noise`` at ``rate``: ``scipy.signal.resample`` to ``ceil(len * rate / noise_rate)``
+    samples (the generator's call), float64."""
+    from scipy import signal
+    return signal.resample(noise.astype(np.float64),
+                           int(np.ceil(len(noise) / noise_rate * rate)))
+
+
 def noisy_spectrogram(speech: np.ndarray, speech_rate: int, noise: np.ndarray,
                       noise_rate: int) -> np.ndarray:
     """The 112 x 112 power spectrogram of ``speech + 0.009 * noise`` (see the module docs).
@@ -202,7 +210,7 @@ def noisy_spectrogram(speech: np.ndarray, speech_rate: int, noise: np.ndarray,
     speech = speech.astype(np.float64)
     noise = noise.astype(np.float64)
     if noise_rate > speech_rate:
-        noise = signal.resample(noise, int(np.ceil(len(noise) / noise_rate * speech_rate)))
+        noise = resample_noise(noise, noise_rate, speech_rate)
     elif speech_rate > noise_rate:
         speech = signal.resample(speech, int(np.ceil(len(speech) / speech_rate * noise_rate)))
     length = min(len(speech), len(noise))
