@@ -1,4 +1,5 @@
-"""The multimodal-teacher ("MM -> m") configs and the RAVDESS and AV-MNIST configs: the MM cells
+"""The multimodal-teacher ("MM -> m") configs (CREMA-D, AVE, RAVDESS, AV-MNIST, NYU) and the
+RAVDESS and AV-MNIST configs: the MM cells
 are the experiments their names say, and a sample of all trains two iterations on synthetic
 data in the real layouts (the fusion teacher frozen, or trained as its own run)."""
 from pathlib import Path
