@@ -1,7 +1,7 @@
 """The multimodal-teacher ("MM -> m") configs (CREMA-D, AVE, RAVDESS, AV-MNIST, NYU) and the
-RAVDESS and AV-MNIST configs: the MM cells
-are the experiments their names say, and a sample of all trains two iterations on synthetic
-data in the real layouts (the fusion teacher frozen, or trained as its own run)."""
+RAVDESS and AV-MNIST configs: the MM cells are the experiments their names say, and a sample
+of all trains two iterations on synthetic data in the real layouts (the fusion teacher frozen,
+or trained as its own run)."""
 from pathlib import Path
 
 import pytest
