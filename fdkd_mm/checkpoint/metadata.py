@@ -50,6 +50,9 @@ def model_arch(model_cfg: Optional[Mapping]) -> Optional[str]:
     parts = [_short(model_cfg['type'])]
     if isinstance(model_cfg.get('backbone'), Mapping):
         parts.append(_component(model_cfg['backbone']))
+    if isinstance(model_cfg.get('backbones'), Mapping):  # a fusion network, one per modality
+        parts.append('+'.join(f'{key}:{_component(cfg)}'
+                              for key, cfg in model_cfg['backbones'].items()))
     head = model_cfg.get('decode_head') or model_cfg.get('head')
     if isinstance(head, Mapping):
         parts.append(_short(head.get('type')))
@@ -175,8 +178,9 @@ def check_teacher_checkpoint(checkpoint: Union[str, os.PathLike, Mapping],
 
     Args:
         checkpoint: Path of the teacher checkpoint, or the loaded checkpoint.
-        expected_modality: The modality the teacher reads (the distiller's ``teacher_input``);
-            ``None`` skips the check.
+        expected_modality: The modality the teacher reads (the distiller's ``teacher_input``),
+            or its several modalities (a fusion teacher: ``['audio', 'visual']`` or
+            ``'audio+visual'``, compared in any order); ``None`` skips the check.
         expected_arch: The teacher's network, as :func:`model_arch` names it, or the teacher's
             model config; ``None`` skips the check.
         allow_mismatch: Log a warning instead of raising (the explicit override).
@@ -202,7 +206,10 @@ def check_teacher_checkpoint(checkpoint: Union[str, os.PathLike, Mapping],
     if description['kind'] == 'distiller':
         problems.append('it is a distiller checkpoint, not a trained teacher')
     modality, arch = description.get('modality'), description.get('arch')
-    if expected_modality is not None and modality is not None and modality != expected_modality:
+    if not isinstance(expected_modality, (str, type(None))):  # a fusion teacher's keys
+        expected_modality = '+'.join(expected_modality)
+    if expected_modality is not None and modality is not None and \
+            sorted(modality.split('+')) != sorted(expected_modality.split('+')):
         problems.append(f'it was trained on {modality!r}, but the teacher reads '
                         f'{expected_modality!r}')
     if expected_arch is not None and arch is not None and arch != expected_arch:

@@ -7,7 +7,8 @@ that keep up with it (workers scale linearly as long as the machine has a core f
 
 :func:`write_realistic` writes synthetic data in each dataset's real layout at the real
 media sizes (CREMA-D: 2.5 s 16 kHz wavs and 480 x 360 frames; VGGSound: 10 s wavs and 640 x
-360 frames; NYU: 640 x 480 PNGs; CrisisMMD: 800 x 600 JPEGs), for machines without the data.
+360 frames; NYU: 640 x 480 PNGs; CrisisMMD: 800 x 600 JPEGs; RAVDESS: 3.6 s 22,050 Hz wavs
+and 15 frames of 224 x 224), for machines without the data.
 """
 import math
 import time
@@ -139,9 +140,17 @@ def _crisismmd(root: str, num_samples: int) -> str:
     return root
 
 
+def _ravdess(root: str, num_samples: int) -> str:
+    from fdkd_mm.testing.synthetic_ravdess import write_synthetic_ravdess
+    per_class = max(1, math.ceil(num_samples / 8))
+    write_synthetic_ravdess(root, clips_per_class=(per_class, 1, 1), duration=3.6,
+                            frames_per_clip=15, frame_size=(224, 224))
+    return root
+
+
 REALISTIC_WRITERS = {'CremaDDataset': _cremad, 'VGGSoundDataset': _vggsound,
                      'AVEDataset': _ave, 'NYUDepthV2Dataset': _nyu,
-                     'CrisisMMDDataset': _crisismmd}
+                     'CrisisMMDDataset': _crisismmd, 'RAVDESSDataset': _ravdess}
 
 
 def write_realistic(dataset_type: str, root: str, num_samples: int) -> str:

@@ -25,9 +25,14 @@ def data_roots(tmp_path_factory) -> dict[str, str]:
     write_synthetic_vggsound(str(root / 'vggsound'))
     write_synthetic_crisismmd(str(root / 'crisismmd'))
     nyu = write_synthetic_nyu(root / 'nyu', num_train=4, num_test=1)
+    from fdkd_mm.testing.synthetic_ravdess import write_synthetic_ravdess
+    write_synthetic_ravdess(str(root / 'ravdess'))
+    from fdkd_mm.testing.synthetic_avmnist import write_synthetic_avmnist
+    write_synthetic_avmnist(str(root / 'avmnist'))
     return dict(CremaDDataset=str(root / 'cremad'), AVEDataset=str(root / 'ave'),
                 VGGSoundDataset=str(root / 'vggsound'), CrisisMMDDataset=str(root / 'crisismmd'),
-                NYUDepthV2Dataset=str(nyu))
+                NYUDepthV2Dataset=str(nyu), RAVDESSDataset=str(root / 'ravdess'),
+                AVMNISTDataset=str(root / 'avmnist'))
 
 
 @pytest.fixture(scope='session')

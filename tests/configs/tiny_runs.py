@@ -21,7 +21,7 @@ BASE = 8
 # Full ResNet-18 widths -> the narrow network's (stage2/3/4, i.e. feat 512, proxy 256); the
 # widths of MobileNetV2 (96, 160, 1280), MobileNetV3-Small (576) and BERT (768), which are
 # not narrowed, stay.
-RESNET_WIDTHS = {128: 2 * BASE, 256: 4 * BASE, 512: 8 * BASE,
+RESNET_WIDTHS = {128: 2 * BASE, 256: 4 * BASE, 512: 8 * BASE, 1024: 16 * BASE,  # 1024: 2 x 512
                  96: 96, 160: 160, 576: 576, 768: 768, 1280: 1280}
 # BERT-base's width (the configs' channel numbers stay true) with 12 minimal layers: the
 # recorders name layers 9-11.
@@ -55,6 +55,11 @@ def follow_widths(node, widths: dict[int, int], where: str) -> None:
 def shrink_network(network: dict) -> bool:
     """Shrink one network config in place; True if it is a narrowed ResNet."""
     network.pop('pretrained', None)
+    if 'backbones' in network:  # a FusionClassifier: every branch, the fusion and the head
+        narrowed = [shrink_backbone(backbone) for backbone in network.backbones.values()]
+        follow_widths(network.fusion, RESNET_WIDTHS, 'fusion')
+        network.head.in_channels = RESNET_WIDTHS[network.head.in_channels]
+        return any(narrowed)
     backbone = network.backbone
     backbone.pop('init_cfg', None)
     if backbone.type.endswith('FrameFoldingBackbone'):
@@ -70,6 +75,17 @@ def shrink_network(network: dict) -> bool:
         network.head.in_channels = 8 * BASE
         return True
     return False  # MobileNetV2: small enough at 32 pixels
+
+
+def shrink_backbone(backbone: dict) -> bool:
+    """Narrow one ResNet-18 backbone config (inside a frame-folding wrapper too) in place."""
+    backbone.pop('init_cfg', None)
+    if backbone.type.endswith('FrameFoldingBackbone'):
+        backbone = backbone.backbone
+    if backbone.type.endswith('ResNet') and backbone.get('depth') == 18:
+        backbone.update(base_channels=BASE, stem_channels=BASE)
+        return True
+    return False
 
 
 def shrink_dataset(dataset: dict, data_roots: dict, tokenizer_dir: str) -> None:

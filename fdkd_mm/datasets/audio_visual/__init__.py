@@ -1,7 +1,9 @@
-"""Audio-visual classification datasets (CREMA-D, AVE, VGGSound) in the public AV layouts."""
+"""Audio-visual classification datasets (CREMA-D, AVE, VGGSound, RAVDESS), public AV layouts."""
 from .ave import AVEDataset
 from .base import AudioVisualDataset
 from .cremad import CremaDDataset
+from .ravdess import RAVDESSDataset
 from .vggsound import VGGSoundDataset
 
-__all__ = ['AudioVisualDataset', 'AVEDataset', 'CremaDDataset', 'VGGSoundDataset']
+__all__ = ['AudioVisualDataset', 'AVEDataset', 'CremaDDataset', 'RAVDESSDataset',
+           'VGGSoundDataset']

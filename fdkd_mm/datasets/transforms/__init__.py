@@ -1,6 +1,7 @@
 """Data transforms of fdkd_mm, registered in ``fdkd_mm.registry.TRANSFORMS``."""
 from .depth_loading import LoadDepthFromFile  # noqa: F401
 from .seg_packing import PackMultiModalSegInputs  # noqa: F401
+from .stack_modalities import StackModalities  # noqa: F401
 from .audio import LoadSpectrogram, LoadWaveform, LogSpectrogram  # noqa: F401
 from .frames import (FramesRandomFlip, FramesRandomResizedCrop, FramesResize,  # noqa: F401
                      LoadFrames, SampleFrames)

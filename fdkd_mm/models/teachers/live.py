@@ -50,8 +50,8 @@ class LiveTeacher(BaseTeacher):
             raise FileNotFoundError(
                 f'{self.config_key("ckpt")} {path!r} does not exist. Train the unimodal teacher '
                 'first (configs/uni/...) and point it at its checkpoint.')
-        # The modality check compares one key; a fusion teacher's record names several.
-        modality = self.input_keys[0] if len(self.input_keys) == 1 else None
+        # A fusion teacher's run records its modalities as 'audio+visual' (in any order).
+        modality = '+'.join(self.input_keys)
         load_teacher_weights(self.network, path, modality, network_cfg,
                              allow_mismatch=allow_mismatch,
                              override_hint=f'{self.config_key("allow_mismatch")}=True')

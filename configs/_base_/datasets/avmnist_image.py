@@ -1,0 +1,8 @@
+# AV-MNIST image alone (the image "Uni" model), packed as the plain inputs tensor.
+_base_ = ['./avmnist.py']
+
+_pack = dict(type='fdkd_mm.PackAudioVisualInputs', keys=('image', ), video_keys=(),
+             plain_inputs=True)
+train_dataloader = dict(dataset=dict(pipeline=[_pack]))
+val_dataloader = dict(dataset=dict(pipeline=[_pack]))
+test_dataloader = dict(dataset=dict(pipeline=[_pack]))

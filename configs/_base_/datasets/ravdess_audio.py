@@ -1,0 +1,9 @@
+# RAVDESS audio alone (the audio "Uni" model): the spectrogram packed as the plain inputs tensor.
+_base_ = ['./ravdess_av.py']
+
+_pack = dict(type='fdkd_mm.PackAudioVisualInputs', keys=('audio', ), plain_inputs=True)
+train_pipeline = _base_.audio_pipeline + [_pack]
+test_pipeline = _base_.audio_pipeline + [_pack]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

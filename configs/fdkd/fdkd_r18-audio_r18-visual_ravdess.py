@@ -1,0 +1,7 @@
+# FD-CMKD on RAVDESS: audio teacher -> visual student.
+# Pair: configs/_base_/pairs/ravdess_audio_to_visual.py; method: configs/_base_/distill/fdkd.py
+_base_ = ['../_base_/pairs/ravdess_audio_to_visual.py', '../_base_/distill/fdkd.py']
+model = dict(
+    distill_losses=dict(loss_fd=dict(_base_.fdkd_loss, num_classes=_base_.num_classes,
+                                     in_channels=_base_.feature_channels)),
+    loss_forward_mappings=_base_.fdkd_mappings)

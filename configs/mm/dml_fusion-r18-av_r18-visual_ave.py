@@ -1,0 +1,5 @@
+# DML on AVE, multimodal teacher: audio-visual fusion teacher -> visual student.
+# Pair: configs/_base_/pairs/ave_fusion_to_visual.py; method: configs/_base_/distill/dml.py
+_base_ = ['../_base_/pairs/ave_fusion_to_visual.py', '../_base_/distill/dml.py']
+model = dict(**_base_.dml_settings, distill_losses=_base_.dml_losses,
+             loss_forward_mappings=_base_.dml_mappings)

@@ -1,0 +1,7 @@
+# FD-CMKD on NYU-Depth V2: RGB-D (early fusion) teacher -> rgb student.
+# Pair: configs/_base_/pairs/nyu_rgbd_to_rgb.py; method: configs/_base_/distill/fdkd.py
+_base_ = ['../_base_/pairs/nyu_rgbd_to_rgb.py', '../_base_/distill/fdkd.py']
+model = dict(
+    distill_losses=dict(loss_fd=dict(_base_.fdkd_loss, num_classes=_base_.num_classes,
+                                     in_channels=_base_.feature_channels)),
+    loss_forward_mappings=_base_.fdkd_mappings)

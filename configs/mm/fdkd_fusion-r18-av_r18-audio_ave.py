@@ -1,0 +1,9 @@
+# FD-CMKD on AVE, multimodal teacher: audio-visual fusion teacher -> audio student.
+# Pair: configs/_base_/pairs/ave_fusion_to_audio.py; method: configs/_base_/distill/fdkd.py
+_base_ = ['../_base_/pairs/ave_fusion_to_audio.py', '../_base_/distill/fdkd.py']
+# FD-CMKD at the fused width (1024): the student's feature projected by the pair's
+# `student_feat` connector, the shared heads at 1024.
+model = dict(
+    distill_losses=dict(loss_fd=dict(_base_.fdkd_loss, num_classes=_base_.num_classes,
+                                     in_channels=_base_.feature_channels)),
+    loss_forward_mappings=_base_.fdkd_mappings)

@@ -1,0 +1,5 @@
+# Feat on NYU-Depth V2: RGB-D (early fusion) teacher -> depth student.
+# Pair: configs/_base_/pairs/nyu_rgbd_to_depth.py; method: configs/_base_/distill/feat.py
+_base_ = ['../_base_/pairs/nyu_rgbd_to_depth.py', '../_base_/distill/feat.py']
+model = dict(distill_losses=_base_.feat_losses,
+             loss_forward_mappings=_base_.feat_mappings)

@@ -1,0 +1,10 @@
+# OFD on CREMA-D, multimodal teacher: audio-visual fusion teacher -> audio student.
+# Pair: configs/_base_/pairs/cremad_fusion_to_audio.py; method: configs/_base_/distill/ofd.py
+_base_ = ['../_base_/pairs/cremad_fusion_to_audio.py', '../_base_/distill/ofd.py']
+# OFD reads the pre-activation of the teacher's other-modality branch (512 channels).
+model = dict(
+    connectors=dict(ofd=dict(type='OFDConnector',
+                             in_channels=_base_.student_channels.feat,
+                             out_channels=_base_.teacher_channels.preact)),
+    distill_losses=_base_.ofd_losses,
+    loss_forward_mappings=_base_.ofd_mappings)

@@ -1,0 +1,5 @@
+# PKD on RAVDESS, multimodal teacher: audio-visual fusion teacher -> audio student.
+# Pair: configs/_base_/pairs/ravdess_fusion_to_audio.py; method: configs/_base_/distill/pkd.py
+_base_ = ['../_base_/pairs/ravdess_fusion_to_audio.py', '../_base_/distill/pkd.py']
+model = dict(distill_losses=_base_.pkd_losses,
+             loss_forward_mappings=_base_.pkd_mappings)

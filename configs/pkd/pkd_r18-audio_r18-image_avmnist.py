@@ -1,0 +1,5 @@
+# PKD on AV-MNIST: audio teacher -> image student.
+# Pair: configs/_base_/pairs/avmnist_audio_to_image.py; method: configs/_base_/distill/pkd.py
+_base_ = ['../_base_/pairs/avmnist_audio_to_image.py', '../_base_/distill/pkd.py']
+model = dict(distill_losses=_base_.pkd_losses,
+             loss_forward_mappings=_base_.pkd_mappings)
