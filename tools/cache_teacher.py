@@ -61,7 +61,8 @@ def main(argv=None) -> dict:
     apply_run_options(cfg, args)
     recorders = args.recorders[0] if args.recorders in (['used'], ['all']) else args.recorders
     stores = build_teacher_cache(cfg, args.out, args.dtype, args.splits, recorders,
-                                 args.batch_size, cfg.train_dataloader.num_workers, args.device, args.overwrite)
+                                 args.batch_size, cfg.train_dataloader.num_workers,
+                                 args.device, args.overwrite)
     root = os.path.dirname(next(iter(stores.values())))
     print(f'teacher cache written: {", ".join(stores.values())}\n'
           f'train with: --cfg-options model.teacher_cache.path={root}')

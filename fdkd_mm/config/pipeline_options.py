@@ -10,7 +10,7 @@ transforms a config does not have (the audio length of a visual Uni model) chang
 """
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from fdkd_mm.errors import ConfigError
 
@@ -49,11 +49,14 @@ class Knob:
         help: What it changes, for ``--help`` and error messages.
         parse: Value parser (raises ``ValueError`` with the reason).
         targets: Short transform type → ``(argument, value → argument value)``.
+        follow: Name of a config-wide setting that must follow the value (see
+            :data:`FOLLOWERS`), or ``None``.
     """
     name: str
     help: str
     parse: Callable[[Any, str], Any]
     targets: Mapping[str, tuple[str, Callable[[Any], Any]]]
+    follow: Optional[str] = None
 
 
 def _same(value: Any) -> Any:
@@ -80,10 +83,33 @@ KNOBS: dict[str, Knob] = {knob.name: knob for knob in (
           'ResizeEdge': ('scale', lambda size: round(size * 8 / 7))}),
     Knob('crop', 'NYU training crop (h, w), e.g. crop=64,80: the random crop and the random '
          "resize's base scale (w, h)", _pair,
-         {'RandomCrop': ('crop_size', _same), 'RandomResize': ('scale', lambda hw: hw[::-1])}),
+         {'RandomCrop': ('crop_size', _same), 'RandomResize': ('scale', lambda hw: hw[::-1])},
+         follow='padding'),
     Knob('text_length', 'tokens per text (TokenizeText.max_length)', _positive_int,
          {'TokenizeText': ('max_length', _same)}),
 )}
+
+
+def _set_padding(node: Any, value: tuple[int, int], where: str = '') -> list[str]:
+    """Every segmentor preprocessor's padding ``size`` (h, w) = the training crop: mmseg pads
+    each training batch to it, so a smaller crop would be padded back to the full frame."""
+    changed = []
+    if _is_mapping(node):
+        for key, item in node.items():
+            path = f'{where}.{key}' if where else str(key)
+            if key == 'data_preprocessor' and _is_mapping(item) and 'size' in item:
+                item['size'] = tuple(value)
+                changed.append(f'{path}.size')
+            else:
+                changed += _set_padding(item, value, path)
+    elif isinstance(node, (list, tuple)):
+        for index, item in enumerate(node):
+            changed += _set_padding(item, value, f'{where}.{index}')
+    return changed
+
+
+#: Config-wide settings that follow a knob's value: name → (config, value) → keys changed.
+FOLLOWERS: dict[str, Callable[[Any, Any], list[str]]] = {'padding': _set_padding}
 
 
 def _short(transform: Mapping) -> str:
@@ -170,6 +196,9 @@ def apply_pipeline_options(cfg: MutableMapping,
                     argument, convert = target
                     transform[argument] = convert(value)
                     changed[name].append(f'{path}.{index}.{argument}')
+    for name, value in values.items():
+        if KNOBS[name].follow is not None and changed[name]:
+            changed[name] += FOLLOWERS[KNOBS[name].follow](cfg, value)
     return changed
 
 

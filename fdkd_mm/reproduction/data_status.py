@@ -98,7 +98,7 @@ def data_status(dataset: str, data_root: Optional[str] = None,
     root = data_root or defaults.data_root
     where = root if osp.isabs(root) else osp.join(repo, root)
     if not osp.isdir(where):
-        return DataStatus(dataset, root, [f'{root}/ (no such folder)'])
+        return DataStatus(dataset, root, ['no such folder'])
     missing = [name for name in defaults.split_files if not osp.isfile(osp.join(where, name))]
     return DataStatus(dataset, root, missing)
 

@@ -3,8 +3,8 @@
 A table's cells (:mod:`fdkd_mm.reproduction.paper_tables`; our unpaired comparison,
 :mod:`fdkd_mm.reproduction.unpaired_tables`, as ``table='unpaired'``) need, per seed, one run of each cell's
 config; every distiller also needs its teacher (the cell's ``teacher_config``), trained first
-(once, with the teacher seed, 0 unless chosen) and handed over under the cell's ``teacher_ckpt_option``
-(``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
+(once, with the teacher seed, 0 unless chosen) and handed over under the cell's
+``teacher_ckpt_option`` (``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
 with ``tools/train.py`` and is then tested with ``tools/test.py`` on the checkpoint of its last
 epoch, so the number reported is the last-epoch test metric (no selection on the test split).
 

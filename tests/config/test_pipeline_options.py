@@ -82,6 +82,9 @@ def test_nyu_crop_sets_crop_resize_base_and_the_segmentors_padding():
     (resize,) = loader_transforms(cfg, 'RandomResize')
     assert tuple(crop.crop_size) == (64, 80)
     assert tuple(resize.scale) == (80, 64)  # mmcv's scale is (w, h)
+    # mmseg pads every training batch to its preprocessor's size: it follows the crop.
+    for network in (cfg.model.student, cfg.model.teacher):
+        assert tuple(network.data_preprocessor.size) == (64, 80)
 
 
 def test_crisismmd_image_size_keeps_the_imagenet_resize_ratio():

@@ -8,8 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from fdkd_mm.reproduction import cli
 from fdkd_mm.reproduction.accumulate import collect_root
 from fdkd_mm.reproduction.data_status import data_status, is_paper_data
