@@ -4,9 +4,10 @@ A config's pipelines differ in order between a Uni audio, a Uni visual, a distil
 a teacher-bank config, so ``--cfg-options train_dataloader.dataset.pipeline.4.scale=32`` means
 something else in each. A knob here names a quantity (the audio length, the frame size) and the
 transform types and arguments that carry it; :func:`apply_pipeline_options` sets it in every
-pipeline of a config (every list under a key ending in ``pipeline``, below any loader, dataset
-wrapper or teacher bank), so the same option means the same thing in every config. A knob whose
-transforms a config does not have (the audio length of a visual Uni model) changes nothing there.
+pipeline of the config's loaders (every list under a key ending in ``pipeline`` below a
+``*_dataloader``: dataset wrappers, ``ConcatDataset`` lists, the teacher bank's loader), so the
+same option means the same thing in every config. A knob whose transforms a config does not have
+(the audio length of a visual Uni model) changes nothing there.
 """
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
@@ -186,7 +187,10 @@ def apply_pipeline_options(cfg: MutableMapping,
     changed: dict[str, list[str]] = {name: [] for name in values}
     if not values:
         return changed
-    for path, pipeline in list(_pipelines(cfg, '')):
+    # The loaders' pipelines (below wrappers, in the teacher bank's loader too): the config's
+    # top-level pipeline variables were copied into them when it was read and are not used.
+    loaders = {key: cfg[key] for key in list(cfg.keys()) if str(key).endswith('_dataloader')}
+    for path, pipeline in list(_pipelines(loaders, '')):
         for index, transform in enumerate(pipeline):
             if not _is_mapping(transform):
                 continue

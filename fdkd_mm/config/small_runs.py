@@ -50,8 +50,8 @@ class SmallRun:
     def argv(self) -> list[str]:
         """The same as command-line flags."""
         options = ' '.join(f'{k}={_text(v)}' for k, v in self.pipeline_options.items())
-        return (f'--batch-size {self.batch_size} --epochs {self.epochs} --workers '
-                f'{self.workers} --threads {self.threads}'.split()
+        return (f'--batch-size {self.batch_size} --workers {self.workers} --epochs '
+                f'{self.epochs} --threads {self.threads}'.split()
                 + (['--pipeline-options', *options.split()] if options else []))
 
     def apply_model_changes(self, cfg: MutableMapping) -> None:

@@ -42,9 +42,9 @@ def test_validation_and_test_drop_the_teachers_loading(tmp_path):
     data = tmp_path / 'cremad'
     write_synthetic_cremad(str(data), clips_per_class=(1, 1))
     init_default_scope('fdkd_mm')
+    apply_pipeline_options(cfg, ['frame_size=32'])
     dataset_cfg = cfg.test_dataloader.dataset.to_dict()
     dataset_cfg.update(data_root=str(data))
-    apply_pipeline_options(dataset_cfg, ['frame_size=32'])
     sample = DATASETS.build(dataset_cfg)[0]
     assert set(sample['inputs']) == {'visual'}
     assert sample['inputs']['visual'].shape[-2:] == (32, 32)

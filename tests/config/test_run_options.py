@@ -123,7 +123,8 @@ def test_epochs_move_the_schedule_ends():
     set_epochs(text, 1)  # the poly part would start after the run: left out
     assert [(s.type, s.end) for s in text.param_scheduler] == [('LinearLR', 1)]
     nyu = load('configs/fdkd/nyu_depth_to_rgb.py', parse('--epochs', '2'))
-    assert (nyu.train_cfg.val_interval, nyu.default_hooks.checkpoint.interval) == (2, 1)
+    # Both every 5 epochs in the config: a 2-epoch run validates and saves at its end.
+    assert (nyu.train_cfg.val_interval, nyu.default_hooks.checkpoint.interval) == (2, 2)
     iters = Config(dict(train_cfg=dict(type='IterBasedTrainLoop', max_iters=10)))
     with pytest.raises(ConfigError, match='max_iters'):
         set_epochs(iters, 2)
