@@ -25,8 +25,9 @@ def reproduce_cmd(work_root: Path, data_root: str) -> list[str]:
             '--work-root', str(work_root), '--data-root', data_root, '--batch-size', '4',
             '--workers', '0', '--epochs', '2', '--threads', '1',
             '--pipeline-options', 'frame_size=32', '--teacher-cache',
-            '--cfg-options', 'train_cfg.val_interval=2', 'default_hooks.logger.interval=1',
-            'env_cfg.cudnn_benchmark=False']
+            # A checkpoint after every epoch: the kill below waits for the first one.
+            '--cfg-options', 'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=1',
+            'default_hooks.logger.interval=1', 'env_cfg.cudnn_benchmark=False']
 
 
 def env() -> dict:
