@@ -201,3 +201,23 @@ def test_the_dry_run_answers_without_importing_the_stack(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=120,
         env=dict(os.environ, PYTHONPATH=str(REPO)))
     assert 'torch imported: False' in probe.stdout, probe.stderr[-2000:]
+
+
+def test_the_documented_small_run_command_plans_teacher_and_4_methods_x_3_seeds(tmp_path):
+    """docs/small_runs.md's first command, on a folder in the CREMA-D layout."""
+    text = (REPO / 'docs' / 'small_runs.md').read_text()
+    block = text.split('## Teacher + 4 methods')[1].split('```')[1]
+    first = block.strip().split('\npython ')[0].replace('\\\n', ' ')
+    argv = first.split()[2:]  # after 'python tools/reproduce.py'
+    data = tmp_path / 'my_cremad'
+    write_synthetic_cremad(str(data), clips_per_class=(1, 1))
+    argv = [str(data) if a == '~/my_cremad' else a for a in argv]
+    result = subprocess.run([sys.executable, 'tools/reproduce.py', *argv, '--work-root',
+                             str(tmp_path / 'work')], cwd=REPO, capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert '--check' in argv and result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith('plan: table 2, 5 cell(s), 16 run(s)')
+    assert sum('-> teacher only' in line for line in lines) == 1
+    for method in ('uni', 'kd', 'feat', 'dkd', 'fdkd'):
+        assert sum(f'T2 {method}/cremad/visual' in line for line in lines) == 3
