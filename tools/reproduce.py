@@ -21,8 +21,8 @@ data and teacher checkpoint exist (``--check`` exits 1 if not). The run options 
 
 Examples:
     python tools/reproduce.py --table 2 --dataset cremad --dry-run
-    python tools/reproduce.py --table 2 --dataset cremad --students visual \
-        --methods uni kd feat dkd fdkd --seeds 0 1 2 --data-root ~/my_cremad --small-run \
+    python tools/reproduce.py --table 2 --dataset cremad --students visual \\
+        --methods uni kd feat dkd fdkd --seeds 0 1 2 --data-root ~/my_cremad --small-run \\
         --teacher-cache
     python tools/reproduce.py --table unpaired --dataset nyu --students rgb --seeds 0 1
     python tools/reproduce.py --table 3 --seeds 0 1 2 --gpus 8
