@@ -26,6 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+from fdkd_mm.config.run_options import add_run_options, apply_run_options  # noqa: E402
 from fdkd_mm.teacher_cache.build import SPLITS, build_teacher_cache  # noqa: E402
 from fdkd_mm.teacher_cache.store import DTYPES  # noqa: E402
 
@@ -42,14 +43,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--recorders', nargs='+', default=['used'],
                         help='teacher recorders to cache: "used" (the config\'s losses), '
                         '"all" (every one the pair offers), or names, e.g. logits feat')
-    parser.add_argument('--batch-size', type=int,
-                        help='teacher batch size (default: the training batch size, for '
-                        'bit-identical outputs)')
-    parser.add_argument('--num-workers', type=int, default=4)
     parser.add_argument('--device', help='default: cuda if available, else cpu')
     parser.add_argument('--overwrite', action='store_true', help='replace existing caches')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. model.teacher_ckpt=...')
+    # --batch-size (the teacher's batch: default the training batch, for bit-identical
+    # outputs), --workers / --num-workers (default the config's), --data-root ...
+    add_run_options(parser)
     return parser.parse_args(argv)
 
 
@@ -58,9 +58,11 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    apply_run_options(cfg, args)
     recorders = args.recorders[0] if args.recorders in (['used'], ['all']) else args.recorders
     stores = build_teacher_cache(cfg, args.out, args.dtype, args.splits, recorders,
-                                 args.batch_size, args.num_workers, args.device, args.overwrite)
+                                 args.batch_size, cfg.train_dataloader.num_workers,
+                                 args.device, args.overwrite)
     root = os.path.dirname(next(iter(stores.values())))
     print(f'teacher cache written: {", ".join(stores.values())}\n'
           f'train with: --cfg-options model.teacher_cache.path={root}')

@@ -7,7 +7,7 @@ reported. Exit status 1 when any sample (or a split's dataset) is bad.
 Example:
     python tools/check_data.py configs/fdkd/nyu_depth_to_rgb.py
     python tools/check_data.py CONFIG --splits test \
-        --cfg-options test_dataloader.dataset.data_root=data/nyu_depth_v2
+        --data-root data/nyu_depth_v2
 """
 import argparse
 import sys
@@ -15,6 +15,7 @@ import sys
 from mmengine.config import DictAction
 
 from fdkd_mm.config.run_config import load_run_config
+from fdkd_mm.config.run_options import add_run_options, apply_run_options
 from fdkd_mm.datasets.check import SPLITS, check_config_data, format_reports
 
 
@@ -27,12 +28,14 @@ def parse_args() -> argparse.Namespace:
                         help='override config entries, e.g. the data roots')
     parser.add_argument('--shown', type=int, default=10, help='bad samples listed per split')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bars')
+    add_run_options(parser, skip=('epochs',))  # --data-root, --pipeline-options ...
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
     cfg = load_run_config(args.config, cfg_options=args.cfg_options)
+    apply_run_options(cfg, args)
     reports = check_config_data(cfg, args.splits, progress=not args.no_progress)
     print(format_reports(reports, args.shown))
     return 0 if all(report.ok for report in reports) else 1

@@ -19,6 +19,8 @@ from mmengine.dist import get_rank
 from fdkd_mm.checkpoint.atomic import write_text_atomic
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
 from fdkd_mm.config.run_config import enable_show_dir, load_run_config
+from fdkd_mm.config.run_options import add_run_options, apply_run_options
+from fdkd_mm.teacher_cache.run_config import cached_eval_pipelines
 from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
 from fdkd_mm.checkpoint.safe_loading import CorruptCheckpointError, UnsafeCheckpointError
 from fdkd_mm.checkpoint.strict_loading import CheckpointMismatchError
@@ -37,6 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher for distributed testing')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_run_options(parser)  # --data-root, --batch-size, --workers, --threads ...
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -67,6 +70,8 @@ def main() -> None:
     if args.out:
         check_out_path(args.out)
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    apply_run_options(cfg, args)
+    cached_eval_pipelines(cfg)  # a cached teacher's modality is not loaded to test
     cfg.load_from = args.checkpoint
     if cfg.model.get('teacher_ckpt'):
         # load_from restores every weight, the teacher's included: testing a distiller

@@ -20,6 +20,7 @@ from mmengine.runner import Runner
 from fdkd_mm.engine.strict_runner import StrictLoadRunner
 from fdkd_mm.teacher_cache import apply_teacher_cache
 from fdkd_mm.config.run_config import add_tensorboard, load_run_config, resolve_resume
+from fdkd_mm.config.run_options import add_run_options, apply_run_options
 from fdkd_mm.models.distillers.validation import validate_distill_config
 from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
 
@@ -43,6 +44,7 @@ def parse_args() -> argparse.Namespace:
                         default='none', help='job launcher for distributed training')
     # torch.distributed.launch passes --local_rank, torchrun --local-rank; accept both.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_run_options(parser)  # --data-root, --batch-size, --workers, --epochs, --threads ...
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -51,6 +53,7 @@ def parse_args() -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line overrides."""
     cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+    apply_run_options(cfg, args)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper != 'AmpOptimWrapper':

@@ -3,8 +3,8 @@
 A table's cells (:mod:`fdkd_mm.reproduction.paper_tables`; our unpaired comparison,
 :mod:`fdkd_mm.reproduction.unpaired_tables`, as ``table='unpaired'``) need, per seed, one run of each cell's
 config; every distiller also needs its teacher (the cell's ``teacher_config``), trained first
-(once, with the first seed) and handed over under the cell's ``teacher_ckpt_option``
-(``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
+(once, with the teacher seed, 0 unless chosen) and handed over under the cell's
+``teacher_ckpt_option`` (``model.teacher_ckpt``, or ``teacher_bank.teacher_ckpt`` for a teacher bank). Each run trains
 with ``tools/train.py`` and is then tested with ``tools/test.py`` on the checkpoint of its last
 epoch, so the number reported is the last-epoch test metric (no selection on the test split).
 
@@ -21,8 +21,6 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
-
-from mmengine.runner import find_latest_checkpoint
 
 from fdkd_mm.checkpoint.atomic import write_text_atomic
 from fdkd_mm.reproduction.paper_tables import CELLS, METRICS, PaperCell, cells
@@ -52,6 +50,24 @@ class Run:
     teacher_option: str = 'model.teacher_ckpt'
 
     @property
+    def method(self) -> Optional[str]:
+        """The method key of its cells (``None`` for a teacher-only run)."""
+        return self.cells[0].method if self.cells else None
+
+    @property
+    def dataset(self) -> Optional[str]:
+        """The dataset key of its cells, else read from its config's name."""
+        if self.cells:
+            return self.cells[0].dataset
+        stem = osp.splitext(osp.basename(self.config))[0]
+        return stem.rsplit('_', 1)[-1]
+
+    @property
+    def info_file(self) -> str:
+        """``run.json``: what the run was trained on (data root, whether the paper's data)."""
+        return osp.join(self.work_dir, 'run.json')
+
+    @property
     def name(self) -> str:
         return f'{osp.splitext(osp.basename(self.config))[0]} (seed {self.seed})'
 
@@ -72,6 +88,7 @@ class Run:
 
     def last_checkpoint(self) -> str:
         """The checkpoint MMEngine's ``last_checkpoint`` pointer names (the last epoch's)."""
+        from mmengine.runner import find_latest_checkpoint  # torch: not for planning
         path = find_latest_checkpoint(self.work_dir)
         if path is None:
             raise FileNotFoundError(f'{self.name}: no last_checkpoint in {self.work_dir}')
@@ -92,7 +109,7 @@ def table_cells(table, dataset: Optional[str], methods: Optional[list[str]]) -> 
 
 def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
               methods: Optional[Sequence[str]], seeds: Sequence[int], root: str,
-              students: Optional[Sequence[str]] = None) -> list[Run]:
+              students: Optional[Sequence[str]] = None, teacher_seed: int = 0) -> list[Run]:
     """Every run a table needs, teachers first.
 
     Args:
@@ -105,6 +122,8 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
         root: Where the work dirs go.
         students: Student modalities to keep (a table's columns, e.g. ``['visual']``);
             ``None`` keeps both directions.
+        teacher_seed: The seed every teacher trains with, whatever ``seeds`` are: a later
+            call with another seed reuses the teacher (``--seeds 1`` after ``--seeds 0``).
 
     Returns:
         Runs in dependency order (each teacher before its students), one per config and seed.
@@ -134,8 +153,8 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
     for cell in selected:
         teacher = None
         if cell.teacher_config is not None:
-            # One teacher per dataset and modality, trained with the first seed.
-            teacher = run_of(cell.teacher_config, seeds[0])
+            # One teacher per dataset and modality, trained with the teacher seed.
+            teacher = run_of(cell.teacher_config, teacher_seed)
         for seed in seeds:
             run = run_of(cell.config, seed)
             run.teacher = teacher
@@ -180,6 +199,16 @@ class Launcher:
             return ['bash', 'tools/dist_test.sh', config, checkpoint, str(self.gpus), *args]
         return [self.python, 'tools/test.py', config, checkpoint, *args]
 
+    def cache_teacher(self, config: str, args: list[str], job: str) -> list[str]:
+        """The command line caching ``config``'s teacher (``args``: tools/cache_teacher.py's
+        options); one process: the teacher runs once over the data."""
+        if self.launcher == 'slurm':
+            if not self.partition:
+                raise ValueError('--launcher slurm needs --partition')
+            return ['srun', '-p', self.partition, f'--job-name={job}', '--gres=gpu:1',
+                    '--ntasks=1', self.python, '-u', 'tools/cache_teacher.py', config, *args]
+        return [self.python, 'tools/cache_teacher.py', config, *args]
+
     def _srun(self, tool: str, args: list[str], job: str) -> list[str]:
         if not self.partition:
             raise ValueError('--launcher slurm needs --partition')
@@ -207,7 +236,9 @@ def run_options(run: Run, cfg_options: Sequence[str]) -> list[str]:
 
 
 def execute(runs: Sequence[Run], launcher: Launcher, options_for: Callable[[Run], list[str]],
-            log: Callable[[str], None] = print) -> list[RunOutcome]:
+            log: Callable[[str], None] = print, run_argv: Sequence[str] = (),
+            prepare: Optional[Callable[[Run], list[str]]] = None,
+            run_info: Optional[Callable[[Run], dict]] = None) -> list[RunOutcome]:
     """Train and test every run not done yet; report, never abort on, a failed run.
 
     Args:
@@ -215,6 +246,11 @@ def execute(runs: Sequence[Run], launcher: Launcher, options_for: Callable[[Run]
         launcher: How commands run.
         options_for: ``--cfg-options`` of a run (e.g. different ones for Uni and distillers).
         log: Where progress lines go.
+        run_argv: Run options (``--data-root``, ``--epochs`` ...) of every train and test
+            command (:func:`fdkd_mm.config.run_options.run_option_argv`).
+        prepare: Called before a distiller trains, once its teacher is done; returns more
+            ``--cfg-options`` for it (e.g. its teacher cache).
+        run_info: What to record in a run's ``run.json`` before it trains.
 
     Returns:
         One outcome per run.
@@ -226,28 +262,36 @@ def execute(runs: Sequence[Run], launcher: Launcher, options_for: Callable[[Run]
             outcomes[id(run)] = RunOutcome(run, 'done', 'finished earlier')
             log(f'{prefix}: done earlier, skipped')
             continue
-        if run.is_distiller and outcomes[id(run.teacher)].status != 'done':
+        teacher = outcomes.get(id(run.teacher)) if run.is_distiller else None
+        if run.is_distiller and teacher is None and run.teacher.done():
+            teacher = RunOutcome(run.teacher, 'done', 'finished earlier')  # not in this plan
+        if run.is_distiller and (teacher is None or teacher.status != 'done'):
             outcomes[id(run)] = RunOutcome(run, 'skipped', f'its teacher {run.teacher.name} '
                                            'did not finish')
             log(f'{prefix}: skipped, its teacher did not finish')
             continue
         os.makedirs(run.work_dir, exist_ok=True)
-        outcome = _train_and_test(run, launcher, options_for(run), prefix, log)
+        extra = list(prepare(run)) if (prepare is not None and run.is_distiller) else []
+        if run_info is not None:
+            write_text_atomic(run.info_file, json.dumps(run_info(run), indent=2) + '\n')
+        outcome = _train_and_test(run, launcher, [*options_for(run), *extra], prefix, log,
+                                  list(run_argv))
         outcomes[id(run)] = outcome
     return [outcomes[id(run)] for run in runs]
 
 
 def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix: str,
-                    log: Callable[[str], None]) -> RunOutcome:
+                    log: Callable[[str], None], run_argv: list[str]) -> RunOutcome:
     options = run_options(run, cfg_options)
     job = osp.basename(osp.dirname(run.work_dir))
     stages = [('train', lambda: launcher.train(
-        run.config, ['--work-dir', run.work_dir, '--resume', 'auto', '--cfg-options', *options],
-        job))]
+        run.config, ['--work-dir', run.work_dir, '--resume', 'auto', *run_argv,
+                     '--cfg-options', *options], job))]
     # The test's checkpoint is known once training is: the last epoch's.
     stages.append(('test', lambda: launcher.test(
         run.config, run.last_checkpoint(), ['--work-dir', osp.join(run.work_dir, 'test'),
-                                            '--out', run.metrics_file, '--cfg-options', *options],
+                                            '--out', run.metrics_file, *run_argv,
+                                            '--cfg-options', *options],
         job)))
     for stage, command in stages:
         if stage == 'train' and osp.isfile(run.train_marker):
@@ -298,18 +342,21 @@ def cell_results(runs: Sequence[Run], outcomes: Sequence[RunOutcome]) -> list[Se
     return list(by_cell.values())
 
 
-def write_results(summaries: Sequence[SeedSummary], out_prefix: str) -> list[str]:
+def write_results(summaries: Sequence[SeedSummary], out_prefix: str,
+                  with_paper: bool = True) -> list[str]:
     """``<prefix>.md``, ``<prefix>.csv`` and, when some cell has a number, ``<prefix>.png``.
 
     Args:
-        summaries: From :func:`cell_results`.
+        summaries: From :func:`cell_results` or
+            :func:`~fdkd_mm.reproduction.accumulate.collect_root`.
         out_prefix: Path without suffix.
+        with_paper: Whether the Markdown table has the paper's column.
 
     Returns:
         The files written.
     """
     os.makedirs(osp.dirname(osp.abspath(out_prefix)), exist_ok=True)
-    write_text_atomic(f'{out_prefix}.md', summary_markdown(summaries) + '\n')
+    write_text_atomic(f'{out_prefix}.md', summary_markdown(summaries, with_paper) + '\n')
     write_summary_csv(f'{out_prefix}.csv', summaries)
     written = [f'{out_prefix}.md', f'{out_prefix}.csv']
     if any(s.mean() is not None for s in summaries):

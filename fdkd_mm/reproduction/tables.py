@@ -132,21 +132,27 @@ def _metrics_of(items: Sequence[Union[RunResult, SeedSummary]]) -> list[str]:
     return first + [m for m in keys if m not in first]
 
 
-def summary_markdown(summaries: Sequence[SeedSummary]) -> str:
+def summary_markdown(summaries: Sequence[SeedSummary], with_paper: bool = True) -> str:
     """One row per experiment: its seeds, ``mean ± std`` per metric, the paper's number, Δ.
 
     A ``status`` column is added when some row's runs did not all finish.
+
+    Args:
+        summaries: The rows.
+        with_paper: Whether the ``paper`` and ``Δ`` columns are shown (not for runs on
+            other data than the paper's).
     """
     metrics = _metrics_of(summaries)
     with_status = any(s.status != 'ok' for s in summaries)
     columns = ['experiment', 'method', 'dataset', 'teacher→student', 'seeds', *metrics,
-               'paper', 'Δ'] + (['status'] if with_status else [])
+               *(['paper', 'Δ'] if with_paper else [])] + (['status'] if with_status else [])
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     for s in summaries:
         seeds = ', '.join('?' if seed is None else str(seed) for seed in s.seeds)
+        paper = [_fmt(s.paper, 1), _fmt(s.delta(), signed=True)] if with_paper else []
         row = [s.name, s.method, s.dataset or '?', s.direction, seeds,
-               *(_mean_std(s, m) for m in metrics), _fmt(s.paper, 1),
-               _fmt(s.delta(), signed=True)] + ([s.status] if with_status else [])
+               *(_mean_std(s, m) for m in metrics), *paper] + (
+                   [s.status] if with_status else [])
         lines.append('| ' + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 

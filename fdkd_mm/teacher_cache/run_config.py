@@ -9,6 +9,8 @@ from fdkd_mm.teacher_cache.manifest import read_manifest
 from fdkd_mm.datasets.pipeline_split.teacher import without_modality
 
 PIPELINE_KEY = 'train_dataloader.dataset.pipeline'
+#: The loaders that evaluate the student alone (the teacher never runs there).
+EVAL_LOADERS = ('val_dataloader', 'test_dataloader')
 
 
 def apply_teacher_cache(cfg: Config) -> bool:
@@ -36,6 +38,7 @@ def apply_teacher_cache(cfg: Config) -> bool:
     cache_cfg = model.get('teacher_cache')
     if cache_cfg is None:
         return False
+    cached_eval_pipelines(cfg)
     store_dir = osp.join(cache_cfg['path'], cache_cfg.get('split', 'train'))
     manifest = read_manifest(store_dir)
     dataset_cfg = cfg.train_dataloader.dataset
@@ -54,3 +57,39 @@ def apply_teacher_cache(cfg: Config) -> bool:
     print_log(f'teacher cache {store_dir}: {PIPELINE_KEY} no longer loads {modality!r} '
               f'(left out: {dropped})', logger='current')
     return True
+
+
+def cached_eval_pipelines(cfg: Config) -> list[str]:
+    """Validation and test of a run that reads its teacher from a cache load the student's
+    modality only: the teacher's loading and transforms are left out of their pipelines.
+
+    Evaluation runs the student alone, so the teacher's input would be decoded for nothing.
+    A no-op without ``model.teacher_cache``; a pipeline whose teacher transforms also act on
+    other modalities, or that does not pack the teacher's input, is kept.
+
+    Args:
+        cfg: The run's config, changed in place.
+
+    Returns:
+        The loaders whose pipeline changed.
+    """
+    from fdkd_mm.models.distillers.validation import packed_input_keys
+    model = cfg.get('model') or {}
+    modality = model.get('teacher_input')
+    if model.get('teacher_cache') is None or not isinstance(modality, str):
+        return []
+    changed = []
+    for loader in EVAL_LOADERS:
+        dataset_cfg = (cfg.get(loader) or {}).get('dataset') or {}
+        pipeline = dataset_cfg.get('pipeline')
+        packed = packed_input_keys(pipeline) if pipeline else None
+        if packed is None or modality not in packed[0]:
+            continue
+        reduced = without_modality(pipeline, modality)
+        if reduced is not None:
+            dataset_cfg.pipeline = reduced
+            changed.append(loader)
+    if changed:
+        print_log(f'teacher cache: {", ".join(changed)} no longer load {modality!r} (the '
+                  'student is evaluated alone)', logger='current')
+    return changed

@@ -1,5 +1,9 @@
 """``--cfg-options`` that shrink the NYU-Depth V2 and audio-visual configs to small CPU runs
-(demos, tests)."""
+(demos, tests).
+
+The tools' own small run of every dataset is ``--small-run`` (:mod:`fdkd_mm.config.small_runs`,
+docs/small_runs.md); these helpers keep the demos' exact settings.
+"""
 from collections.abc import Callable
 
 
