@@ -39,6 +39,8 @@ from torch import Tensor, nn
 
 from fdkd_mm.registry import MODELS
 
+from .embedding import L2Embed
+
 
 def as_embedding(feat: Tensor) -> Tensor:
     """(N, C) as it is, (N, C, ...) averaged over the trailing dims; half precision upcast."""
@@ -67,24 +69,6 @@ def angle_relation(x: Tensor) -> Tensor:
     """ψ_A: (N, N, N) cosines of the angle at vertex i between samples j and k."""
     directions = F.normalize(x[None, :, :] - x[:, None, :], p=2, dim=2)
     return directions @ directions.transpose(1, 2)
-
-
-class L2Embed(nn.Module):
-    """A linear map to ``out_channels`` followed by L2 normalisation (RepDistiller's Embed).
-
-    Args:
-        in_channels: Input width.
-        out_channels: Embedding width.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(in_channels, out_channels)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Embed (N, in_channels) rows to unit-norm (N, out_channels) rows."""
-        out = self.linear(x.reshape(len(x), -1))
-        return out / out.pow(2).sum(dim=1, keepdim=True).sqrt()
 
 
 @MODELS.register_module()
