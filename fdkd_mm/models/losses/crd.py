@@ -24,8 +24,9 @@ temperature 0.07, momentum 0.5, loss_weight (β) 0.8.
 
 The memories and Z are buffers, so they are saved with checkpoints and a resumed run continues
 with the same bank. ``num_samples`` is the training set's length: give it, or leave it None and
-let :class:`~fdkd_mm.engine.hooks.ContrastMemoryHook` set it from the runner's training dataset
-before a checkpoint is loaded; a checkpoint's bank is adopted as it is. The sample indices are the
+let :class:`~fdkd_mm.engine.hooks.ContrastMemoryHook` size the bank (from a checkpoint being
+loaded, else from the runner's training dataset); ``load_state_dict`` into an unallocated
+bank adopts the saved one as it is. The sample indices are the
 datasets' ``sample_idx`` metainfo (mapping ``dict(metainfo='sample_idx')``).
 
 Differences from the official pipeline: negatives are drawn uniformly over the dataset, the
