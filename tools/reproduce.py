@@ -6,7 +6,8 @@ tests each student on its last-epoch checkpoint, and writes ``results.md``, ``re
 difference, per cell. Resumable: finished runs are skipped, a killed run resumes from its last
 checkpoint; a failed run is reported and the rest go on (fdkd_mm/reproduction/runner.py).
 
-``--table unpaired`` runs our comparison without paired data instead (docs/unpaired.md): per
+``--table zoo`` runs RKD, MLLD, CRD and OFA on every dataset, both directions, from the Uni
+teachers (docs/baselines.md). ``--table unpaired`` runs our comparison without paired data instead (docs/unpaired.md): per
 dataset and direction the student alone on part B, the band-heads control, class-mean KD, the
 published unpaired method (sumall, bilevel; classification datasets), unpaired FD and paired
 FD-CMKD on part B, each distiller with the teacher trained on part A.
@@ -29,23 +30,25 @@ from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute,  # noq
                                          plan_runs, write_results)
 from fdkd_mm.reproduction.tables import summary_markdown  # noqa: E402
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
+from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE  # noqa: E402
 
 
 def _table(value: str):
-    """A paper table number or ``'unpaired'``."""
-    if value == UNPAIRED_TABLE:
+    """A paper table number, ``'unpaired'`` or ``'zoo'``."""
+    if value in (UNPAIRED_TABLE, ZOO_TABLE):
         return value
     if value in ('2', '3', '4', '7'):
         return int(value)
-    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7 or "
-                                     f"'{UNPAIRED_TABLE}'")
+    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7, "
+                                     f"'{UNPAIRED_TABLE}' or '{ZOO_TABLE}'")
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired}',
-                        help="the paper table (default: every table of the paper), or "
-                        "'unpaired' for our comparison without paired data")
+    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired,zoo}',
+                        help="the paper table (default: every table of the paper), "
+                        "'unpaired' for our comparison without paired data, or 'zoo' for the "
+                        "CMKD benchmark's other methods (RKD, MLLD, CRD, OFA)")
     parser.add_argument('--dataset', nargs='+', choices=('cremad', 'ave', 'vggsound',
                                                          'crisismmd', 'nyu'),
                         help="the table's datasets to run (default: all of them)")
