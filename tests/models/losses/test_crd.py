@@ -37,8 +37,8 @@ def reference_crd(loss, student_feat, teacher_feat, contrast_idx, memory_s, memo
     u = [[(sum(memory_s[j, d] * t[i][d] for d in range(len(t[i]))) / tau).exp()
           for j in contrast_idx[i].tolist()] for i in range(n)]
     if normalizers is None:  # Z = M · mean of the first step's scores
-        normalizers = (float(sum(sum(r) for r in v)) / (n * width) * rows,
-                       float(sum(sum(r) for r in u)) / (n * width) * rows)
+        normalizers = (float(sum(sum(r) for r in v).detach()) / (n * width) * rows,
+                       float(sum(sum(r) for r in u).detach()) / (n * width) * rows)
     noise = (width - 1) / rows
 
     def nce(x, z):
