@@ -53,3 +53,42 @@ def test_cell_trains_two_iterations(method, dataset, student, data_roots, tokeni
     if method == 'crd':
         bank = runner.model.losses['loss_crd'].memory
         assert bank.num_samples == len(runner.train_dataloader.dataset)
+
+
+def test_mgdfr_three_steps_through_the_tools(data_roots, tokenizer_dir, tmp_path):
+    """Co-train, export the teacher and compute the salience with the documented commands,
+    then run the KD cell from both files."""
+    import subprocess
+    import sys
+
+    from tiny_runs import REPO
+    cell = 'r18-audio_r18-visual_cremad'
+    cotrain_cfg = tiny_config(f'configs/mgdfr/mgdfr-cotrain_{cell}.py', data_roots,
+                              tokenizer_dir, tmp_path / 'cotrain')
+    runner, _ = train(cotrain_cfg)
+    checkpoint = tmp_path / 'cotrain' / 'cotrained.pth'
+    runner.save_checkpoint(str(tmp_path / 'cotrain'), 'cotrained.pth')
+    config = tmp_path / 'cotrain.py'
+    # The export takes the student's pipeline from the test loader (the tiny run has none).
+    cotrain_cfg.test_dataloader = cotrain_cfg.train_dataloader
+    cotrain_cfg.dump(str(config))
+    env = dict(PYTHONPATH=str(REPO), OMP_NUM_THREADS='1', PATH='/usr/bin:/bin')
+    for cmd in (['tools/export_student.py', str(checkpoint), str(tmp_path / 'teacher.pth'),
+                 '--config', str(config), '--prefix', 'teacher.'],
+                ['tools/mgdfr_salience.py', str(config), str(checkpoint),
+                 str(tmp_path / 'salience.pth'), '--repeats', '2', '--max-batches', '2']):
+        result = subprocess.run([sys.executable, *cmd], cwd=REPO, env=env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    salience = torch.load(tmp_path / 'salience.pth', weights_only=True)
+    assert salience.shape == (TEACHER_FEAT['cremad'], )
+    assert float(salience.min()) == 0.0 and float(salience.max()) == 1.0
+    kd_cfg = tiny_config(f'configs/mgdfr/mgdfr_{cell}.py', data_roots, tokenizer_dir,
+                         tmp_path / 'kd', {'model.distill_losses.loss_mgdfr.salience_file':
+                                           str(tmp_path / 'salience.pth')})
+    kd_cfg.model.teacher_ckpt = str(tmp_path / 'teacher.pth')  # tiny_config cleared it
+    kd_runner, records = train(kd_cfg)
+    assert distill_keys(records[0]) == KEYS['mgdfr']
+    teacher = kd_runner.model.teacher.state_dict()
+    cotrained = runner.model.teacher.state_dict()
+    assert all(torch.equal(teacher[k], cotrained[k].to(teacher[k].device)) for k in teacher)
