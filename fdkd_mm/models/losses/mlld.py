@@ -21,9 +21,11 @@ temperatures are summed, not averaged):
 The authors' training also feeds two augmented views and masks the instance term by the
 teacher's confidence; MST-Distill, whose numbers these cells reproduce, does neither, nor do we.
 
-Dense logits (N, K, H, W): every valid pixel (label not 255, when a target is given) is a row;
-the M×M Gram difference is computed through K×K products (‖PPᵀ − QQᵀ‖² = ‖PᵀP‖² − 2‖PᵀQ‖² +
-‖QᵀQ‖²), so memory stays O(K²) however many pixels there are. Defaults: temperatures
+Dense logits (N, K, H, W), our extension: every valid pixel (label not 255, when a target is
+given) is a row; the class correlations are averaged over the rows, PᵀP / M and QᵀQ / M (a sum
+over the tens of thousands of pixels of a batch would grow the class term with M² and drown
+the other two); the M×M Gram difference is computed through K×K products (‖PPᵀ − QQᵀ‖² =
+‖PᵀP‖² − 2‖PᵀQ‖² + ‖QᵀQ‖²), so memory stays O(K²) however many pixels there are. Defaults: temperatures
 (2, 3, 4, 5, 6), loss_weight 1. The teacher's logits are detached.
 """
 from collections.abc import Sequence
@@ -92,6 +94,8 @@ class MLLDLoss(nn.Module):
         student, teacher, _, weights = logits_to_rows(student_logits, teacher_logits.detach(),
                                                       target, self.ignore_index)
         rows, classes = weights.sum().clamp_min(1.0), student.shape[1]
+        # Dense maps: class correlations averaged over the pixels (module docstring).
+        per_row = rows if student_logits.dim() == 4 else 1.0
         instance = student.new_zeros(())
         batch = student.new_zeros(())
         klass = student.new_zeros(())
@@ -103,7 +107,7 @@ class MLLDLoss(nn.Module):
             # Rows that do not count become zero rows: they add nothing to either product.
             p, q = log_p.exp() * weights[:, None], log_q.exp() * weights[:, None]
             batch_sq = gram_difference_sq(p, q)
-            class_sq = (p.t() @ p - q.t() @ q).pow(2).sum()
+            class_sq = ((p.t() @ p - q.t() @ q) / per_row).pow(2).sum()
             if self.reduction == 'mst':
                 batch = batch + batch_sq / rows**2
                 klass = klass + class_sq / classes**2

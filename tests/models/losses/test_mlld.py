@@ -24,8 +24,9 @@ def softmax_rows(z, tau):
     return out
 
 
-def reference_mlld(student, teacher, temps=TEMPS, reduction='mst'):
-    """(instance, batch, class) terms as MST-Distill's kd_loss / bc_loss / cc_loss give them."""
+def reference_mlld(student, teacher, temps=TEMPS, reduction='mst', dense=False):
+    """(instance, batch, class) terms as MST-Distill's kd_loss / bc_loss / cc_loss give them;
+    ``dense``: our extension's class correlations averaged over the rows (pixels)."""
     m, k = student.shape
     ins = bc = cc = 0
     for tau in temps:
@@ -35,8 +36,8 @@ def reference_mlld(student, teacher, temps=TEMPS, reduction='mst'):
         gram = sum((sum(p[a][c] * p[b][c] for c in range(k))
                     - sum(q[a][c] * q[b][c] for c in range(k))) ** 2
                    for a in range(m) for b in range(m))
-        corr = sum((sum(p[r][i] * p[r][j] for r in range(m))
-                    - sum(q[r][i] * q[r][j] for r in range(m))) ** 2
+        corr = sum(((sum(p[r][i] * p[r][j] for r in range(m))
+                     - sum(q[r][i] * q[r][j] for r in range(m))) / (m if dense else 1)) ** 2
                    for i in range(k) for j in range(k))
         if reduction == 'mst':                                    # F.mse_loss: mean of entries
             bc, cc = bc + gram / m**2, cc + corr / k**2
@@ -107,7 +108,7 @@ def test_dense_rows_skip_ignored_pixels():
     rows_s = student.permute(0, 2, 3, 1).reshape(-1, 3)[keep]
     rows_t = teacher.permute(0, 2, 3, 1).reshape(-1, 3)[keep]
     out = MLLDLoss()(student, teacher, target)
-    ref = reference_mlld(rows_s, rows_t)
+    ref = reference_mlld(rows_s, rows_t, dense=True)
     for key, value in zip(('loss_instance', 'loss_batch', 'loss_class'), ref):
         assert out[key].item() == pytest.approx(value.item(), rel=TOL)
 
