@@ -160,3 +160,15 @@ def test_salience_of_the_cotraining_distiller(cls_distiller_cfg, batch_factory):
     assert float(salience.min()) == 0.0 and float(salience.max()) == 1.0
     with pytest.raises(CheckpointError, match='missing'):
         load_networks(model, {k: v for k, v in state.items() if 'head' not in k}, 'x.pth')
+
+
+def test_metainfo_mapping_is_checked_at_build(cls_distiller_cfg):
+    from fdkd_mm.models.distillers.mappings import parse_source
+    source = parse_source('x', dict(metainfo='sample_idx'), {'student': []}, [])
+    assert (source.kind, source.key) == ('metainfo', 'sample_idx')
+    with pytest.raises(ValueError, match="metainfo='<key>'"):
+        parse_source('x', dict(metainfo=True), {'student': []}, [])
+    with pytest.raises(ValueError, match='only apply to recorder'):
+        parse_source('x', dict(metainfo='sample_idx', from_student=True), {'student': []}, [])
+    with pytest.raises(ValueError, match='exactly one source'):
+        parse_source('x', dict(metainfo='sample_idx', labels=True), {'student': []}, [])
