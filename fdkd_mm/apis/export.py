@@ -22,6 +22,7 @@ import torch
 from mmengine.config import Config
 
 from fdkd_mm.checkpoint.config_data import CONFIG_DATA_KEY, config_from_meta, config_to_data
+from fdkd_mm.checkpoint.metadata import EXPORTED_ROLE_KEY
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
 
@@ -220,7 +221,8 @@ def export_student(checkpoint_path: str, out_path: str, config_path: Optional[st
     from fdkd_mm.apis.student_config import deploy_config
     dataset_meta = dataset_meta_of(meta, cfg)
     deploy_cfg, kind = deploy_config(cfg, dataset_meta, role)
-    meta.update({'distiller_cfg': cfg.pretty_text, 'cfg': deploy_cfg.pretty_text,
+    meta.update({EXPORTED_ROLE_KEY: role, 'distiller_cfg': cfg.pretty_text,
+                 'cfg': deploy_cfg.pretty_text,
                  CONFIG_DATA_KEY: config_to_data(deploy_cfg), 'dataset_meta': dataset_meta})
     exported = dict(meta=plain_meta(meta), state_dict=state_dict)
 

@@ -100,9 +100,14 @@ def model_record(cfg: Any) -> dict:
                 arch=model_arch(model))
 
 
-def exported_student_record(distiller_record: dict) -> dict:
-    """The record of a student exported from a distiller with record ``distiller_record``."""
-    student = distiller_record.get('student') or {}
+#: ``meta`` key of an exported network's role in its distiller (``'student'`` / ``'teacher'``).
+EXPORTED_ROLE_KEY = 'exported_role'
+
+
+def exported_student_record(distiller_record: dict, role: str = 'student') -> dict:
+    """The record of a network exported from a distiller with record ``distiller_record``:
+    its student, or with ``role='teacher'`` its (jointly trained) teacher."""
+    student = distiller_record.get(role) or {}
     return dict(kind='exported_student', type=(student.get('arch') or '?').split('/')[0],
                 modality=student.get('modality'), arch=student.get('arch'),
                 distiller=distiller_record.get('type'))
@@ -130,7 +135,8 @@ def describe_checkpoint(checkpoint: Mapping) -> dict:
     if not record:
         record, source = dict(kind='distiller' if distiller_keys else 'unknown'), 'keys'
     elif record.get('kind') == 'distiller' and not distiller_keys:
-        record = exported_student_record(record)
+        # Which network was exported: export_student records it (its --prefix).
+        record = exported_student_record(record, meta.get(EXPORTED_ROLE_KEY, 'student'))
     return dict(record, source=source, epoch=meta.get('epoch'), iter=meta.get('iter'))
 
 

@@ -16,24 +16,26 @@ from fdkd_mm.reproduction.runner import (Launcher, Run, cell_results, execute, p
 from fdkd_mm.reproduction.tables import summary_markdown
 from fdkd_mm.reproduction.teachers import StudentPreparation
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
+from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE
 
 
 def _table(value: str):
-    """A paper table number or ``'unpaired'``."""
-    if value == UNPAIRED_TABLE:
+    """A paper table number, ``'unpaired'`` or ``'zoo'``."""
+    if value in (UNPAIRED_TABLE, ZOO_TABLE):
         return value
     if value in ('2', '3', '4', '7'):
         return int(value)
-    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7 or "
-                                     f"'{UNPAIRED_TABLE}'")
+    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7, "
+                                     f"'{UNPAIRED_TABLE}' or '{ZOO_TABLE}'")
 
 
 def build_parser(description: str = '') -> argparse.ArgumentParser:
     """The parser of ``tools/reproduce.py`` (run options included)."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired}',
-                        help="the paper table (default: every table of the paper), or "
-                        "'unpaired' for our comparison without paired data")
+    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired,zoo}',
+                        help="the paper table (default: every table of the paper), "
+                        "'unpaired' for our comparison without paired data, or 'zoo' for the "
+                        "CMKD benchmark's other methods (RKD, MLLD, CRD, OFA)")
     parser.add_argument('--dataset', nargs='+', choices=('cremad', 'ave', 'vggsound',
                                                          'crisismmd', 'nyu'),
                         help="the table's datasets to run (default: all of them)")

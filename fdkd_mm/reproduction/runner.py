@@ -28,6 +28,8 @@ from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.reproduction.tables import (SeedSummary, plot_summaries, summary_markdown,
                                           write_summary_csv)
 from fdkd_mm.reproduction.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
+from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE
+from fdkd_mm.reproduction.zoo_tables import ZOO_CELLS, zoo_cells
 
 
 @dataclass
@@ -104,6 +106,8 @@ def table_cells(table, dataset: Optional[str], methods: Optional[list[str]]) -> 
     (``'unpaired'``), optionally of one dataset and some methods."""
     if table == UNPAIRED_TABLE:
         return unpaired_cells(dataset, methods)
+    if table == ZOO_TABLE:
+        return zoo_cells(dataset, methods)
     return cells(table, dataset, methods)
 
 
@@ -113,7 +117,8 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
     """Every run a table needs, teachers first.
 
     Args:
-        table: 2, 3, 4 or 7; ``None`` for every table of the paper; ``'unpaired'`` for our
+        table: 2, 3, 4 or 7; ``None`` for every table of the paper; ``'zoo'`` for the CMKD
+            benchmark's other methods; ``'unpaired'`` for our
             unpaired comparison.
         datasets: Dataset keys to keep (``None``: all of the table's).
         methods: Method keys to keep (``None``: all of the table's); Uni teachers are added
@@ -135,7 +140,7 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
                 for cell in table_cells(table, dataset, list(methods) if methods else None)
                 if students is None or cell.student in students]
     if not selected:
-        pool = UNPAIRED_CELLS if table == UNPAIRED_TABLE else CELLS
+        pool = {UNPAIRED_TABLE: UNPAIRED_CELLS, ZOO_TABLE: ZOO_CELLS}.get(table, CELLS)
         raise ValueError(f'no cell of table {table} for datasets {datasets}, methods '
                          f'{methods} and students {students}; the tables: '
                          f'{sorted({c.table for c in CELLS})} and {UNPAIRED_TABLE!r}, datasets: '

@@ -2,6 +2,7 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .bad_sample_report_hook import BadSampleReportHook
 from .checkpoint_meta_hook import CheckpointMetaHook
+from .contrast_memory_hook import ContrastMemoryHook
 from .decoupler_schedule_hook import DecouplerTemperatureHook
 from .divergence_guard_hook import DivergenceError, DivergenceGuardHook
 from .rng_state_hook import RNGStateHook
@@ -11,6 +12,6 @@ from .teacher_stream_hook import TeacherStreamHook
 from .visualization_hook import TaskVisualizationHook
 
 __all__ = ['AtomicCheckpointHook', 'BadSampleReportHook', 'BuildTeacherBankHook',
-           'CheckpointMetaHook', 'DecouplerTemperatureHook', 'DivergenceError',
-           'DivergenceGuardHook', 'RNGStateHook',
+           'CheckpointMetaHook', 'ContrastMemoryHook', 'DecouplerTemperatureHook',
+           'DivergenceError', 'DivergenceGuardHook', 'RNGStateHook',
            'TaskVisualizationHook', 'TeacherCacheHook', 'TeacherStreamHook']

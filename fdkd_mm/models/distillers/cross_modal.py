@@ -9,7 +9,7 @@ from mmseg.utils import add_prefix
 from torch import Tensor, nn
 
 from fdkd_mm.models.data_preprocessors import MultiModalDataPreprocessor
-from fdkd_mm.models.distillers.labels import gather_labels
+from fdkd_mm.models.distillers.labels import gather_labels, gather_metainfo
 from fdkd_mm.models.distillers.log_keys import with_teacher
 from fdkd_mm.models.distillers.mappings import (STUDENT, StepInputs, default_teacher,
                                                 parse_mappings, used_names)
@@ -94,6 +94,8 @@ class CrossModalDistiller(BaseModel):
       ``recorder=['s2', 's3', 's4']`` (optionally ``connector=[None, 'c3', None]``), passes
       a list of tensors (AFD).
     * ``dict(labels=True)``: the batch's labels, (N,) class ids or (N, H, W) label maps.
+    * ``dict(metainfo='sample_idx')``: one metainfo value per sample as a tensor (CRD's
+      memory rows are the samples' dataset indices).
 
     Several teachers: the log keys of a loss that reads exactly one teacher carry that
     teacher's name after their first part (``distill.<teacher>.<loss>``,
@@ -333,7 +335,8 @@ class CrossModalDistiller(BaseModel):
         task_losses.update(teacher_losses)
         batch_size = len(data_samples)
         step = StepInputs(lambda owner, name: self.recorded(owner, name, batch_size),
-                          self.connectors, lambda: gather_labels(data_samples).to(device))
+                          self.connectors, lambda: gather_labels(data_samples).to(device),
+                          lambda key: gather_metainfo(data_samples, key).to(device))
         if self._widths_pending:  # modules that declared no width: measured, once
             self._check_widths(lambda owner, name: _channels(step.tensor(owner, name)))
             self._widths_pending = False

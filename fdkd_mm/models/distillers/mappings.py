@@ -14,8 +14,8 @@ from torch import Tensor, nn
 
 from fdkd_mm.models.teachers.base import SHORTHAND_NAME, teacher_label
 
-# Keys of one argument's mapping: exactly one source (recorder= or labels=).
-SOURCE_KEYS = ('recorder', 'labels')
+# Keys of one argument's mapping: exactly one source (recorder=, labels= or metainfo=).
+SOURCE_KEYS = ('recorder', 'labels', 'metainfo')
 MAPPING_KEYS = SOURCE_KEYS + ('from_student', 'teacher', 'connector')
 #: The owner name of the student's recorders (no teacher may be called so).
 STUDENT = 'student'
@@ -31,11 +31,12 @@ class ArgSource:
     """Where one forward argument of a distillation loss comes from (a parsed mapping).
 
     Attributes:
-        kind: ``'recorder'`` or ``'labels'``.
+        kind: ``'recorder'``, ``'labels'`` or ``'metainfo'``.
         teacher: Name of the teacher whose recorders ``recorders`` name; None: the student's.
         recorders: Recorder names; one unless ``is_list``.
         connectors: Connector name (or None) applied to each recorded tensor.
         is_list: Pass a list of tensors (AFD) instead of one tensor.
+        key: The data samples' metainfo key (``kind='metainfo'``, e.g. ``'sample_idx'``).
     """
 
     kind: str
@@ -43,6 +44,7 @@ class ArgSource:
     recorders: tuple[str, ...] = ()
     connectors: tuple[Optional[str], ...] = ()
     is_list: bool = False
+    key: Optional[str] = None
 
     @property
     def from_student(self) -> bool:
@@ -153,7 +155,8 @@ def parse_source(where: str, spec: Mapping, recorders: Mapping[str, Sequence[str
     Args:
         where: Description of the argument for error messages.
         spec: ``dict(from_student=..., recorder=..., connector=...)``,
-            ``dict(teacher='audio', recorder=..., ...)`` or ``dict(labels=True)``.
+            ``dict(teacher='audio', recorder=..., ...)``, ``dict(labels=True)`` or
+            ``dict(metainfo='sample_idx')`` (a per-sample metainfo value, as a tensor).
         recorders: Owner → recorder names: ``'student'`` and every teacher's name.
         connectors: Names of the distiller's connectors.
 
@@ -178,6 +181,13 @@ def parse_source(where: str, spec: Mapping, recorders: Mapping[str, Sequence[str
         if spec['labels'] is not True:
             raise ValueError(f'{where}: write labels=True')
         return ArgSource('labels')
+    if kinds[0] == 'metainfo':
+        if {'from_student', 'teacher', 'connector'} & set(spec):
+            raise ValueError(f'{where}: from_student / teacher / connector only apply to '
+                             'recorder=')
+        if not isinstance(spec['metainfo'], str) or not spec['metainfo']:
+            raise ValueError(f"{where}: write metainfo='<key>', e.g. metainfo='sample_idx'")
+        return ArgSource('metainfo', key=spec['metainfo'])
     owner = _owner(where, spec, [name for name in recorders if name != STUDENT])
     is_list = isinstance(spec['recorder'], (list, tuple))
     names = tuple(spec['recorder']) if is_list else (spec['recorder'],)
@@ -245,13 +255,17 @@ class StepInputs:
             student (owner ``'student'``) or of a teacher in this step.
         connectors: The distiller's connectors by name.
         labels: Returns the batch's labels (called at most once).
+        metainfo: ``metainfo(key)``: the batch's per-sample metainfo values of ``key`` as a
+            tensor (called at most once per key); None when the step has none.
     """
 
     def __init__(self, recorded: Callable[[str, str], Tensor], connectors: Mapping[str, nn.Module],
-                 labels: Callable[[], Tensor]) -> None:
+                 labels: Callable[[], Tensor],
+                 metainfo: Optional[Callable[[str], Tensor]] = None) -> None:
         self._recorded_fn = recorded
         self._connectors = connectors
         self._labels_fn = labels
+        self._metainfo_fn = metainfo
         self._cache: dict[tuple, Tensor] = {}
 
     def _cached(self, key: tuple, compute: Callable[[], Tensor]) -> Tensor:
@@ -271,6 +285,12 @@ class StepInputs:
         """The value of one mapped loss argument for this step: a tensor, or a list of them."""
         if source.kind == 'labels':
             return self._cached(('labels',), self._labels_fn)
+        if source.kind == 'metainfo':
+            if self._metainfo_fn is None:
+                raise ValueError(f'metainfo {source.key!r} was mapped but this step has no data '
+                                 'samples to read it from')
+            return self._cached(('metainfo', source.key),
+                                lambda: self._metainfo_fn(source.key))
         tensors = [self.tensor(source.owner, name, connector)
                    for name, connector in zip(source.recorders, source.connectors)]
         return tensors if source.is_list else tensors[0]

@@ -27,7 +27,8 @@ def logits_to_rows(student_logits: Tensor, teacher_logits: Tensor,
         ignore_index: Dense label value of pixels that do not count.
 
     Returns:
-        ``(student_rows, teacher_rows, target_rows, weights)``: rows of shape (M, C) in float32,
+        ``(student_rows, teacher_rows, target_rows, weights)``: rows of shape (M, C) in float32
+        (float64 logits stay float64, so losses can be checked in double precision),
         target rows (M,) with ignored entries replaced by class 0 (so that gather / one-hot stay
         in range; their weight is 0), or None when no target was given, and weights (M,) in
         {0, 1}. Reduce with :func:`weighted_mean`.
@@ -59,6 +60,8 @@ def logits_to_rows(student_logits: Tensor, teacher_logits: Tensor,
     else:
         raise ValueError(f'logits must be (N, C) or (N, C, H, W), '
                          f'got {tuple(student_logits.shape)}')
+    if student_rows.dtype == torch.float64 and teacher_rows.dtype == torch.float64:
+        return student_rows, teacher_rows, target_rows, weights.double()
     return student_rows.float(), teacher_rows.float(), target_rows, weights
 
 

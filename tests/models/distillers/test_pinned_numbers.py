@@ -199,6 +199,13 @@ for _method in ('kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 
     CASES[f'{_method}/cremad_audio_to_visual'] = (
         f'configs/{_method}/{_method}_{_CREMAD["audio_to_visual"]}.py', cremad_batch,
         _OVERRIDES.get(f'{_method}/cremad'))
+# The CMKD benchmark's other methods, the deterministic ones (CRD draws its negatives at
+# random; MGDFR's KD step needs its salience file).
+for _method in ('rkd', 'mlld', 'ofa'):
+    for _case, _cell, _batch in (('nyu_depth_to_rgb', _NYU['depth_to_rgb'], nyu_batch),
+                                 ('cremad_audio_to_visual', _CREMAD['audio_to_visual'],
+                                  cremad_batch)):
+        CASES[f'{_method}/{_case}'] = (f'configs/{_method}/{_method}_{_cell}.py', _batch, None)
 
 
 def build_case(case: str) -> tuple[torch.nn.Module, dict]:

@@ -1,0 +1,12 @@
+# MGDFR step 3, KD from the co-trained teacher, on CrisisMMD: text teacher -> image student.
+# Pair: configs/_base_/pairs/crisismmd_text_to_image.py; method: configs/_base_/distill/mgdfr.py
+# Needs its co-training cell trained, the teacher exported and the salience computed
+# (steps 1-2: configs/_base_/distill/mgdfr.py).
+_base_ = ['../_base_/pairs/crisismmd_text_to_image.py', '../_base_/distill/mgdfr.py']
+_cotrain = 'work_dirs/mgdfr-cotrain_bert-text_mbv2-image_crisismmd'
+model = dict(
+    teacher_recorders=_base_.mgdfr_cls_head,
+    teacher_ckpt=_cotrain + '/teacher.pth',
+    distill_losses=dict(loss_mgdfr=dict(_base_.mgdfr_losses.loss_mgdfr,
+                                        salience_file=_cotrain + '/salience.pth')),
+    loss_forward_mappings=_base_.mgdfr_mappings)
