@@ -101,7 +101,7 @@ def _probe_classifier(model_cfg: dict, inputs: list, data_samples: list,
     with build_recorder(model, recorders['feat']) as rec_feat, \
             build_recorder(model, recorders['logits']) as rec_logits:
         logits = model(batch, samples, mode='tensor')
-        found['feat'], found['logits'] = rec_feat.feature(), rec_logits.feature()
+        found['feat'], found['logits'] = rec_feat.feature, rec_logits.feature
     assert torch.equal(found['logits'], logits)
     return ProbeResult(model_cfg, recorders, width, tuple(found['feat'].shape))
 

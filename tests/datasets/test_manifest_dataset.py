@@ -244,7 +244,7 @@ def test_segmentation_labels_resize_flip_and_pack(tmp_path):
     results = ResizeModalities((16, 12)).transform(results)
     # Nearest resize keeps every label and depth a value of the original.
     assert set(np.unique(results['gt_seg_map'])) <= set(np.unique(raw))
-    assert set(np.unique(results['depth'])) <= {d / 1000 for d in DISTANCES_MM}
+    assert set(np.unique(results["depth"])) <= {np.float32(d) / 1000 for d in DISTANCES_MM}
     np.random.seed(0)
     flipped = RandomFlipModalities(prob=1.0).transform(
         {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in results.items()})

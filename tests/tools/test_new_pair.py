@@ -37,7 +37,7 @@ def bert_dir(tmp_path_factory) -> str:
     torch.manual_seed(0)
     BertModel(BertConfig(vocab_size=len(VOCAB), hidden_size=16, num_hidden_layers=1,
                          num_attention_heads=2, intermediate_size=16,
-                         max_position_embeddings=32)).save_pretrained(directory)
+                         max_position_embeddings=64)).save_pretrained(directory)
     return write_tokenizer(directory)
 
 
@@ -53,7 +53,7 @@ def _train_two_iterations(config: str, work_dir: str) -> dict:
 def test_cnn_to_cnn_depth_to_rgb(cls_data, tmp_path):
     files = write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='resnet18',
                        student_model='mobilenet_v2', out_dir=str(tmp_path / 'cfg'),
-                       size=(32, 32), epochs=1, batch_size=3)
+                       size=(64, 64), epochs=1, batch_size=3)  # 32: MobileNetV2 ends at 1x1
     # Widths from the dry forward pass: ResNet-18's pooled last stage, MobileNetV2's 1280.
     assert files.widths == dict(teacher=512, student=1280)
     assert files.recorders['student'] == dict(logits=dict(path='head.fc'),
