@@ -156,8 +156,9 @@ def network_cfg(spec: Optional[str], task: str, kind: str, num_classes: int, cha
     elif spec in SHORT_LIST:
         spec_task, cfg_path = SHORT_LIST[spec]
         if spec_task != task:
-            raise ConfigError(f'network {spec!r} is a {spec_task} network, the task is {task!r}'
-                              f' (choose from {[k for k, v in SHORT_LIST.items() if v[0] == task]})')
+            fitting = [key for key, value in SHORT_LIST.items() if value[0] == task]
+            raise ConfigError(f'network {spec!r} is a {spec_task} network, the task is '
+                              f'{task!r} (choose from {fitting})')
         model = _zoo_model(cfg_path, task, num_classes, preprocessor)
     elif '::' in spec:
         model = _zoo_model(spec, task, num_classes, preprocessor)
