@@ -12,12 +12,16 @@ import argparse
 import sys
 
 from fdkd_mm.errors import FdkdError
-from fdkd_mm.pairing import describe_choices, write_pair
+from fdkd_mm.pairing import describe_choices, write_pair, write_unpaired
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('manifest', help='CSV or JSON-lines manifest, one row per sample')
+    parser.add_argument('manifest', help='CSV or JSON-lines manifest, one row per sample (with '
+                        "--student-manifest: the teacher's samples)")
+    parser.add_argument('--student-manifest', help="unpaired: the student's samples, another "
+                        'manifest sharing the class names (writes a teacher Uni config and an '
+                        'unpaired FD config with a teacher bank)')
     parser.add_argument('--teacher-modality', required=True, help="the teacher's column")
     parser.add_argument('--student-modality', required=True, help="the student's column")
     parser.add_argument('--task', choices=('cls', 'seg'), required=True,
@@ -52,10 +56,18 @@ def main() -> int:
     options = {args.teacher_modality: dict(kind_options),
                args.student_modality: dict(kind_options)}
     try:
-        files = write_pair(args.manifest, args.teacher_modality, args.student_modality,
-                           args.task, args.teacher_model, args.student_model, args.out_dir,
-                           args.data_root, args.size, args.epochs, args.batch_size,
-                           args.label_column, args.classes, options, args.name)
+        if args.student_manifest:
+            files = write_unpaired(args.manifest, args.student_manifest,
+                                   args.teacher_modality, args.student_modality, args.task,
+                                   args.teacher_model, args.student_model, args.out_dir,
+                                   args.size, args.epochs, args.batch_size, args.label_column,
+                                   args.classes, options, args.name)
+        else:
+            files = write_pair(args.manifest, args.teacher_modality, args.student_modality,
+                               args.task, args.teacher_model, args.student_model,
+                               args.out_dir, args.data_root, args.size, args.epochs,
+                               args.batch_size, args.label_column, args.classes, options,
+                               args.name)
     except FdkdError as error:
         print(f'error: {error}', file=sys.stderr)
         return 1

@@ -44,7 +44,12 @@ def tiny_cfg(config: str, work_dir: str, teacher_ckpt: Optional[str] = None,
     cfg.model = without_downloads(cfg.model.to_dict())
     if distiller:
         cfg.model['teacher_ckpt'] = teacher_ckpt
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    if cfg.get('teacher_bank'):
+        cfg.teacher_bank = without_downloads(cfg.teacher_bank.to_dict())
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                   'teacher_dataloader'):
+        if not cfg.get(loader):
+            continue
         cfg[loader]['num_workers'] = 0
         cfg[loader]['persistent_workers'] = False
     cfg.work_dir = work_dir
