@@ -21,6 +21,14 @@ from .pipelines import build_pipeline
 from .probe import probe_network
 from .writer import (PairFiles, _literal, _relative_base, _slug, _splits, _stats)
 
+#: Method -> (title, distill base, loss variable prefix, loss key).
+UNPAIRED_METHODS = {
+    'ufd': ('Unpaired FD (ours)', 'ufd.py', 'ufd', 'loss_ufd'),
+    'ukd': ('Unpaired KD (class-mean label distributions)', 'ukd.py', 'ukd', 'loss_ukd'),
+    'ucmkd-sumall': ('The published unpaired method, sumall (CE + FA + LA, gradient norm '
+                     'clipped at 5)', 'ucmkd.py', 'ucmkd', 'loss_cmkd'),
+}
+
 
 def _side(manifest: str, modality: str, task: str, classes, label_column: str,
           data_root: Optional[str]) -> dict:
@@ -128,7 +136,8 @@ def write_unpaired(teacher_manifest: str, student_manifest: str, teacher_modalit
     t, s = _slug(teacher_modality), _slug(student_modality)
     files = PairFiles(pair=osp.join(out_dir, f'unpaired_{t}_to_{s}_{name}.py'),
                       uni={teacher_modality: osp.join(out_dir, f'uni_{t}_{name}.py')},
-                      methods=dict(ufd=osp.join(out_dir, f'ufd_{t}_to_{s}_{name}.py')),
+                      methods={method: osp.join(out_dir, f'{method}_{t}_to_{s}_{name}.py')
+                               for method in UNPAIRED_METHODS},
                       widths={role: found[role].feat_width for role in found},
                       recorders={role: found[role].recorders for role in found})
     uni_stem = osp.splitext(osp.basename(files.uni[teacher_modality]))[0]
@@ -150,16 +159,18 @@ def write_unpaired(teacher_manifest: str, student_manifest: str, teacher_modalit
             '                                   pipeline=_base_.teacher_plain_test_pipeline))\n'
             'test_dataloader = val_dataloader\n'
             'teacher_bank = None\nteacher_dataloader = None\n')
-    base = _relative_base(out_dir, 'distill', 'ufd.py')
-    with open(files.methods['ufd'], 'w') as handle:
-        handle.write('# Unpaired FD (ours) on the two manifests.\n'
-                     f"_base_ = ['./{setting}', {base!r}]\n"
-                     'model = dict(\n'
-                     '    distill_losses=dict(loss_ufd=dict(_base_.ufd_loss, '
-                     'num_classes=_base_.num_classes,\n'
-                     '                                      '
-                     'in_channels=_base_.feature_channels)),\n'
-                     '    loss_forward_mappings=_base_.ufd_mappings)\n')
+    for method, (title, distill, loss, key) in UNPAIRED_METHODS.items():
+        base = _relative_base(out_dir, 'distill', distill)
+        with open(files.methods[method], 'w') as handle:
+            handle.write(f'# {title} on the two manifests.\n'
+                         f"_base_ = ['./{setting}', {base!r}]\n"
+                         'model = dict(\n'
+                         f'    distill_losses=dict({key}=dict(_base_.{loss}_loss, '
+                         'num_classes=_base_.num_classes,\n'
+                         '        in_channels=_base_.feature_channels)),\n'
+                         f'    loss_forward_mappings=_base_.{loss}_mappings)\n'
+                         + ('optim_wrapper = _base_.sumall_optim_wrapper\n'
+                            if method == 'ucmkd-sumall' else ''))
     files.commands = [f'python tools/train.py {files.uni[teacher_modality]}',
                       f'python tools/train.py {files.methods["ufd"]}']
     return files
@@ -191,7 +202,8 @@ def _setting_text(out_dir, sides, modalities, kinds, classes, pipelines, network
     lines += [
         f'teacher_network = {_literal(networks["teacher"])}',
         f'student_network = {_literal(networks["student"])}',
-        f'teacher_recorders = {_literal(found["teacher"].recorders)}',
+        # The bank keeps the teacher's classifier too (the published method's LA reads it).
+        f'teacher_recorders = {_literal(dict(found["teacher"].recorders, head_weight=dict(path="head.fc.weight", source="parameter"), head_bias=dict(path="head.fc.bias", source="parameter")))}',  # noqa: E501
         f'student_recorders = {_literal(found["student"].recorders)}',
         f'feature_channels = {widths["student"]}',
         f'train_dataloader = dict(batch_size={batch_size}, num_workers=2, '

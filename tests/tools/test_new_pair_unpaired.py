@@ -37,14 +37,15 @@ def _split_manifest(root: str) -> tuple[str, str]:
     return tuple(paths)
 
 
-def test_two_manifests_train_teacher_bank_and_student(tmp_path):
+@pytest.mark.parametrize('method', ['ufd', 'ucmkd-sumall'])
+def test_two_manifests_train_teacher_bank_and_student(tmp_path, method):
     root = str(tmp_path / 'data')
     write_cls_folders(root, per_class=8, size=(24, 32))
     teacher_manifest, student_manifest = _split_manifest(root)
     files = write_unpaired(teacher_manifest, student_manifest, 'depth', 'rgb', 'cls',
                            out_dir=str(tmp_path / 'cfg'), size=(32, 32), epochs=1,
                            batch_size=4)
-    cfg = Config.fromfile(files.methods['ufd'])
+    cfg = Config.fromfile(files.methods[method])
     assert cfg.teacher_dataloader.dataset.ann_file == 'teacher.csv'
     assert cfg.train_dataloader.dataset.ann_file == 'student.csv'
     assert cfg.classes == ('kitchen', 'office', 'street')  # shared by both sides
@@ -55,7 +56,7 @@ def test_two_manifests_train_teacher_bank_and_student(tmp_path):
     runner.train()
     ckpt = str(tmp_path / 'uni' / 'epoch_1.pth')
     assert osp.isfile(ckpt)
-    cfg = tiny_cfg(files.methods['ufd'], str(tmp_path / 'ufd'), teacher_ckpt=None)
+    cfg = tiny_cfg(files.methods[method], str(tmp_path / 'run'), teacher_ckpt=None)
     cfg.model.pop('teacher_ckpt')
     assert 'init_cfg' not in cfg.teacher_bank['teacher']['backbone']  # no download
     cfg.teacher_bank['teacher_ckpt'] = ckpt
