@@ -97,3 +97,21 @@ def test_manifests_without_a_shared_class_are_refused(tmp_path):
     with pytest.raises(DataError, match='share no class'):
         write_unpaired(teacher_manifest, student_manifest, 'depth', 'rgb', 'cls',
                        out_dir=str(tmp_path / 'cfg'), size=(32, 32))
+
+
+def test_a_sample_in_both_manifests_is_refused_by_the_bank(tmp_path):
+    from fdkd_mm.datasets.manifest import ManifestDataset
+    from fdkd_mm.teacher_bank.build import _check_disjoint, student_overlap
+    root = str(tmp_path / 'data')
+    write_cls_folders(root, per_class=4, size=(24, 32))
+    teacher_manifest, student_manifest = _split_manifest(root)
+    with open(teacher_manifest) as handle:
+        shared = handle.read().splitlines()[1].split(',')[0]  # the teacher's first id
+    with open(student_manifest, 'a') as handle:
+        handle.write(f'{shared},rgb/{shared}.png,kitchen,train\n')
+    teacher = ManifestDataset(ann_file='teacher.csv', data_root=root, modalities=['depth'])
+    student = ManifestDataset(ann_file='student.csv', data_root=root, modalities=['rgb'])
+    overlap = student_overlap({}, teacher, student)
+    assert overlap['samples'] == 1
+    with pytest.raises(ValueError, match='shares 1 samples'):
+        _check_disjoint(overlap, dict(require_disjoint=True))

@@ -106,7 +106,7 @@ class ManifestDataset(BaseDataset):
         split_column: The split's column.
         group_column: Optional column of a group (speaker, scene, recording) kept as
             ``group`` for group-disjoint parts.
-        id_column: Optional column of unique sample ids (else the row's line number).
+        id_column: Optional column of unique sample ids (else the first modality's cell).
         check_files: Require every listed file or folder to exist at load time.
         allow_outside: Allow absolute paths and ``..`` escapes from ``data_root``; None follows
             the ``FDKD_ALLOW_OUTSIDE_DATA_ROOT`` switch.
@@ -258,7 +258,10 @@ class ManifestDataset(BaseDataset):
         """One row as a data info, or None after recording its problems."""
         before = len(problems)
         where = f'row {row.line}'
-        sample_id = row.values[names['id']] if names['id'] else str(row.line)
+        # Without an id column, the first modality's cell names the sample (its file): unique
+        # across manifests, unlike a row number (the unpaired bank compares ids).
+        first = names[('modality', next(iter(self.modality_specs)))]
+        sample_id = row.values[names['id']] if names['id'] else row.values[first]
         if names['id']:
             if not sample_id:
                 problems.append(f'{where}, column {names["id"]!r}: empty sample id')
