@@ -17,6 +17,7 @@ the test split (and a batch of two, for the dynamic batch axis); a maximum absol
 of the logits above ``tolerance`` refuses the export and leaves no file.
 """
 import copy
+import importlib
 import json
 import os
 import os.path as osp
@@ -70,7 +71,7 @@ def require_onnx() -> tuple:
     modules = []
     for module, package in ONNX_PACKAGES.items():
         try:
-            modules.append(__import__(module))
+            modules.append(importlib.import_module(module))
         except ImportError:
             missing.append(package)
     if missing:
@@ -322,7 +323,8 @@ def export_onnx_for(export_result, distiller_cfg, out_path: Optional[str] = None
     from mmengine.registry import MODELS, DefaultScope
     require_onnx()  # before any work: a missing package is named first
     deploy_cfg = Config.fromfile(export_result.config)
-    checkpoint = torch.load(export_result.checkpoint, map_location='cpu', weights_only=True)
+    from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
+    checkpoint = load_checkpoint_file(export_result.checkpoint, map_location='cpu')
     with DefaultScope.overwrite_default_scope(deploy_cfg.get('default_scope', 'fdkd_mm')):
         model = MODELS.build(deploy_cfg.model)
     model.load_state_dict(checkpoint['state_dict'], strict=True)

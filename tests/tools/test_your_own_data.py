@@ -56,6 +56,35 @@ def _write_two_folders(root: str) -> None:
             cv2.imwrite(osp.join(root, 'depth', name, f'{index:04d}.png'), depth)
 
 
+def _check_onnx_inputs(student: str, distiller_config: str, monkeypatch) -> None:
+    """Without onnx installed: what the export would feed the graph is the real first test
+    sample, preprocessed as the student's data preprocessor does, and the JSON says how."""
+    from mmengine.config import Config
+
+    import fdkd_mm.apis.onnx_export as onnx_export
+    from fdkd_mm.apis.export import ExportResult
+    captured = {}
+    monkeypatch.setattr(onnx_export, 'require_onnx', lambda: (None, None))
+    monkeypatch.setattr(onnx_export, 'export_onnx',
+                        lambda model, batch, out, spec, tolerance: captured.update(
+                            batch=batch, spec=spec, out=out))
+    result = ExportResult(student, student[:-4] + '.py', 'fdkd_mm', 0)
+    onnx_export.export_onnx_for(result, Config.fromfile(distiller_config))
+    assert captured['out'] == student[:-4] + '.onnx'
+    first_val = next(line for line in open('data/mine/manifest.csv').read().splitlines()
+                     if line.endswith(',val'))
+    bgr = cv2.imread(osp.join('data/mine', first_val.split(',')[2]))
+    rgb = cv2.resize(bgr, (32, 32), interpolation=cv2.INTER_LINEAR)[..., ::-1]
+    mean, std = np.array([123.675, 116.28, 103.53]), np.array([58.395, 57.12, 57.375])
+    expected = ((rgb - mean) / std).transpose(2, 0, 1)[None]
+    np.testing.assert_allclose(captured['batch'].numpy(), expected, atol=1e-4)
+    spec = captured['spec']
+    assert spec['normalize']['mean'] == list(mean) and spec['normalize']['to_rgb'] is True
+    assert [step['type'] for step in spec['pipeline']] == [
+        'fdkd_mm.LoadModality', 'fdkd_mm.ResizeModalities', 'fdkd_mm.PackModalityInputs']
+    assert spec['classes'] == ['kitchen', 'office']
+
+
 def test_the_page_end_to_end(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     blocks = _blocks(open(PAGE).read())
@@ -110,6 +139,8 @@ def test_the_page_end_to_end(tmp_path, monkeypatch, capsys):
             _run_tool('tools/export_student.py', export_args, monkeypatch)
     student = 'work_dirs/fdkd_depth_to_rgb_mine/export/student.pth'
     assert osp.isfile(student) and osp.isfile(student[:-4] + '.py')
+    if not HAS_ONNX:
+        _check_onnx_inputs(student, fdkd_config, monkeypatch)
 
     # The exported student runs on an RGB file and names one of the classes.
     from fdkd_mm.apis import StudentInferencer
