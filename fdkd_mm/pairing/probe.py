@@ -100,9 +100,11 @@ def _probe_classifier(model_cfg: dict, inputs: list, data_samples: list,
     found = {}
     with build_recorder(model, recorders['feat']) as rec_feat, \
             build_recorder(model, recorders['logits']) as rec_logits:
-        logits = model(batch, samples, mode='tensor')
+        model(batch, samples, mode='tensor')
         found['feat'], found['logits'] = rec_feat.feature, rec_logits.feature
-    assert torch.equal(found['logits'], logits)
+    if tuple(found['logits'].shape[1:]) != (int(head.get('num_classes', -1)), ):
+        raise ConfigError(f'{name} network: head.fc gives {tuple(found["logits"].shape)}, not '
+                          f'(N, {head.get("num_classes")}) class logits')
     return ProbeResult(model_cfg, recorders, width, tuple(found['feat'].shape))
 
 
