@@ -28,6 +28,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--prefix', default='student.',
                         help='state-dict prefix of the network to export: student. (default) '
                         'or teacher. for a jointly trained teacher (DML, C2KD)')
+    parser.add_argument('--onnx', nargs='?', const=1e-3, type=float, metavar='TOLERANCE',
+                        help='also write OUT with .onnx (and .preprocess.json), checked with '
+                        'ONNX Runtime against PyTorch on a real test sample; refused above '
+                        'TOLERANCE max abs logit difference (default 1e-3)')
     return parser.parse_args()
 
 
@@ -38,6 +42,9 @@ def main() -> None:
             else f'plain {result.kind} config')
     print(f'wrote {result.checkpoint} ({result.num_tensors} tensors) and {result.config} '
           f'({kind}); verified: strict load into the model of that config')
+    if args.onnx is not None:
+        from fdkd_mm.apis.onnx_export import main_onnx
+        main_onnx(args, result)
 
 
 if __name__ == '__main__':

@@ -7,3 +7,4 @@ from .avmnist import AVMNISTDataset  # noqa: F401
 from .crisismmd import CrisisMMDDataset  # noqa: F401
 from .disjoint_parts import DisjointPartDataset  # noqa: F401
 from .teacher_stream import TeacherStream  # noqa: F401
+from .manifest import ManifestDataset  # noqa: F401

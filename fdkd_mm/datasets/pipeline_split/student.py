@@ -31,7 +31,9 @@ INPUT_KEYS = {'img': 'img_path', 'depth': 'depth_path', 'audio': 'audio_path',
               'visual': 'frame_dir', 'text': 'text'}
 #: Packing transforms and the argument naming their modalities.
 PACKERS = {'PackMultiModalSegInputs': 'modalities', 'PackAudioVisualInputs': 'keys',
-           'PackTextImageInputs': 'modalities'}
+           'PackTextImageInputs': 'modalities', 'PackModalityInputs': 'modalities'}
+#: Steps of a manifest pipeline that serve every modality (``fdkd_mm.ManifestDataset``).
+MANIFEST_SHARED = ('LoadLabelMap', 'ResizeModalities', 'RandomFlipModalities')
 
 
 def short_type(transform: dict) -> str:
@@ -99,6 +101,8 @@ def split_student_pipeline(pipeline: list, modality: str) -> StudentPipeline:
         raise ValueError(f'expected a test pipeline ending with one of {sorted(PACKERS)}, got '
                          f'{[t.get("type") for t in pipeline or []]}')
     packer = copy.deepcopy(pipeline[-1])
+    if short_type(packer) == 'PackModalityInputs':
+        return _split_manifest_pipeline(pipeline, packer, modality)
     results_key = _results_key(packer, modality)
     if results_key not in INPUT_KEYS:
         raise ValueError(f'no known loader fills results[{results_key!r}] (modality '
@@ -117,6 +121,26 @@ def split_student_pipeline(pipeline: list, modality: str) -> StudentPipeline:
     return StudentPipeline(kept, packer, modality, results_key, input_key)
 
 
+def _split_manifest_pipeline(pipeline: list, packer: dict, modality: str) -> StudentPipeline:
+    """The student's part of a manifest pipeline: its ``LoadModality`` and the shared steps."""
+    if modality not in list(_packer_argument(packer)):
+        raise KeyError(f"the test pipeline's PackModalityInputs does not pack the student's "
+                       f'modality {modality!r} (it packs {_packer_argument(packer)!r})')
+    kept, loader = [], None
+    for transform in pipeline[:-1]:
+        name = short_type(transform)
+        if name == 'LoadModality' and transform.get('name') == modality:
+            loader = transform
+            kept.append(copy.deepcopy(transform))
+        elif name in MANIFEST_SHARED:
+            kept.append(copy.deepcopy(transform))
+    if loader is None:
+        raise ValueError(f'the test pipeline has no LoadModality for the student\'s modality '
+                         f'{modality!r}')
+    input_key = f'{modality}_text' if loader.get('kind') == 'text' else f'{modality}_path'
+    return StudentPipeline(kept, packer, modality, modality, input_key)
+
+
 def unimodal_packer(packer: dict, modality: str) -> dict:
     """The distiller's packer restricted to ``modality``, packing it as a plain tensor.
 
@@ -133,6 +157,6 @@ def unimodal_packer(packer: dict, modality: str) -> dict:
         single.update(modalities={modality: dict(packed)[modality]}, plain_inputs=True)
     elif name == 'PackAudioVisualInputs':
         single.update(keys=(modality, ), plain_inputs=True)
-    else:
+    else:  # PackTextImageInputs, PackModalityInputs
         single.update(modalities=(modality, ), plain_inputs=True)
     return single

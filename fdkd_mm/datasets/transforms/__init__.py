@@ -8,3 +8,6 @@ from .frames import (FramesRandomFlip, FramesRandomResizedCrop, FramesResize,  #
 from .pack_audio_visual import PackAudioVisualInputs  # noqa: F401
 from .text import TokenizeText  # noqa: F401
 from .pack_text_image import PackTextImageInputs  # noqa: F401
+from .load_modality import LoadLabelMap, LoadModality  # noqa: F401
+from .modality_geometry import RandomFlipModalities, ResizeModalities  # noqa: F401
+from .pack_modalities import PackModalityInputs  # noqa: F401

@@ -1,5 +1,5 @@
 """Load a depth map stored as a uint16 PNG in millimetres (NYU-Depth V2 layout)."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
@@ -36,10 +36,14 @@ class LoadDepthFromFile(BaseTransform):
             near 10 m).
         key: Results key that receives the depth map.
         backend_args: Arguments of the MMEngine file backend.
+        path_keys: Results keys of the file, the first present one read. A depth-only
+            config adds ``'img_path'``, which the toolboxes' inference APIs fill from the file
+            they are given.
     """
 
     def __init__(self, depth_scale: float = 1000.0, max_depth: float = 10.0,
-                 key: str = 'depth', backend_args: Optional[dict] = None) -> None:
+                 key: str = 'depth', backend_args: Optional[dict] = None,
+                 path_keys: Sequence[str] = ('depth_path', )) -> None:
         if depth_scale <= 0 or max_depth <= 0:
             raise ValueError(f'depth_scale and max_depth must be positive, got {depth_scale} '
                              f'and {max_depth}')
@@ -47,6 +51,7 @@ class LoadDepthFromFile(BaseTransform):
         self.max_depth = float(max_depth)
         self.key = key
         self.backend_args = backend_args.copy() if backend_args else None
+        self.path_keys = tuple(path_keys)
 
     def transform(self, results: dict) -> dict:
         """Load the depth map and register it as a seg field.
@@ -61,7 +66,11 @@ class LoadDepthFromFile(BaseTransform):
         Raises:
             ValueError: The file is not a single-channel uint16 image.
         """
-        path = results['depth_path']
+        present = [key for key in self.path_keys if results.get(key)]
+        if not present:
+            raise KeyError(f'LoadDepthFromFile reads one of {list(self.path_keys)}; the sample '
+                           f'has {sorted(results)}')
+        path = results[present[0]]
         raw = mmcv.imfrombytes(fileio.get(path, backend_args=self.backend_args),
                                flag='unchanged', backend='cv2')
         if raw is None or raw.dtype != np.uint16 or raw.ndim != 2:

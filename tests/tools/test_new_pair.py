@@ -1,0 +1,168 @@
+"""tools/new_pair.py: configs from a manifest that build, find their recorders and train.
+
+Four network combinations train two iterations each on real files: CNN <-> CNN (ResNet-18 on
+16-bit depth -> MobileNetV2 on RGB), a Hugging Face text encoder -> CNN, mmseg <-> mmseg
+(DeepLabV3+ on depth -> RGB), and audio (ResNet-18 with a 1-channel stem) -> image.
+"""
+import importlib.util
+import os.path as osp
+import runpy
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from fdkd_mm.errors import ConfigError
+from fdkd_mm.pairing import write_pair
+from fdkd_mm.testing.manifest_runs import tiny_cfg
+from fdkd_mm.testing.synthetic_manifest import (DISTANCES_MM, VOCAB, write_cls_folders,
+                                                write_seg_folders, write_tokenizer)
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def cls_data(tmp_path_factory) -> str:
+    root = str(tmp_path_factory.mktemp('mine'))
+    write_cls_folders(root, per_class=4, size=(24, 32), audio_seconds=0.5)
+    return osp.join(root, 'manifest.csv')
+
+
+@pytest.fixture(scope='module')
+def bert_dir(tmp_path_factory) -> str:
+    from transformers import BertConfig, BertModel
+    directory = str(tmp_path_factory.mktemp('bert'))
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(VOCAB), hidden_size=16, num_hidden_layers=1,
+                         num_attention_heads=2, intermediate_size=16,
+                         max_position_embeddings=64)).save_pretrained(directory)
+    return write_tokenizer(directory)
+
+
+def _train_two_iterations(config: str, work_dir: str) -> dict:
+    cfg = tiny_cfg(config, work_dir)
+    cfg.train_dataloader['batch_size'] = 3  # 6 training rows: two iterations
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    return runner.message_hub.get_scalar('train/loss').current(), runner
+
+
+def test_cnn_to_cnn_depth_to_rgb(cls_data, tmp_path):
+    files = write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='resnet18',
+                       student_model='mobilenet_v2', out_dir=str(tmp_path / 'cfg'),
+                       size=(64, 64), epochs=1, batch_size=3)  # 32: MobileNetV2 ends at 1x1
+    # Widths from the dry forward pass: ResNet-18's pooled last stage, MobileNetV2's 1280.
+    assert files.widths == dict(teacher=512, student=1280)
+    assert files.recorders['student'] == dict(logits=dict(path='head.fc'),
+                                              feat=dict(path='head.fc', source='input'))
+    cfg = Config.fromfile(files.methods['fdkd'])
+    assert cfg.model.connectors.student_feat == dict(type='ProjectionConnector',
+                                                     in_channels=1280, out_channels=512)
+    assert cfg.model.distill_losses.loss_fd.in_channels == 512
+    assert cfg.model.distill_losses.loss_fd.num_classes == 3
+    # The depth statistics are the training rows' metres (per-class distances +- 5 cm).
+    mean = cfg.model.teacher.data_preprocessor['mean'][0]
+    assert min(DISTANCES_MM) / 1000 < mean < max(DISTANCES_MM) / 1000
+    assert cfg.model.teacher.backbone.init_cfg.type == 'Pretrained'  # real weights kept
+    assert cfg.model.teacher_ckpt == 'work_dirs/uni_depth_manifest/epoch_1.pth'
+    assert cfg.train_dataloader.dataset.split == 'train'
+    assert cfg.val_dataloader.dataset.split == 'val'
+    loss, _ = _train_two_iterations(files.methods['fdkd'], str(tmp_path / 'run'))
+    assert torch.isfinite(torch.tensor(loss))
+    for method in ('kd', 'feat'):
+        Config.fromfile(files.methods[method])  # inherits the pair
+    uni = Config.fromfile(files.uni['depth'])
+    assert uni.model.type == 'mmpretrain.ImageClassifier'
+    assert uni.train_dataloader.dataset.pipeline[-1]['plain_inputs'] is True
+
+
+def test_text_teacher_to_cnn(cls_data, bert_dir, tmp_path):
+    files = write_pair(cls_data, 'text', 'rgb', 'cls', teacher_model=f'hf:{bert_dir}',
+                       out_dir=str(tmp_path / 'cfg'), size=(32, 32), epochs=1, batch_size=3)
+    assert files.widths == dict(teacher=16, student=512)  # the tiny BERT's hidden size
+    cfg = Config.fromfile(files.methods['kd'])
+    loader = cfg.train_dataloader.dataset.pipeline[0]
+    assert loader == dict(type='fdkd_mm.LoadModality', name='text', kind='text',
+                          tokenizer_path=bert_dir, max_length=64)
+    loss, _ = _train_two_iterations(files.methods['kd'], str(tmp_path / 'run'))
+    assert torch.isfinite(torch.tensor(loss))
+
+
+def test_segmentation_mmseg_to_mmseg(tmp_path):
+    root = tmp_path / 'seg'
+    write_seg_folders(str(root), count=9, size=(24, 32), splits=('train', 'train', 'val'))
+    files = write_pair(str(root / 'manifest.csv'), 'depth', 'rgb', 'seg',
+                       classes='classes.txt', out_dir=str(tmp_path / 'cfg'), epochs=1,
+                       batch_size=3)
+    # DeepLabV3+ (ResNet-18, d8): the decode head's last feature is its separable
+    # bottleneck, 128 channels (the r18 zoo config's head width).
+    assert files.recorders['teacher'] == dict(logits=dict(path='decode_head.conv_seg'),
+                                              feat=dict(path='decode_head.sep_bottleneck'))
+    assert files.widths == dict(teacher=128, student=128)
+    cfg = Config.fromfile(files.methods['fdkd'])
+    assert cfg.model.connectors.student_feat == dict(type='IdentityConnector')
+    assert cfg.model.student.data_preprocessor['size'] == (24, 32)  # the first sample
+    assert cfg.classes == 'classes.txt'
+    loss, _ = _train_two_iterations(files.methods['fdkd'], str(tmp_path / 'run'))
+    assert torch.isfinite(torch.tensor(loss))
+
+
+def test_audio_teacher_one_channel_stem(cls_data, tmp_path):
+    files = write_pair(cls_data, 'audio', 'rgb', 'cls', out_dir=str(tmp_path / 'cfg'),
+                       size=(32, 32), epochs=1, batch_size=3,
+                       options=dict(audio=dict(sample_rate=8000, duration=0.5)))
+    cfg = Config.fromfile(files.methods['feat'])
+    assert cfg.model.teacher.backbone.in_channels == 1
+    loss, _ = _train_two_iterations(files.methods['feat'], str(tmp_path / 'run'))
+    assert torch.isfinite(torch.tensor(loss))
+
+
+def test_timm_through_mmpretrain(cls_data, tmp_path):
+    if importlib.util.find_spec('timm') is None:
+        with pytest.raises(ConfigError, match='timm is not installed'):
+            write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='timm:resnet18',
+                       out_dir=str(tmp_path / 'cfg'), size=(32, 32))
+        return
+    files = write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='timm:resnet18',
+                       out_dir=str(tmp_path / 'cfg'), size=(32, 32), epochs=1, batch_size=3)
+    loss, _ = _train_two_iterations(files.methods['fdkd'], str(tmp_path / 'run'))
+    assert torch.isfinite(torch.tensor(loss))
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(student_model='deeplabv3plus_r18'), "is a seg network, the task is 'cls'"),
+    (dict(student_model='resnet34x'), "unknown network 'resnet34x'"),
+    (dict(teacher_model='mobilenet_v2', teacher='audio'), 'takes 3 input channels'),
+    (dict(teacher='text'), 'hf:<local directory>'),
+    (dict(teacher_model='mmseg::nothing/here.py'), 'mmseg model does not fit task'),
+])
+def test_refusals_name_the_network(cls_data, tmp_path, args, message):
+    teacher = args.pop('teacher', 'depth')
+    with pytest.raises(ConfigError, match=message.replace('(', r'\(').replace(')', r'\)')):
+        write_pair(cls_data, teacher, 'rgb', 'cls', out_dir=str(tmp_path / 'cfg'),
+                   size=(32, 32), **args)
+
+
+def test_tool_prints_the_three_commands(cls_data, tmp_path, capsys, monkeypatch):
+    out = str(tmp_path / 'cfg')
+    monkeypatch.setattr(sys, 'argv', ['new_pair.py', cls_data, '--teacher-modality', 'depth',
+                                      '--student-modality', 'rgb', '--task', 'cls',
+                                      '--out-dir', out, '--size', '32', '32', '--epochs', '2'])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(osp.join(REPO, 'tools', 'new_pair.py'), run_name='__main__')
+    assert done.value.code == 0
+    printed = capsys.readouterr().out
+    assert f'1. python tools/train.py {out}/uni_depth_manifest.py' in printed
+    assert f'2. python tools/train.py {out}/fdkd_depth_to_rgb_manifest.py' in printed
+    assert ('3. python tools/export_student.py work_dirs/fdkd_depth_to_rgb_manifest/epoch_2.pth'
+            in printed)
+    monkeypatch.setattr(sys, 'argv', ['new_pair.py', cls_data, '--teacher-modality', 'lidar',
+                                      '--student-modality', 'rgb', '--task', 'cls',
+                                      '--out-dir', out])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(osp.join(REPO, 'tools', 'new_pair.py'), run_name='__main__')
+    assert done.value.code == 1
+    assert "missing modality 'lidar' column 'lidar'" in capsys.readouterr().err
