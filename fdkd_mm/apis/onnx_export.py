@@ -8,7 +8,8 @@ layout the student's data preprocessor produces) and returns logits:
   ``logits`` (N, K); the batch axis is dynamic;
 * segmentors: ``input`` (N, C, H, W) -> ``logits`` (N, K, H, W) at the input's size; batch,
   height and width are dynamic;
-* text students: ``input_ids`` and ``attention_mask`` (N, L) int64 -> ``logits`` (N, K).
+* text students: ``input_ids`` and ``attention_mask`` (N, L) int64 -> ``logits`` (N, K); batch
+  and length are dynamic.
 
 What happens before the graph (decoding, resizing, spectrogram, mean / std, channel order) is
 written beside it as ``<name>.preprocess.json`` (docs/your_own_data.md explains its fields).
@@ -128,17 +129,20 @@ def graph_for(model: nn.Module, batch: torch.Tensor) -> tuple[nn.Module, dict, d
     Returns:
         ``(graph, inputs, dynamic_axes)``, ``inputs`` mapping input names to tensors.
     """
+    # The wrapper is put in eval mode too: a new nn.Module starts in training mode, and the
+    # TorchScript exporter restores the mode of the module it was given after exporting,
+    # which, recursively, would switch the student's BN and dropout to training.
     if not batch.is_floating_point() and batch.dim() == 3 and batch.shape[1] == 2:
         inputs = dict(input_ids=batch[:, 0].contiguous(), attention_mask=batch[:, 1].contiguous())
-        axes = {name: {0: 'batch'} for name in inputs}
+        axes = {name: {0: 'batch', 1: 'length'} for name in inputs}
         axes['logits'] = {0: 'batch'}
-        return TextGraph(model), inputs, axes
+        return TextGraph(model).eval(), inputs, axes
     if hasattr(model, 'decode_head'):
         axes = dict(input={0: 'batch', 2: 'height', 3: 'width'},
                     logits={0: 'batch', 2: 'height', 3: 'width'})
-        return SegmentorGraph(model), dict(input=batch), axes
-    return ClassifierGraph(model), dict(input=batch), dict(input={0: 'batch'},
-                                                           logits={0: 'batch'})
+        return SegmentorGraph(model).eval(), dict(input=batch), axes
+    return ClassifierGraph(model).eval(), dict(input=batch), dict(input={0: 'batch'},
+                                                                  logits={0: 'batch'})
 
 
 def _export_graph(graph: nn.Module, inputs: dict, axes: dict, path: str) -> None:
@@ -172,7 +176,7 @@ def _median_ms(run, repeats: int = 10) -> float:
 
 
 def export_onnx(model: nn.Module, batch: torch.Tensor, out_path: str, preprocess: dict,
-                tolerance: float = 1e-3) -> OnnxResult:
+                tolerance: float = 1e-3, latency_repeats: int = 10) -> OnnxResult:
     """Export a student to ONNX and check it against PyTorch on ``batch``.
 
     Args:
@@ -181,6 +185,8 @@ def export_onnx(model: nn.Module, batch: torch.Tensor, out_path: str, preprocess
         out_path: The ``.onnx`` file to write.
         preprocess: What the JSON beside it says (:func:`preprocessing_spec`).
         tolerance: The largest accepted |ONNX Runtime - PyTorch| of a logit.
+        latency_repeats: Timed runs of each side for the latencies (0: not timed, NaN;
+            tools/analysis/benchmark_onnx.py times them itself, interleaved).
 
     Returns:
         What was written and measured.
@@ -219,9 +225,12 @@ def export_onnx(model: nn.Module, batch: torch.Tensor, out_path: str, preprocess
                 raise ExportError(f'ONNX Runtime and PyTorch differ by up to {worst:.3g} on '
                                   f'a real sample, above the tolerance {tolerance:g}: the '
                                   'export is refused')
-            torch_ms = _median_ms(lambda: graph(*inputs.values()))
-            numpy_inputs = {k: v.numpy() for k, v in inputs.items()}
-            onnx_ms = _median_ms(lambda: session.run(['logits'], numpy_inputs))
+            torch_ms = onnx_ms = float('nan')
+            if latency_repeats > 0:
+                torch_ms = _median_ms(lambda: graph(*inputs.values()), latency_repeats)
+                numpy_inputs = {k: v.numpy() for k, v in inputs.items()}
+                onnx_ms = _median_ms(lambda: session.run(['logits'], numpy_inputs),
+                                     latency_repeats)
         os.replace(tmp, out_path)
     finally:
         if osp.exists(tmp):

@@ -1,8 +1,7 @@
 """docs/your_own_data.md, followed on tiny real files: two folders of PNGs, the page's own
 manifest script, its new_pair.py command, a teacher and an FD-CMKD student trained two
-iterations each, the export (ONNX included where onnx / onnxruntime are installed), and the
-exported student run on a file."""
-import importlib.util
+iterations each, the export (ONNX included, run with ONNX Runtime on a hand-preprocessed
+file), and the exported student run on a file."""
 import os
 import os.path as osp
 import re
@@ -15,13 +14,11 @@ import numpy as np
 import pytest
 from mmengine.runner import Runner
 
-from fdkd_mm.errors import ExportError
 from fdkd_mm.testing.manifest_runs import tiny_cfg
 from fdkd_mm.testing.synthetic_manifest import COLOURS, DISTANCES_MM
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PAGE = osp.join(REPO, 'docs', 'your_own_data.md')
-HAS_ONNX = all(importlib.util.find_spec(name) for name in ('onnx', 'onnxruntime'))
 
 
 def _blocks(text: str) -> list[str]:
@@ -56,33 +53,41 @@ def _write_two_folders(root: str) -> None:
             cv2.imwrite(osp.join(root, 'depth', name, f'{index:04d}.png'), depth)
 
 
-def _check_onnx_inputs(student: str, distiller_config: str, monkeypatch) -> None:
-    """Without onnx installed: what the export would feed the graph is the real first test
-    sample, preprocessed as the student's data preprocessor does, and the JSON says how."""
-    from mmengine.config import Config
+def _check_onnx(student: str, printed_diff: float) -> tuple[str, str]:
+    """The written .onnx on the first test file, preprocessed by hand as the JSON says: its
+    logits are the PyTorch student's; returns the file and the class it names."""
+    import json
 
-    import fdkd_mm.apis.onnx_export as onnx_export
-    from fdkd_mm.apis.export import ExportResult
-    captured = {}
-    monkeypatch.setattr(onnx_export, 'require_onnx', lambda: (None, None))
-    monkeypatch.setattr(onnx_export, 'export_onnx',
-                        lambda model, batch, out, spec, tolerance: captured.update(
-                            batch=batch, spec=spec, out=out))
-    result = ExportResult(student, student[:-4] + '.py', 'fdkd_mm', 0)
-    onnx_export.export_onnx_for(result, Config.fromfile(distiller_config))
-    assert captured['out'] == student[:-4] + '.onnx'
-    first_val = next(line for line in open('data/mine/manifest.csv').read().splitlines()
-                     if line.endswith(',val'))
-    bgr = cv2.imread(osp.join('data/mine', first_val.split(',')[2]))
-    rgb = cv2.resize(bgr, (32, 32), interpolation=cv2.INTER_LINEAR)[..., ::-1]
+    import onnxruntime as ort
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from fdkd_mm.registry import MODELS
+    spec = json.load(open(student[:-4] + '.preprocess.json'))
     mean, std = np.array([123.675, 116.28, 103.53]), np.array([58.395, 57.12, 57.375])
-    expected = ((rgb - mean) / std).transpose(2, 0, 1)[None]
-    np.testing.assert_allclose(captured['batch'].numpy(), expected, atol=1e-4)
-    spec = captured['spec']
     assert spec['normalize']['mean'] == list(mean) and spec['normalize']['to_rgb'] is True
     assert [step['type'] for step in spec['pipeline']] == [
         'fdkd_mm.LoadModality', 'fdkd_mm.ResizeModalities', 'fdkd_mm.PackModalityInputs']
     assert spec['classes'] == ['kitchen', 'office']
+    assert spec['inputs'] == dict(input=dict(shape=[1, 3, 32, 32], dtype='float32'))
+    assert spec['check']['max_abs_diff'] == pytest.approx(printed_diff, rel=1e-2, abs=1e-12)
+    first_val = next(line for line in open('data/mine/manifest.csv').read().splitlines()
+                     if line.endswith(',val'))
+    path = osp.join('data/mine', first_val.split(',')[2])
+    rgb = cv2.resize(cv2.imread(path), (32, 32), interpolation=cv2.INTER_LINEAR)[..., ::-1]
+    x = ((rgb - mean) / std).transpose(2, 0, 1)[None].astype(np.float32)
+    session = ort.InferenceSession(student[:-4] + '.onnx', providers=['CPUExecutionProvider'])
+    logits = session.run(['logits'], {'input': np.concatenate([x, x[:, :, ::-1]])})[0]
+    cfg = Config.fromfile(student[:-4] + '.py')
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'fdkd_mm')):
+        model = MODELS.build(cfg.model).eval()
+    model.load_state_dict(torch.load(student, weights_only=True)['state_dict'])
+    with torch.no_grad():
+        expected = model(torch.from_numpy(np.concatenate([x, x[:, :, ::-1]])), mode='tensor')
+    assert logits.shape == (2, 2)  # the dynamic batch axis
+    np.testing.assert_allclose(logits, expected.numpy(), atol=1e-4)
+    return path, spec['classes'][int(logits[0].argmax())]
 
 
 def test_the_page_end_to_end(tmp_path, monkeypatch, capsys):
@@ -124,26 +129,21 @@ def test_the_page_end_to_end(tmp_path, monkeypatch, capsys):
     assert runner.iter == 2 and osp.isfile('work_dirs/fdkd_depth_to_rgb_mine/epoch_1.pth')
     del runner
 
-    # 4. The printed export command (with --onnx).
+    # 4. The printed export command (with --onnx): the real export, checked by ONNX Runtime.
     export_args = shlex.split(steps[2][1])
     assert '--onnx' in export_args
-    if HAS_ONNX:
-        assert _run_tool('tools/export_student.py', export_args, monkeypatch) == 0
-        out = capsys.readouterr().out
-        diff = float(re.search(r'max abs diff (\S+)', out).group(1))
-        assert diff <= 1e-3
-        assert osp.isfile('work_dirs/fdkd_depth_to_rgb_mine/export/student.onnx')
-        assert osp.isfile('work_dirs/fdkd_depth_to_rgb_mine/export/student.preprocess.json')
-    else:
-        with pytest.raises(ExportError, match=r"\['onnx', 'onnxruntime'\]"):
-            _run_tool('tools/export_student.py', export_args, monkeypatch)
+    assert _run_tool('tools/export_student.py', export_args, monkeypatch) == 0
+    out = capsys.readouterr().out
+    diff = float(re.search(r'max abs diff (\S+)', out).group(1))
+    assert diff <= 1e-3
     student = 'work_dirs/fdkd_depth_to_rgb_mine/export/student.pth'
     assert osp.isfile(student) and osp.isfile(student[:-4] + '.py')
-    if not HAS_ONNX:
-        _check_onnx_inputs(student, fdkd_config, monkeypatch)
+    checked_file, onnx_class = _check_onnx(student, diff)
 
     # The exported student runs on an RGB file and names one of the classes.
     from fdkd_mm.apis import StudentInferencer
     inferencer = StudentInferencer(student[:-4] + '.py', student, device='cpu')
     prediction = inferencer('data/mine/rgb/office/0000.png')['predictions'][0]
     assert prediction['pred_class'] in ('kitchen', 'office')
+    # ... and on the file the ONNX graph classified, the same class.
+    assert inferencer(checked_file)['predictions'][0]['pred_class'] == onnx_class
