@@ -1,8 +1,9 @@
 """tools/new_pair.py: configs from a manifest that build, find their recorders and train.
 
-Four network combinations train two iterations each on real files: CNN <-> CNN (ResNet-18 on
+Five network combinations train two iterations each on real files: CNN <-> CNN (ResNet-18 on
 16-bit depth -> MobileNetV2 on RGB), a Hugging Face text encoder -> CNN, mmseg <-> mmseg
-(DeepLabV3+ on depth -> RGB), and audio (ResNet-18 with a 1-channel stem) -> image.
+(DeepLabV3+ on depth -> RGB), timm <-> mmpretrain (either side) and audio (ResNet-18 with a
+1-channel stem) -> image.
 """
 import importlib.util
 import os.path as osp
@@ -120,16 +121,47 @@ def test_audio_teacher_one_channel_stem(cls_data, tmp_path):
     assert torch.isfinite(torch.tensor(loss))
 
 
-def test_timm_through_mmpretrain(cls_data, tmp_path):
-    if importlib.util.find_spec('timm') is None:
-        with pytest.raises(ConfigError, match='timm is not installed'):
-            write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='timm:resnet18',
-                       out_dir=str(tmp_path / 'cfg'), size=(32, 32))
-        return
-    files = write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='timm:resnet18',
-                       out_dir=str(tmp_path / 'cfg'), size=(32, 32), epochs=1, batch_size=3)
-    loss, _ = _train_two_iterations(files.methods['fdkd'], str(tmp_path / 'run'))
+@pytest.mark.parametrize('role', ['teacher', 'student'])
+def test_timm_through_mmpretrain(cls_data, tmp_path, role):
+    """timm's ResNet-18 (random weights, nothing downloaded) in mmpretrain's TIMMBackbone on
+    one side, mmpretrain's ResNet-18 on the other: the configs build and FD-CMKD trains."""
+    import timm
+    files = write_pair(cls_data, 'depth', 'rgb', 'cls', out_dir=str(tmp_path / 'cfg'),
+                       size=(32, 32), epochs=1, batch_size=3,
+                       **{f'{role}_model': 'timm:resnet18'})
+    assert files.widths == dict(teacher=512, student=512)  # both ResNet-18: 512-d pooled
+    cfg = tiny_cfg(files.methods['fdkd'], str(tmp_path / 'run'))
+    assert cfg.model[role].backbone.type == 'TIMMBackbone'
+    assert cfg.model[role].backbone.pretrained is False
+    other = 'student' if role == 'teacher' else 'teacher'
+    assert cfg.model[other].backbone.type == 'ResNet'
+    cfg.train_dataloader['batch_size'] = 3  # 6 training rows: two iterations
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
+    runner = Runner.from_cfg(cfg)
+    timm_net = getattr(runner.model, role).backbone.timm_model
+    if role == 'teacher':  # as after loading its checkpoint: init_weights() keeps the weights
+        runner.model.teachers['teacher'].network._is_init = True
+    assert isinstance(timm_net, timm.models.ResNet)
+    before = {k: v.clone() for k, v in timm_net.state_dict().items() if v.is_floating_point()}
+    runner.train()
+    assert runner.iter == 2
+    loss = runner.message_hub.get_scalar('train/loss').current()
     assert torch.isfinite(torch.tensor(loss))
+    after = {k: v for k, v in timm_net.state_dict().items() if v.is_floating_point()}
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    if role == 'student':  # trained: the conv weights moved
+        assert 'conv1.weight' in changed and 'layer4.1.conv2.weight' in changed
+    else:  # the frozen teacher, BN statistics included
+        assert changed == []
+
+
+def test_timm_missing_is_named(cls_data, tmp_path, monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec',
+                        lambda name, *a: None if name == 'timm' else real_find_spec(name, *a))
+    with pytest.raises(ConfigError, match='timm is not installed'):
+        write_pair(cls_data, 'depth', 'rgb', 'cls', teacher_model='timm:resnet18',
+                   out_dir=str(tmp_path / 'cfg'), size=(32, 32))
 
 
 @pytest.mark.parametrize('args, message', [
