@@ -42,7 +42,7 @@ mst_frozen_teachers = dict(mm=dict(type='fdkd_mm.FrozenTeacher'),
 # Stage 2's optimiser (official: Adam, lr 1e-4, constant) with the student held still.
 mst_mask_optim_wrapper = dict(
     _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4),
-    paramwise_cfg=dict(custom_keys={'student': dict(lr_mult=0.0, decay_mult=0.0)}))
+    paramwise_cfg=dict(custom_keys={'student': dict(lr_mult=0.0)}))
 # Stages 1 and 3 (official: Adam, lr 1e-4, constant; the cells set param_scheduler = []).
 mst_optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                          optimizer=dict(type='Adam', lr=1e-4))

@@ -134,6 +134,8 @@ class MSTLoss(nn.Module):
             raise ConfigError(f'MSTLoss.k={k}: each sample picks 1..{len(TEACHERS)} of the '
                               f'specialised teachers {TEACHERS}')
         self.stage, self.k, self.lb_mode, self.decay = stage, k, lb_mode, decay
+        #: Fraction of the last batch's top-k picks per teacher (stage 3).
+        self.routing: dict[str, Tensor] = {}
         self.temperature, self.kl_weight, self.lb_weight = temperature, kl_weight, lb_weight
         self.masks = nn.ModuleDict(dict(mm=MSTMaskNet(mm_channels, mask_heads),
                                         cm=MSTMaskNet(cm_channels, mask_heads)))
@@ -183,7 +185,7 @@ class MSTLoss(nn.Module):
     def forward(self, student_logits: Tensor, mm_feat: Tensor, mm_head_weight: Tensor,
                 mm_head_bias: Tensor, cm_feat: Tensor, cm_head_weight: Tensor,
                 cm_head_bias: Tensor, epoch: Optional[int] = None) -> dict[str, Tensor]:
-        """The stage's losses (and, in stage 3, how often each teacher was picked).
+        """The stage's losses.
 
         Args:
             student_logits: (N, K) student logits.
@@ -197,8 +199,8 @@ class MSTLoss(nn.Module):
 
         Returns:
             Stage ``'mask'``: ``loss_mask_mm``, ``loss_mask_cm``. Stage ``'distill'``:
-            ``loss_kd``, ``loss_lb`` (weighted) and ``route_mm``, ``route_cm`` (the fraction
-            of top-k picks per teacher; not losses).
+            ``loss_kd``, ``loss_lb`` (weighted); the fraction of the batch's top-k picks per
+            teacher is kept in ``self.routing`` (name → scalar tensor).
         """
         feats = dict(mm=mm_feat.detach(), cm=cm_feat.detach())
         heads = dict(mm=(mm_head_weight.detach(), mm_head_bias.detach()),
@@ -214,8 +216,7 @@ class MSTLoss(nn.Module):
         kd = sum(kd_term(student_logits, experts[torch.arange(len(experts)), picked[:, i]],
                          self.temperature) for i in range(self.k)) / self.k
         w_kl, w_lb = self.weights(epoch)
+        # Not returned: the distiller's keys all contain 'loss', which MMEngine would sum.
         counts = torch.bincount(picked.flatten(), minlength=len(TEACHERS)).float()
-        out = dict(loss_kd=w_kl * kd, loss_lb=w_lb * self.load_balance(probs))
-        out.update({f'route_{name}': counts[i] / picked.numel()
-                    for i, name in enumerate(TEACHERS)})
-        return out
+        self.routing = {name: counts[i] / picked.numel() for i, name in enumerate(TEACHERS)}
+        return dict(loss_kd=w_kl * kd, loss_lb=w_lb * self.load_balance(probs))
