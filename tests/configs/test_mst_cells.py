@@ -1,5 +1,6 @@
 """MST-Distill's three stage cells chained on tiny networks: two iterations each, every stage
-from the previous one's checkpoint, on synthetic CREMA-D.
+from the previous one's checkpoint, on synthetic CREMA-D and AV-MNIST; every multimodal pair's
+three cells are the official stages.
 
 What each stage may change, as the official ``main-MST-Distill.py`` trains it: stage 1 every
 network (both teachers included); stage 2 only the mask networks (teachers frozen, the student
@@ -42,19 +43,35 @@ def owner(key: str) -> str:
     return '.'.join(parts[:3]) if parts[0] == 'losses' else parts[0]
 
 
-@pytest.mark.parametrize('student', ['audio', 'visual'])
-def test_cells_are_the_official_stages(student):
-    cell = CELL.replace('audio_cremad', f'{student}_cremad')
+# (cell, student, the cross-modal teacher's modality, the fusion teacher's inputs)
+AV = ['audio', 'visual']
+CELLS = [(f'fusion-r18-av_r18-{s}_{d}', s, c, AV) for d in ('cremad', 'ave', 'ravdess')
+         for s, c in (('audio', 'visual'), ('visual', 'audio'))]
+CELLS += [(f'fusion-r18-ia_r18-{s}_avmnist', s, c, ['image', 'audio'])
+          for s, c in (('audio', 'image'), ('image', 'audio'))]
+
+
+def test_every_multimodal_pair_has_its_three_cells():
+    expected = {f'{stage}_{cell[0]}.py' for cell in CELLS
+                for stage in ('mst-cotrain', 'mst-mask', 'mst')}
+    assert {p.name for p in (REPO / 'configs' / 'mst').glob('*.py')} == expected
+
+
+@pytest.mark.parametrize('cell, student, cm, mm_inputs', CELLS, ids=[c[0] for c in CELLS])
+def test_cells_are_the_official_stages(cell, student, cm, mm_inputs):
     cfgs = [Config.fromfile(str(REPO / f'configs/mst/{stage}_{cell}.py'))
             for stage in ('mst-cotrain', 'mst-mask', 'mst')]
-    cm = 'visual' if student == 'audio' else 'audio'
     for cfg in cfgs:
         assert cfg.model.student_input == student and set(cfg.model.teachers) == {'mm', 'cm'}
-        assert list(cfg.model.teachers.mm.inputs) == ['audio', 'visual']
+        assert list(cfg.model.teachers.mm.inputs) == mm_inputs
         assert cfg.model.teachers.cm.inputs == cm
         assert cfg.model.teachers.mm.network.type == 'fdkd_mm.FusionClassifier'
+        classes = cfg.model.student.head.num_classes
+        assert classes == cfg.model.teachers.mm.network.head.num_classes
+        assert classes == cfg.model.teachers.cm.network.head.num_classes
         assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=1e-4)
         assert cfg.param_scheduler == []
+    assert cfgs[1].model.distill_losses.loss_mst.num_classes == classes
     types = [cfg.model.teachers.mm.type for cfg in cfgs]
     assert types == ['fdkd_mm.TrainableTeacher'] + ['fdkd_mm.FrozenTeacher'] * 2
     assert cfgs[1].load_from == f'work_dirs/mst-cotrain_{cell}/epoch_100.pth'
@@ -64,11 +81,14 @@ def test_cells_are_the_official_stages(student):
     assert student_lr == 0.0 and 'paramwise_cfg' not in cfgs[2].optim_wrapper
 
 
-def test_three_stages_chain_on_tiny_networks(data_roots, tokenizer_dir, tmp_path):
+@pytest.mark.parametrize('cell', [CELL, 'fusion-r18-ia_r18-image_avmnist'])
+def test_three_stages_chain_on_tiny_networks(cell, data_roots, tokenizer_dir, tmp_path):
     watches, records, previous = {}, {}, None
     for stage in ('mst-cotrain', 'mst-mask', 'mst'):
-        cfg = tiny_config(f'configs/mst/{stage}_{CELL}.py', data_roots, tokenizer_dir,
-                          tmp_path / stage)
+        overrides = ({'train_dataloader.dataset.val_size': 2}  # 12 synthetic pairs
+                     if cell.endswith('avmnist') else None)
+        cfg = tiny_config(f'configs/mst/{stage}_{cell}.py', data_roots, tokenizer_dir,
+                          tmp_path / stage, overrides)
         cfg.load_from = previous  # the previous stage's networks (tiny_config has no ckpt)
         watches[stage] = Snapshot()
         runner, records[stage] = train(cfg, hooks=[watches[stage]])

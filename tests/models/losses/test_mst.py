@@ -160,7 +160,7 @@ def test_distill_stage_routes_each_sample_to_its_top_k(k, lb_mode, epoch):
     for i in range(k):  # the i-th best teacher of every sample, by sorting its scores
         rows = []
         for n in range(len(s)):
-            order = sorted(range(2), key=lambda e: -float(probs[n, e]))
+            order = sorted(range(2), key=lambda e: -float(probs[n, e].detach()))
             rows.append(experts[order[i]][n])
             picks[order[i]] += 1
         kd = kd + kl_loop(s, torch.stack(rows))
