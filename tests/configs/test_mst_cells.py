@@ -12,6 +12,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from fdkd_mm.models.distillers.widths import WidthMismatchError
 from tiny_runs import REPO, distill_keys, tiny_config, train
 
 CELL = 'fusion-r18-av_r18-audio_cremad'
@@ -117,3 +118,10 @@ def test_three_stages_chain_on_tiny_networks(cell, data_roots, tokenizer_dir, tm
     assert {owner(k) for k in watches['mst'].before} >= {'losses.loss_mst.masks'}
     assert not model.mm.training and not model.cm.training
     assert not model.losses['loss_mst'].masks.training
+
+
+def test_a_mask_built_for_another_width_is_refused(data_roots, tokenizer_dir, tmp_path):
+    cfg = tiny_config(f'configs/mst/mst-mask_{CELL}.py', data_roots, tokenizer_dir,
+                      tmp_path / 'work', {'model.distill_losses.loss_mst.cm_channels': 1024})
+    with pytest.raises(WidthMismatchError, match="argument 'cm_feat' expects 128 channels"):
+        train(cfg)

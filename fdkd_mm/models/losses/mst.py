@@ -151,6 +151,11 @@ class MSTLoss(nn.Module):
             self.masks.eval()
         return self
 
+    def input_channels(self) -> dict[str, int]:
+        """Widths the router and the masks were built for (checked by the distiller)."""
+        return dict(student_logits=self.gate.fc1.in_features,
+                    mm_feat=self.masks['mm'].channels, cm_feat=self.masks['cm'].channels)
+
     def weights(self, epoch: Optional[int] = None) -> tuple[float, float]:
         """``(w_kl, w_lb)`` in 0-based epoch ``epoch`` (MessageHub's when None, 0 outside a
         runner); the initial weights without ``decay``."""
