@@ -7,6 +7,8 @@ collected together. No number is reported for these cells (``reported`` is ``Non
 
 MGDFR is not a row here: it is three steps per cell (co-training, the salience tool, KD from
 the co-trained teacher; docs/baselines.md), which the runner's one-teacher plan does not chain.
+MST-Distill is not a row either, for the same reason (co-training, mask networks, routed KD:
+three chained cells per pair, configs/mst/), and it runs on the multimodal-teacher pairs only.
 """
 from dataclasses import dataclass
 from typing import Optional, Sequence

@@ -107,13 +107,16 @@ def tiny_config(config: str, data_roots: dict, tokenizer_dir: str, work_dir: Pat
     if overrides:
         cfg.merge_from_dict(overrides)
     shrink_dataset(cfg.train_dataloader.dataset, data_roots, tokenizer_dir)
-    roles = ['student', 'teacher'] if 'student' in cfg.model else []
+    roles = [role for role in ('student', 'teacher') if role in cfg.model]
     for role in roles:  # zoo models by cfg_path: shrink the model dict they stand for
         if cfg.model[role] is not None and 'cfg_path' in cfg.model[role]:
             cfg.model[role] = Config(dict(network=resolve_model_cfg(
                 cfg.model[role].to_dict()))).network
     networks = [cfg.model[role] for role in roles] or [cfg.model]
     networks = [network for network in networks if network is not None]  # teacher-free
+    for teacher in (cfg.model.get('teachers') or {}).values():  # several named teachers
+        networks.append(teacher.network)
+        teacher.ckpt = None
     if cfg.get('teacher_bank') is not None:  # the teacher a bank is built from
         networks.append(cfg.teacher_bank.teacher)
     if cfg.get('teacher_dataloader') is not None:  # the teacher's own data (bank or stream)

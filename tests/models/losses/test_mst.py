@@ -1,0 +1,200 @@
+"""MST-Distill's pieces against independent re-derivations of its official formulas.
+
+* the mask network: embedding, multi-head self-attention (written out from its projection
+  weights), linear + sigmoid; shapes of the vector and map variants;
+* the router: two linear layers, no activation;
+* stage 1: six KL terms written as loops, gradients to every network;
+* stage 2: each mask's KL towards the detached student, gradients only to the masks;
+* stage 3: per-sample top-k picks by sorting, per-sample KL loops, the load-balancing term
+  from its definition, the per-epoch weights by replaying the official epoch loop;
+  values and gradients (student logits, router) to 1e-6 relative, in float64.
+"""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from fdkd_mm.errors import ConfigError
+from fdkd_mm.models.losses.mst import MSTCoTrainLoss, MSTLoss
+from fdkd_mm.models.losses.mst_modules import MSTGateNet, MSTMaskNet
+
+TOL = 1e-6
+TAU = 4.0
+
+
+def rel(a, b) -> float:
+    return float(((a - b).detach().abs() / b.detach().abs().clamp_min(1e-12)).max())
+
+
+def kl_loop(student, teacher, tau=TAU):
+    """τ² · 1/N Σ_n Σ_c p_t (log p_t − log p_s), one sample and class at a time."""
+    total = 0.0
+    for s_row, t_row in zip(student, teacher):
+        p_t = torch.softmax(t_row / tau, 0)
+        log_p_s = torch.log_softmax(s_row / tau, 0)
+        total = total + sum(p_t[c] * (torch.log(p_t[c]) - log_p_s[c])
+                            for c in range(len(s_row)))
+    return tau ** 2 * total / len(student)
+
+
+def mask_by_hand(net: MSTMaskNet, x):
+    """σ(fc(MHA(E x))) with the attention written out from the module's weights."""
+    n, c, h = x.shape[0], net.channels, net.hidden
+    tokens = (x @ net.embed.weight.T + net.embed.bias).reshape(n, c, h)
+    att = net.attention
+    heads = att.num_heads
+    w_q, w_k, w_v = att.in_proj_weight.chunk(3)
+    b_q, b_k, b_v = att.in_proj_bias.chunk(3)
+    out = torch.zeros(n, c, h, dtype=x.dtype)
+    d = h // heads
+    for i in range(n):
+        q, k, v = (tokens[i] @ w.T + b for w, b in ((w_q, b_q), (w_k, b_k), (w_v, b_v)))
+        parts = []
+        for j in range(heads):
+            sl = slice(j * d, (j + 1) * d)
+            weights = torch.softmax(q[:, sl] @ k[:, sl].T / math.sqrt(d), dim=1)
+            parts.append(weights @ v[:, sl])
+        out[i] = torch.cat(parts, 1) @ att.out_proj.weight.T + att.out_proj.bias
+    return torch.sigmoid(out @ net.fc.weight[0] + net.fc.bias[0])
+
+
+def test_mask_network_shapes_width_and_formula():
+    torch.manual_seed(0)
+    net = MSTMaskNet(13, heads=2).double()
+    assert net.hidden == 13 // 4 * 2 == 6  # official: C // (2 · heads) · heads
+    x = torch.randn(3, 13, dtype=torch.float64)
+    mask = net(x)
+    assert mask.shape == (3, 13) and bool(((mask > 0) & (mask < 1)).all())
+    assert rel(mask, mask_by_hand(net, x)) <= TOL
+    assert net(x[:, :, None, None]).shape == (3, 13)  # (N, C, 1, 1) is a vector
+    spatial = MSTMaskNet(8, heads=2, spatial=True)
+    assert spatial(torch.randn(2, 8, 7, 5)).shape == (2, 8)
+    with pytest.raises(ValueError, match='13 channels got a feature of shape'):
+        net(torch.randn(3, 12, dtype=torch.float64))
+    with pytest.raises(ConfigError, match='channels=5'):
+        MSTMaskNet(5, heads=3)
+
+
+def test_router_is_two_linear_layers_without_activation():
+    gate = MSTGateNet(4, 2)
+    assert gate.fc1.out_features == 8
+    z = torch.randn(5, 4)
+    expected = (z @ gate.fc1.weight.T + gate.fc1.bias) @ gate.fc2.weight.T + gate.fc2.bias
+    assert rel(gate(z), expected) <= TOL
+
+
+def test_cotrain_six_kl_terms_nothing_detached():
+    gen = torch.Generator().manual_seed(1)
+    s, t, a = (torch.randn(4, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+               for _ in range(3))
+    out = MSTCoTrainLoss()(s, t, a)
+    expected = dict(loss_student=kl_loop(s, t) + kl_loop(s, a),
+                    loss_mm=kl_loop(t, s) + kl_loop(t, a),
+                    loss_cm=kl_loop(a, t) + kl_loop(a, s))
+    assert set(out) == set(expected)
+    for key, value in expected.items():
+        assert rel(out[key], value) <= TOL, key
+    grads = torch.autograd.grad(sum(out.values()), (s, t, a))
+    ref = torch.autograd.grad(sum(expected.values()), (s, t, a))
+    for got, want in zip(grads, ref):
+        assert rel(got, want) <= TOL
+        assert got.abs().sum() > 0
+
+
+def inputs(seed=2, n=6, k=4, c_mm=12, c_cm=8):
+    gen = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.randn(*shape, generator=gen, dtype=torch.float64)  # noqa: E731
+    return dict(student_logits=rand(n, k).requires_grad_(), mm_feat=rand(n, c_mm),
+                mm_head_weight=rand(k, c_mm), mm_head_bias=rand(k), cm_feat=rand(n, c_cm),
+                cm_head_weight=rand(k, c_cm), cm_head_bias=rand(k))
+
+
+def masked_logits(loss: MSTLoss, args: dict, name: str):
+    feat = args[f'{name}_feat']
+    return (loss.masks[name](feat) * feat) @ args[f'{name}_head_weight'].T \
+        + args[f'{name}_head_bias']
+
+
+def test_mask_stage_pulls_each_masked_teacher_towards_the_detached_student():
+    torch.manual_seed(3)
+    loss = MSTLoss(4, 12, 8, stage='mask', mask_heads=2).double()
+    args = inputs()
+    out = loss(**args)
+    assert set(out) == {'loss_mask_mm', 'loss_mask_cm'}
+    target = args['student_logits'].detach()
+    for name in ('mm', 'cm'):
+        expected = kl_loop(masked_logits(loss, args, name), target)
+        assert rel(out[f'loss_mask_{name}'], expected) <= TOL
+        params = list(loss.masks[name].parameters())
+        got = torch.autograd.grad(out[f'loss_mask_{name}'], params, retain_graph=True)
+        want = torch.autograd.grad(expected, params)
+        assert max(rel(g, w) for g, w in zip(got, want)) <= TOL
+    total = sum(out.values())
+    total.backward()
+    assert args['student_logits'].grad is None  # the student is the target only
+    assert not any(p.requires_grad for p in loss.gate.parameters())
+
+
+def official_weights(epoch: int) -> tuple[float, float]:
+    """Replay the official loop: after each epoch e, w_lb ×0.9 if e%10==0, w_kl ×0.5 if
+    e%30==0."""
+    w_kl = w_lb = 1.0
+    for e in range(epoch):
+        w_lb *= 0.9 if e % 10 == 0 else 1
+        w_kl *= 0.5 if e % 30 == 0 else 1
+    return w_kl, w_lb
+
+
+@pytest.mark.parametrize('k, lb_mode, epoch', [(1, 'KL', 0), (2, 'KL', 31), (1, 'CV', 11)])
+def test_distill_stage_routes_each_sample_to_its_top_k(k, lb_mode, epoch):
+    torch.manual_seed(4)
+    loss = MSTLoss(4, 12, 8, stage='distill', k=k, mask_heads=2, lb_mode=lb_mode).double()
+    args = inputs(seed=5)
+    out = loss(**args, epoch=epoch)
+    s = args['student_logits']
+    with torch.no_grad():
+        experts = [masked_logits(loss, args, 'mm'), masked_logits(loss, args, 'cm')]
+    probs = torch.softmax(loss.gate(s), 1)
+    kd, picks = 0.0, [0, 0]
+    for i in range(k):  # the i-th best teacher of every sample, by sorting its scores
+        rows = []
+        for n in range(len(s)):
+            order = sorted(range(2), key=lambda e: -float(probs[n, e].detach()))
+            rows.append(experts[order[i]][n])
+            picks[order[i]] += 1
+        kd = kd + kl_loop(s, torch.stack(rows))
+    kd = kd / k
+    if lb_mode == 'KL':  # KLDivLoss(batchmean) on the E-vector: Σ u (log u − log ḡ) / E
+        mean = probs.mean(0)
+        lb = sum(0.5 * (math.log(0.5) - torch.log(mean[e])) for e in range(2)) / 2
+    else:
+        imp = probs.sum(0)
+        lb = torch.sqrt(((imp - imp.mean()) ** 2).sum() / (2 - 1)) / imp.mean()
+    w_kl, w_lb = official_weights(epoch)
+    assert loss.weights(epoch) == pytest.approx((w_kl, w_lb), rel=1e-12)
+    assert rel(out['loss_kd'], w_kl * kd) <= TOL
+    assert rel(out['loss_lb'], w_lb * lb) <= TOL
+    assert set(out) == {'loss_kd', 'loss_lb'}  # MMEngine sums every key with 'loss'
+    assert loss.routing['mm'].item() == picks[0] / (k * len(s))
+    assert loss.routing['cm'].item() == picks[1] / (k * len(s))
+    params = [s, *loss.gate.parameters()]
+    got = torch.autograd.grad(out['loss_kd'] + out['loss_lb'], params, allow_unused=True)
+    want = torch.autograd.grad(w_kl * kd + w_lb * lb, params, allow_unused=True)
+    assert max(rel(g, w) for g, w in zip(got, want)) <= TOL
+    # The router learns from the load-balancing term only (top-k is not differentiable).
+    gate_kd = torch.autograd.grad(out['loss_kd'], list(loss.gate.parameters()),
+                                  allow_unused=True, retain_graph=False)
+    assert all(g is None for g in gate_kd)
+    assert not any(p.requires_grad for p in loss.masks.parameters())
+    loss.train()
+    assert not loss.masks.training and loss.gate.training  # frozen masks stay in eval
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ConfigError, match='stage'):
+        MSTLoss(4, 12, 8, stage='route')
+    with pytest.raises(ConfigError, match='lb_mode'):
+        MSTLoss(4, 12, 8, lb_mode='L2')
+    with pytest.raises(ConfigError, match='k=3'):
+        MSTLoss(4, 12, 8, k=3)
