@@ -19,7 +19,12 @@ SPLITS = ('train', 'val', 'test')
 
 
 def read_index_column(path: str, group: int, num_samples: int) -> list[int]:
-    """One column of an index file, every entry checked.
+    """One column of an index file, every entry checked (:func:`read_index_rows`)."""
+    return [index for index, _ in read_index_rows(path, group, num_samples)]
+
+
+def read_index_rows(path: str, group: int, num_samples: int) -> list[tuple[int, int]]:
+    """One column of an index file with the line of each entry, every entry checked.
 
     Args:
         path: The index file.
@@ -27,7 +32,7 @@ def read_index_column(path: str, group: int, num_samples: int) -> list[int]:
         num_samples: How many samples the data on disk holds (positions ``0 .. N-1``).
 
     Returns:
-        The column's sample positions, in file order.
+        ``(position, line)`` of each entry, in file order.
 
     Raises:
         DataError: The file is missing or empty, has no such column, a row has a different
@@ -49,7 +54,7 @@ def read_index_column(path: str, group: int, num_samples: int) -> list[int]:
             raise DataError(f'{path} line 1: no column {column!r} (columns: '
                             f'{", ".join(header)})')
         where = header.index(column)
-        indices: list[int] = []
+        indices: list[tuple[int, int]] = []
         first_line: dict[int, int] = {}
         for line, row in enumerate(reader, start=2):
             if not row:
@@ -71,19 +76,19 @@ def read_index_column(path: str, group: int, num_samples: int) -> list[int]:
                 raise DataError(f'{path} line {line}: sample {index} of {column} repeats '
                                 f'line {first_line[index]}')
             first_line[index] = line
-            indices.append(index)
+            indices.append((index, line))
     return indices
 
 
-def split_of(indices: list[int], split: str) -> list[int]:
+def split_of(indices: list, split: str) -> list:
     """The part of a column that is ``split`` (60 / 20 / 20, in column order).
 
     Args:
-        indices: A column (:func:`read_index_column`).
+        indices: A column (:func:`read_index_column` or :func:`read_index_rows`).
         split: ``'train'``, ``'val'`` or ``'test'``.
 
     Returns:
-        Its sample positions.
+        Its entries.
     """
     if split not in SPLITS:
         raise DataError(f'MST-Distill split must be one of {SPLITS}, got {split!r}')

@@ -71,3 +71,19 @@ def test_cross_modal_kd_cell_trains_two_iterations(tmp_path):
                       tmp_path / 'w')
     _, records = train(cfg)
     assert all(distill_keys(r) == {'distill.loss_kd'} for r in records)
+
+
+def test_nyu41_kd_cell_trains_two_iterations_with_41_outputs(tmp_path):
+    from fdkd_mm.testing.synthetic_nyu import write_synthetic_nyu
+    root = tmp_path / 'nyu'
+    write_synthetic_nyu(root, num_train=6, num_test=4)
+    (root / 'NYU-Depth-V2_indices.csv').write_text(
+        '\n'.join(['group_0'] + [str(i) for i in range(10)]) + '\n')
+    cfg = tiny_config('configs/mst/kd_dlv3p-r18-depth_dlv3p-r18-rgb_nyu41.py',
+                      dict(MSTNYUDepthV2Dataset=str(root)), '', tmp_path / 'w',
+                      overrides={'train_dataloader.dataset.num_frames': 10})
+    runner, records = train(cfg)
+    assert all(distill_keys(r) == {'distill.loss_kd'} for r in records)
+    head = runner.model.student.decode_head
+    assert head.conv_seg.out_channels == 41 and head.ignore_index == 0
+    assert runner.model.losses['loss_kd'].ignore_index == 0  # void left out of KD as well

@@ -1,4 +1,6 @@
 """MST-Distill's split index files and AV-MNIST under their protocol, on files in their formats."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,37 @@ def test_avmnist_index_must_cover_every_pair(tmp_path):
     make_avmnist(tmp_path, group=[0, 1, 2, 3, 4, 5, 6, 7, 8])  # one pair short
     with pytest.raises(DataError, match='group_0 lists 9 pairs, the data holds 10'):
         MSTAVMNISTDataset(str(tmp_path), split='val', pipeline=[])
+
+
+def make_nyu(root, num_train=6, num_test=4, group=None):
+    from fdkd_mm.testing.synthetic_nyu import write_synthetic_nyu
+    write_synthetic_nyu(root, num_train=num_train, num_test=num_test, height=16, width=16)
+    total = num_train + num_test
+    write_index(root / 'NYU-Depth-V2_indices.csv', [group or list(range(total))[::-1]])
+
+
+def test_nyu_positions_are_frames_of_either_official_folder(tmp_path):
+    from fdkd_mm.datasets.nyu_mst import MSTNYUDepthV2Dataset
+    make_nyu(tmp_path)
+    # group_0 = 9, 8, ..., 0: train = positions 9..4 = frames 0010..0005 (0010..0007 under
+    # test/, 0006 and 0005 under train/).
+    train = MSTNYUDepthV2Dataset(str(tmp_path), split='train', num_frames=10, pipeline=[])
+    infos = [train.get_data_info(i) for i in range(len(train))]
+    assert [d['sample_id'] for d in infos] == ['0010', '0009', '0008', '0007', '0006', '0005']
+    assert [Path(d['img_path']).parts[-3] for d in infos] == ['test'] * 4 + ['train'] * 2
+    assert Path(infos[0]['seg_map_path']).relative_to(tmp_path).as_posix() == \
+        'test/labels_40/0010.png'
+    assert not infos[0]['reduce_zero_label']
+    # 41 labels, void first: stored values 0..40 are the classes as theirs.
+    assert len(train.metainfo['classes']) == 41 and train.metainfo['classes'][0] == 'void'
+    assert [len(MSTNYUDepthV2Dataset(str(tmp_path), split=s, num_frames=10, pipeline=[]))
+            for s in ('val', 'test')] == [2, 2]
+
+
+def test_nyu_frame_missing_on_disk_is_named_with_its_line(tmp_path):
+    from fdkd_mm.datasets.nyu_mst import MSTNYUDepthV2Dataset
+    make_nyu(tmp_path)
+    (tmp_path / 'test' / 'depth' / '0008.png').unlink()  # frame 0008 = position 7, line 4
+    with pytest.raises(DataError, match=r'NYU-Depth-V2_indices.csv line 4: sample 7 \(frame '
+                                        r'0008\) is not on disk'):
+        MSTNYUDepthV2Dataset(str(tmp_path), split='train', num_frames=10, pipeline=[])
