@@ -15,18 +15,23 @@ from collections.abc import Sequence
 from typing import Optional, Union
 
 from fdkd_mm.reproduction import paper_tables
+from fdkd_mm.reproduction.benchmark_tables import find_benchmark_cells
 from fdkd_mm.reproduction.tables import SeedSummary
 from fdkd_mm.reproduction.unpaired_tables import UNPAIRED_CELLS
+from fdkd_mm.reproduction.zoo_tables import ZOO_CELLS
 
 _SEED_DIR = re.compile(r'^seed(-?\d+)$')
 
 
 def _cells_of(basename: str) -> list:
-    """The paper cells, else the unpaired cells, a config (basename without ``.py``) fills."""
+    """The paper cells, else the cells of our tables, a config (basename without ``.py``)
+    fills."""
     cells = paper_tables.find_cell(basename + '.py')
     if cells:
         return cells
-    return [c for c in UNPAIRED_CELLS if osp.basename(c.config) == basename + '.py']
+    name = basename + '.py'
+    cells = [c for c in (*UNPAIRED_CELLS, *ZOO_CELLS) if osp.basename(c.config) == name]
+    return cells or find_benchmark_cells(basename)
 
 
 def finished_runs(root: str) -> dict[str, dict[int, str]]:

@@ -9,6 +9,7 @@ from typing import Optional
 
 from fdkd_mm.config.run_options import add_run_options, run_option_argv
 from fdkd_mm.reproduction.accumulate import any_paper, collect_root, merge_statuses
+from fdkd_mm.reproduction.benchmark_tables import TABLES as BENCHMARK_TABLES
 from fdkd_mm.reproduction.data_status import dataset_defaults, is_paper_data
 from fdkd_mm.reproduction.plan_report import plan_report
 from fdkd_mm.reproduction.runner import (Launcher, Run, cell_results, execute, plan_runs,
@@ -20,24 +21,29 @@ from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE
 
 
 def _table(value: str):
-    """A paper table number, ``'unpaired'`` or ``'zoo'``."""
-    if value in (UNPAIRED_TABLE, ZOO_TABLE):
+    """A paper table number, ``'unpaired'``, ``'zoo'``, ``'avmnist'``, ``'ravdess'`` or
+    ``'mm'``."""
+    if value in (UNPAIRED_TABLE, ZOO_TABLE, *BENCHMARK_TABLES):
         return value
     if value in ('2', '3', '4', '7'):
         return int(value)
-    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7, "
-                                     f"'{UNPAIRED_TABLE}' or '{ZOO_TABLE}'")
+    names = ', '.join(f"'{name}'" for name in (UNPAIRED_TABLE, ZOO_TABLE, *BENCHMARK_TABLES))
+    raise argparse.ArgumentTypeError(f"invalid table {value!r}: choose 2, 3, 4, 7 or {names}")
 
 
 def build_parser(description: str = '') -> argparse.ArgumentParser:
     """The parser of ``tools/reproduce.py`` (run options included)."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('--table', type=_table, metavar='{2,3,4,7,unpaired,zoo}',
+    parser.add_argument('--table', type=_table,
+                        metavar='{2,3,4,7,unpaired,zoo,avmnist,ravdess,mm}',
                         help="the paper table (default: every table of the paper), "
-                        "'unpaired' for our comparison without paired data, or 'zoo' for the "
-                        "CMKD benchmark's other methods (RKD, MLLD, CRD, OFA)")
+                        "'unpaired' for our comparison without paired data, 'zoo' for the "
+                        "CMKD benchmark's other methods (RKD, MLLD, CRD, OFA), 'avmnist' or "
+                        "'ravdess' for Table 2's methods on those benchmarks, 'mm' for the "
+                        "multimodal-teacher setting (MM -> m)")
     parser.add_argument('--dataset', nargs='+', choices=('cremad', 'ave', 'vggsound',
-                                                         'crisismmd', 'nyu'),
+                                                         'crisismmd', 'nyu', 'avmnist',
+                                                         'ravdess'),
                         help="the table's datasets to run (default: all of them)")
     parser.add_argument('--methods', nargs='+', help="method keys, e.g. fdkd kd dkd uni "
                         "fdkd-freq-align (default: every row of the table)")

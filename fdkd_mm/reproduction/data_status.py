@@ -21,12 +21,16 @@ BASE_CONFIGS = {
     'vggsound': 'configs/_base_/datasets/vggsound_av.py',
     'crisismmd': 'configs/_base_/datasets/crisismmd_text_image.py',
     'nyu': 'configs/_base_/datasets/nyu_rgbd.py',
+    'avmnist': 'configs/_base_/datasets/avmnist.py',
+    'ravdess': 'configs/_base_/datasets/ravdess_av.py',
 }
 #: Split files of the datasets that name them by ``split=`` rather than ``ann_file=``.
 SPLIT_FILES = {
     'nyu': ('train.txt', 'test.txt'),
     'crisismmd': tuple(f'crisismmd_datasplit_all/task_informative_text_img_{split}.tsv'
                        for split in ('train', 'dev', 'test')),
+    'avmnist': tuple(f'{part}{split}_{kind}.npy' for split in ('train', 'test')
+                     for part, kind in (('', 'labels'), ('image/', 'data'), ('audio/', 'data'))),
 }
 
 

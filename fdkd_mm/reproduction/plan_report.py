@@ -49,6 +49,11 @@ def last_checkpoint(work_dir: str) -> Optional[str]:
     return path if path and osp.isfile(path) else None
 
 
+def _table_label(table) -> str:
+    """``T2`` for a table of the paper, the name (``mm``, ``zoo`` ...) for one of ours."""
+    return f'T{table}' if isinstance(table, int) else str(table)
+
+
 def _teacher_state(run: Run, index: dict[int, int]) -> str:
     teacher = run.teacher
     if teacher is None:
@@ -101,7 +106,8 @@ def plan_report(runs: Sequence[Run], table, seeds: Sequence[int], root: str,
         if not run.done() and (not status.ok or 'MISSING' in teacher):
             missing.append(run.name)
         state = 'done' if run.done() else 'to run'
-        what = ', '.join(f'T{c.table} {c.method}/{c.dataset}/{c.student}' for c in run.cells)
+        what = ', '.join(f'{_table_label(c.table)} {c.method}/{c.dataset}/{c.student}'
+                         for c in run.cells)
         lines.append(f'{number:3d}. {run.name} [{state}] {status.describe()}{teacher} -> '
                      f'{what or "teacher only"}')
     if len(seeds) < MIN_SEEDS:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from fdkd_mm.checkpoint.atomic import write_text_atomic
-from fdkd_mm.reproduction.paper_tables import CELLS, METRICS, PaperCell, cells
+from fdkd_mm.reproduction.benchmark_tables import BENCHMARK_CELLS, TABLES, benchmark_cells
+from fdkd_mm.reproduction.paper_tables import CELLS, PaperCell, cells, metric
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.reproduction.tables import (SeedSummary, plot_summaries, summary_markdown,
                                           write_summary_csv)
@@ -103,11 +104,14 @@ class Run:
 
 def table_cells(table, dataset: Optional[str], methods: Optional[list[str]]) -> list:
     """The cells of a paper table (2, 3, 4, 7; ``None``: all of them) or of ours
-    (``'unpaired'``), optionally of one dataset and some methods."""
+    (``'unpaired'``, ``'zoo'``, ``'avmnist'``, ``'ravdess'``, ``'mm'``), optionally of one
+    dataset and some methods."""
     if table == UNPAIRED_TABLE:
         return unpaired_cells(dataset, methods)
     if table == ZOO_TABLE:
         return zoo_cells(dataset, methods)
+    if table in TABLES:
+        return benchmark_cells(table, dataset, methods)
     return cells(table, dataset, methods)
 
 
@@ -118,8 +122,9 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
 
     Args:
         table: 2, 3, 4 or 7; ``None`` for every table of the paper; ``'zoo'`` for the CMKD
-            benchmark's other methods; ``'unpaired'`` for our
-            unpaired comparison.
+            benchmark's other methods; ``'unpaired'`` for our unpaired comparison;
+            ``'avmnist'``, ``'ravdess'`` or ``'mm'`` for the other benchmarks
+            (:mod:`fdkd_mm.reproduction.benchmark_tables`).
         datasets: Dataset keys to keep (``None``: all of the table's).
         methods: Method keys to keep (``None``: all of the table's); Uni teachers are added
             for the distillers regardless.
@@ -141,6 +146,8 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
                 if students is None or cell.student in students]
     if not selected:
         pool = {UNPAIRED_TABLE: UNPAIRED_CELLS, ZOO_TABLE: ZOO_CELLS}.get(table, CELLS)
+        if table in TABLES:
+            pool = [c for c in BENCHMARK_CELLS if c.table == table]
         raise ValueError(f'no cell of table {table} for datasets {datasets}, methods '
                          f'{methods} and students {students}; the tables: '
                          f'{sorted({c.table for c in CELLS})} and {UNPAIRED_TABLE!r}, datasets: '
@@ -329,19 +336,19 @@ def cell_results(runs: Sequence[Run], outcomes: Sequence[RunOutcome]) -> list[Se
     by_cell: dict[PaperCell, SeedSummary] = {}
     for run in runs:
         for cell in run.cells:
-            metric = METRICS[cell.dataset]
+            metric_key = metric(cell.dataset)
             summary = by_cell.get(cell)
             if summary is None:
                 summary = by_cell[cell] = SeedSummary(
                     name=osp.splitext(osp.basename(run.config))[0], method=cell.method,
                     dataset=cell.dataset, teacher=cell.teacher, student=cell.student,
-                    config=osp.basename(run.config), table=cell.table, paper_metric=metric,
-                    paper=cell.reported, values={metric: []})
+                    config=osp.basename(run.config), table=cell.table, paper_metric=metric_key,
+                    paper=cell.reported, values={metric_key: []})
             outcome = status[id(run)]
             summary.seeds.append(run.seed)
             if outcome.status == 'done':
                 # mmseg's IoUMetric and mmpretrain's Accuracy both report percentages.
-                summary.values[metric].append(run.metric(metric))
+                summary.values[metric_key].append(run.metric(metric_key))
             else:
                 summary.status = f'seed {run.seed}: {outcome.status} ({outcome.message})'
     return list(by_cell.values())

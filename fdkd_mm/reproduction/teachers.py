@@ -23,7 +23,7 @@ TRAINABLE_TEACHER = ('dml', 'c2kd')
 #: Percentage points above chance (100 / classes) under which a teacher counts as near chance.
 CHANCE_MARGIN = 5.0
 #: Classes per dataset, where a run's own config does not say.
-NUM_CLASSES = dict(cremad=6, ave=28, vggsound=50, crisismmd=2, nyu=40)
+NUM_CLASSES = dict(cremad=6, ave=28, vggsound=50, crisismmd=2, nyu=40, avmnist=10, ravdess=8)
 
 
 def teacher_warnings(metric: str, value: float, num_classes: Optional[int],

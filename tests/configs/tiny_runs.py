@@ -57,8 +57,9 @@ def shrink_network(network: dict) -> bool:
     network.pop('pretrained', None)
     if 'backbones' in network:  # a FusionClassifier: every branch, the fusion and the head
         narrowed = [shrink_backbone(backbone) for backbone in network.backbones.values()]
-        follow_widths(network.fusion, RESNET_WIDTHS, 'fusion')
-        network.head.in_channels = RESNET_WIDTHS[network.head.in_channels]
+        if any(narrowed):  # small branches (MST-Distill's CNNs) keep their widths
+            follow_widths(network.fusion, RESNET_WIDTHS, 'fusion')
+            network.head.in_channels = RESNET_WIDTHS[network.head.in_channels]
         return any(narrowed)
     backbone = network.backbone
     backbone.pop('init_cfg', None)
