@@ -37,3 +37,7 @@ class BankError(FdkdError, ValueError):
 
 class ExportError(FdkdError, RuntimeError):
     """A student could not be exported or its export does not match the trained model."""
+
+
+class MissingDataError(DataError, FileNotFoundError):
+    """A data root, split file or listed sample file does not exist (also a FileNotFoundError)."""

@@ -28,6 +28,8 @@ if REPO not in sys.path:
 
 from fdkd_mm.teacher_cache.build import SPLITS, build_teacher_cache  # noqa: E402
 from fdkd_mm.teacher_cache.store import DTYPES  # noqa: E402
+from fdkd_mm.config.preflight import preflight  # noqa: E402
+from fdkd_mm.tool_errors import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -58,6 +60,7 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    preflight(cfg, args.cfg_options, tool='cache')
     recorders = args.recorders[0] if args.recorders in (['used'], ['all']) else args.recorders
     stores = build_teacher_cache(cfg, args.out, args.dtype, args.splits, recorders,
                                  args.batch_size, args.num_workers, args.device, args.overwrite)
@@ -68,4 +71,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -29,6 +29,7 @@ from fdkd_mm.reproduction.runner import (Launcher, cell_results, execute,  # noq
                                          plan_runs, write_results)
 from fdkd_mm.reproduction.tables import summary_markdown  # noqa: E402
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE  # noqa: E402
+from fdkd_mm.tool_errors import run_tool  # noqa: E402
 
 
 def _table(value: str):
@@ -105,4 +106,4 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

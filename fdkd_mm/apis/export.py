@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from fdkd_mm.checkpoint.atomic import default_file_mode
 from fdkd_mm.checkpoint.config_data import CONFIG_DATA_KEY, config_from_meta, config_to_data
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 
@@ -173,6 +174,8 @@ def verify_export(checkpoint_path: str, config_path: str, kind: str) -> int:
 def _temp_path(directory: str, name: str, suffix: str) -> str:
     handle, path = tempfile.mkstemp(prefix=f'.{name}.', suffix=f'.tmp{suffix}', dir=directory)
     os.close(handle)
+    # mkstemp's 0600 would survive the rename: give the file the mode the umask gives any file.
+    os.chmod(path, default_file_mode())
     return path
 
 

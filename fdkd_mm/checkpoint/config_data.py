@@ -20,6 +20,7 @@ from typing import Any, Union
 from mmengine import registry as mmengine_registry
 from mmengine.config import Config
 from mmengine.registry import Registry
+from fdkd_mm.errors import CheckpointError
 
 #: Key of the config's data in ``checkpoint['meta']``.
 CONFIG_DATA_KEY = 'cfg_dict'
@@ -29,7 +30,7 @@ _PLAIN_SCALARS = (str, int, float, bool, type(None))
 _SHOWN = 5
 
 
-class UnsafeConfigError(ValueError):
+class UnsafeConfigError(CheckpointError, ValueError):
     """A config read from a checkpoint names something outside the registries."""
 
 
