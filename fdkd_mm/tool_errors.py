@@ -94,7 +94,8 @@ def interrupt_message(argv: Optional[list] = None, work_dir: Optional[str] = Non
         return 'interrupted'
     if checkpoint is None:
         where = f' in {work_dir}' if work_dir else ''
-        return f'interrupted: no complete checkpoint yet{where}; rerun the same command to start again'
+        return (f'interrupted: no complete checkpoint yet{where}; rerun the same command to '
+                'start again')
     args = [a for a in argv[1:] if a != DEBUG_FLAG]
     resume = [] if any(a == '--resume' or a.startswith('--resume=') for a in args) else ['--resume']
     command = shlex.join([_python_name(), argv[0], *args, *resume])
@@ -138,7 +139,8 @@ def format_error(error: FdkdError, debug: bool = False) -> str:
     head = ''
     if debug:
         head = ''.join(traceback.format_exception(type(error), error, error.__traceback__))
-    hint = '' if debug else f'\n({type(error).__name__}; {DEBUG_FLAG} or {DEBUG_ENV}=1 shows the traceback)'
+    hint = '' if debug else (f'\n({type(error).__name__}; {DEBUG_FLAG} or {DEBUG_ENV}=1 shows '
+                             'the traceback)')
     return f'{head}error: {message}{hint}'
 
 

@@ -55,7 +55,8 @@ def test_iter_types_walks_nested_dicts_and_lists():
     ('model.distill_losses.loss_fd.type', 'FDCMKDLos', 'FDCMKDLoss'),
     ('model.distill_losses.loss_fd.decoupler.type', 'FrequencyDecouplr', 'FrequencyDecoupler'),
     ('train_dataloader.dataset.pipeline.1.type', 'LoadDepthFromFiel', 'LoadDepthFromFile'),
-    ('default_hooks.checkpoint.type', 'fdkd_mm.AtomicCheckpointHok', 'fdkd_mm.AtomicCheckpointHook'),
+    ('default_hooks.checkpoint.type', 'fdkd_mm.AtomicCheckpointHok',
+     'fdkd_mm.AtomicCheckpointHook'),
     ('optim_wrapper.optimizer.type', 'SDG', None),
 ])
 def test_misspelt_type_names_its_key_and_the_closest_name(promised, key, wrong, right):

@@ -121,7 +121,8 @@ def test_ctrl_c_names_the_last_checkpoint_and_the_resume_command(tmp_path, monke
 
 def test_ctrl_c_before_any_checkpoint_and_in_other_tools(tmp_path):
     message = interrupt_message(['tools/train.py', 'c.py'], str(tmp_path))
-    assert message.startswith('interrupted: no complete checkpoint yet') and '--resume' not in message
+    assert message.startswith('interrupted: no complete checkpoint yet')
+    assert '--resume' not in message
     assert interrupt_message(['tools/test.py', 'c.py', 'x.pth'], str(tmp_path)) == 'interrupted'
     # A pointer to a checkpoint that is gone does not count.
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'gone.pth'))

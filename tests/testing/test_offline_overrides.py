@@ -55,12 +55,14 @@ def test_no_weight_download_is_left(config):
 def test_the_configs_with_downloads_had_some():
     # The test above could not fail on configs without downloads: these have them.
     for config in ('configs/mixing/uni_segformer-mitb0-depth_nyu.py',
-                   'configs/uni/uni_mbv2-image_crisismmd.py', 'configs/uni/uni_dlv3p-r18-depth_nyu.py'):
+                   'configs/uni/uni_mbv2-image_crisismmd.py',
+                   'configs/uni/uni_dlv3p-r18-depth_nyu.py'):
         cfg = Config.fromfile(str(REPO / config)).to_dict()
         assert downloads({'model': cfg['model']}), config
 
 
 def test_nyu_config_overrides_include_them(tmp_path):
-    cfg = Config.fromfile(str(REPO / 'configs/mixing/fdkd_segformer-mitb0-depth_dlv3p-r18-rgb_nyu.py'))
+    cfg = Config.fromfile(
+        str(REPO / 'configs/mixing/fdkd_segformer-mitb0-depth_dlv3p-r18-rgb_nyu.py'))
     options = nyu_config_cpu_overrides(cfg, str(tmp_path), epochs=1)
     assert set(offline_weight_options(cfg)) <= set(options)
