@@ -41,3 +41,7 @@ class ExportError(FdkdError, RuntimeError):
 
 class MissingDataError(DataError, FileNotFoundError):
     """A data root, split file or listed sample file does not exist (also a FileNotFoundError)."""
+
+
+class MissingConfigError(ConfigError, FileNotFoundError):
+    """The config file itself does not exist (also a FileNotFoundError)."""

@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
-    preflight(cfg, args.cfg_options, tool='bank')
+    preflight(cfg, args.cfg_options, tool='bank', teacher_ckpt=args.teacher_ckpt)
     name, loss = bank_loss(cfg, args.loss)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     started = time.time()

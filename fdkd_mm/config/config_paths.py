@@ -8,7 +8,7 @@ and the file.
 import os.path as osp
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Optional
 
 from fdkd_mm.errors import BankError, CacheError, CheckpointError, DataError, TeacherError
 
@@ -111,23 +111,34 @@ def check_dataset_files(key: str, dataset: Mapping) -> None:
         raise DataError(f'{key}.ann_file: split file {full} is empty (no sample rows)')
 
 
-def _teacher_checkpoints(cfg: Mapping) -> Iterator[tuple[str, Any]]:
+def teacher_checkpoints(cfg: Mapping, tool: str = 'train') -> Iterator[tuple[str, Any]]:
+    """The teacher checkpoints a tool loads: the distiller's (train, cache) and the teacher
+    bank's (train, bank); a test loads every weight from its checkpoint instead.
+
+    Args:
+        cfg: The config.
+        tool: ``'train'``, ``'test'``, ``'cache'`` or ``'bank'``.
+
+    Yields:
+        ``(config key, path)``.
+    """
     model = cfg.get('model') or {}
-    if isinstance(model, Mapping) and model.get('teacher_ckpt'):
+    if tool in ('train', 'cache') and isinstance(model, Mapping) and model.get('teacher_ckpt'):
         yield 'model.teacher_ckpt', model['teacher_ckpt']
     bank = cfg.get('teacher_bank')
-    if isinstance(bank, Mapping) and bank.get('teacher_ckpt'):
+    if tool in ('train', 'bank') and isinstance(bank, Mapping) and bank.get('teacher_ckpt'):
         yield 'teacher_bank.teacher_ckpt', bank['teacher_ckpt']
 
 
 def check_config_paths(cfg: Mapping, splits: tuple = ('train', 'val'),
-                       checkpoints: bool = True) -> None:
+                       teachers: Optional[list] = None) -> None:
     """Every file the run will read exists (and is not empty), checked from the config alone.
 
     Args:
         cfg: The config, overrides applied.
         splits: Dataloaders the tool builds (keys of :data:`LOADERS`).
-        checkpoints: Also check ``load_from`` and the teacher checkpoints.
+        teachers: ``(key, path)`` of the teacher checkpoints to check (default: those
+            :func:`teacher_checkpoints` lists for training).
 
     Raises:
         TeacherError: A teacher checkpoint is missing or broken.
@@ -136,12 +147,11 @@ def check_config_paths(cfg: Mapping, splits: tuple = ('train', 'val'),
         BankError: A loss's ``bank_file`` does not exist.
         DataError: A data root or split file is missing, or a split file is empty.
     """
-    if checkpoints:
-        for key, path in _teacher_checkpoints(cfg):
-            if is_local(path):
-                check_checkpoint_file(path, key, TeacherError)
-        if is_local(cfg.get('load_from')):
-            check_checkpoint_file(cfg['load_from'], 'load_from')
+    for key, path in (teacher_checkpoints(cfg) if teachers is None else teachers):
+        if is_local(path):
+            check_checkpoint_file(path, key, TeacherError)
+    if is_local(cfg.get('load_from')):
+        check_checkpoint_file(cfg['load_from'], 'load_from')
     model = cfg.get('model') if isinstance(cfg.get('model'), Mapping) else {}
     cache = model.get('teacher_cache')
     cache_path = cache.get('path') if isinstance(cache, Mapping) else cache

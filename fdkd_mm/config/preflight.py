@@ -10,14 +10,15 @@ from typing import Optional
 
 from mmengine.config import Config
 
-from fdkd_mm.config.config_paths import check_config_paths, needed_splits
+from fdkd_mm.config.config_paths import (check_config_paths, needed_splits,
+                                         teacher_checkpoints)
 from fdkd_mm.config.option_types import check_option_types
 from fdkd_mm.config.registry_types import check_registry_types
 from fdkd_mm.tool_errors import remember_work_dir
 
 
 def preflight(cfg: Config, cfg_options: Optional[Mapping] = None, tool: str = 'train',
-              paths: bool = True) -> Config:
+              paths: bool = True, teacher_ckpt: Optional[str] = None) -> Config:
     """Check a loaded config before the tool builds anything.
 
     In order: ``--cfg-options`` value types (against the config file before the overrides),
@@ -32,6 +33,8 @@ def preflight(cfg: Config, cfg_options: Optional[Mapping] = None, tool: str = 't
         tool: Which dataloaders are built: ``'train'`` (train, val, teacher bank),
             ``'test'``, ``'cache'`` (train) or ``'bank'`` (teacher).
         paths: Check the files (off for tools that report them one by one).
+        teacher_ckpt: A teacher checkpoint given on the command line, which replaces the
+            config's (``tools/build_teacher_bank.py --teacher-ckpt``).
 
     Returns:
         ``cfg``, unchanged.
@@ -46,6 +49,9 @@ def preflight(cfg: Config, cfg_options: Optional[Mapping] = None, tool: str = 't
     plain = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
     check_registry_types(plain, source)
     if paths:
-        check_config_paths(plain, needed_splits(plain, tool))
+        teachers = list(teacher_checkpoints(plain, tool))
+        if teacher_ckpt is not None:
+            teachers = [('--teacher-ckpt', teacher_ckpt)]
+        check_config_paths(plain, needed_splits(plain, tool), teachers)
     remember_work_dir(plain.get('work_dir'))
     return cfg

@@ -176,3 +176,13 @@ def test_paths_cache_and_bank(promised, tmp_path):
     cfg['model']['distill_losses']['loss_fd']['bank_file'] = str(tmp_path / 'bank.pth')
     with pytest.raises(BankError, match=r'model.distill_losses.loss_fd.bank_file: teacher bank'):
         check_config_paths(cfg)
+
+
+def test_missing_config_file_names_the_closest_one():
+    from fdkd_mm.config.run_config import load_run_config
+    from fdkd_mm.errors import MissingConfigError
+    typo = REPO / 'configs' / 'fdkd' / 'nyu_depth_to_rbg.py'
+    with pytest.raises(MissingConfigError, match=rf'config file {typo} does not exist; did you '
+                                                 rf'mean {PROMISED}\?'):
+        load_run_config(str(typo))
+    assert issubclass(MissingConfigError, FileNotFoundError)
