@@ -77,6 +77,27 @@ def dataset_configs(loader: Mapping, path: str) -> Iterator[tuple[str, Mapping]]
             yield key, dataset
 
 
+def split_file_of(dataset: Mapping) -> Any:
+    """The split file a dataset config reads: its ``ann_file``, else what the dataset class
+    derives from its other keys (``config_ann_file``, e.g. NYU's ``<split>.txt``).
+
+    Args:
+        dataset: The dataset's config.
+
+    Returns:
+        The path (relative to ``data_root`` unless absolute), or None when unknown.
+    """
+    if dataset.get('ann_file'):
+        return dataset['ann_file']
+    try:
+        from mmengine.registry import DATASETS
+        cls = DATASETS.get(dataset.get('type'))
+    except Exception:  # an unknown type is the registry check's to report
+        return None
+    derive = getattr(cls, 'config_ann_file', None)
+    return derive(dict(dataset)) if derive is not None else None
+
+
 def _has_rows(path: str) -> bool:
     """Whether a text file holds at least one non-blank line."""
     with open(path, 'rb') as f:
@@ -101,7 +122,7 @@ def check_dataset_files(key: str, dataset: Mapping) -> None:
                         + (' (it is a file)' if osp.isfile(root) else '')
                         + '; see docs/data_preparation.md, or set it with --cfg-options '
                         f'{key}.data_root=PATH')
-    ann = dataset.get('ann_file')
+    ann = split_file_of(dataset)
     if not is_local(ann):
         return
     full = ann if osp.isabs(ann) or not is_local(root) else osp.join(root, ann)

@@ -162,6 +162,21 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             metainfo=metainfo,
             **kwargs)
 
+    @staticmethod
+    def config_ann_file(dataset_cfg: dict) -> str:
+        """The split TSV a config of this dataset reads, relative to its ``data_root`` (for
+        checks made before the dataset is built).
+
+        Args:
+            dataset_cfg: The dataset's config.
+
+        Returns:
+            ``ann_file``, else the benchmark TSV of its task, split and split set.
+        """
+        return dataset_cfg.get('ann_file') or default_ann_file(
+            dataset_cfg.get('task', 'informative'), dataset_cfg.get('split', 'train'),
+            dataset_cfg.get('split_set', 'all'))
+
     def load_data_list(self) -> list[dict]:
         """Parse the split TSV into data infos, validating every row.
 

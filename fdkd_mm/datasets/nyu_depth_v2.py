@@ -146,6 +146,20 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
             reduce_zero_label=reduce_zero_label,
             **kwargs)
 
+    @staticmethod
+    def config_ann_file(dataset_cfg: dict) -> str:
+        """The split file a config of this dataset reads, relative to its ``data_root``
+        (for checks made before the dataset is built).
+
+        Args:
+            dataset_cfg: The dataset's config.
+
+        Returns:
+            ``ann_file``, else ``<split>.txt``.
+        """
+        ann_file = dataset_cfg.get('ann_file')
+        return f"{dataset_cfg.get('split', 'train')}.txt" if ann_file is None else ann_file
+
     def load_data_list(self) -> List[dict]:
         """Read the split file and check that every listed sample is on disk.
 
@@ -184,8 +198,8 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
             if local:
                 for path in paths.values():
                     if not osp.isfile(path):
-                        raise FileNotFoundError(f'{path} (listed in {self.ann_file} as '
-                                                f'{sample_id!r}) does not exist')
+                        raise MissingDataError(f'{path} (listed in {self.ann_file} as '
+                                               f'{sample_id!r}) does not exist')
             data_list.append(dict(**paths, sample_id=sample_id, scene=scenes.get(sample_id),
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label, seg_fields=[]))

@@ -54,16 +54,16 @@ def cremad_with_row(tmp_path: Path, row: str) -> Path:
 
 
 def test_cremad_row_outside_the_root_is_refused_naming_file_and_line(tmp_path, monkeypatch):
-    from fdkd_mm.datasets import CREMADDataset
-    root = cremad_with_row(tmp_path, '../outside/secret,ANG')
+    from fdkd_mm.datasets import CremaDDataset
+    root = cremad_with_row(tmp_path, '../../outside/secret,ANG')
     lines = (root / 'train.csv').read_text().splitlines()
     kwargs = dict(ann_file='train.csv', data_root=str(root),
                   data_prefix=dict(audio='AudioWAV', visual='Image-01-FPS'))
-    with pytest.raises(DataError, match=rf"path '../outside/secret.wav' in .*train.csv line "
+    with pytest.raises(DataError, match=rf"path '../../outside/secret.wav' in .*train.csv line "
                                         rf'{len(lines)} leaves the data root'):
-        CREMADDataset(**kwargs)
+        CremaDDataset(**kwargs)
     monkeypatch.setenv(ALLOW_OUTSIDE_ENV, '1')
-    assert len(CREMADDataset(**kwargs)) == len(lines)
+    assert len(CremaDDataset(**kwargs)) == len(lines)
 
 
 def test_nyu_sample_id_outside_the_root_is_refused(tmp_path):
@@ -72,40 +72,38 @@ def test_nyu_sample_id_outside_the_root_is_refused(tmp_path):
                                num_classes=3)
     with open(root / 'train.txt', 'a') as f:
         f.write('../../../../etc/passwd\n')
+    with open(root / 'scenes.txt', 'a') as f:
+        f.write('../../../../etc/passwd kitchen_0001\n')
     with pytest.raises(DataError, match=r'train.txt line 3 leaves the data root'):
-        NYUDepthV2Dataset(data_root=str(root), ann_file='train.txt',
-                          data_prefix=dict(img_path='train/rgb', depth_path='train/depth',
-                                           seg_map_path='train/label'), pipeline=[])
+        NYUDepthV2Dataset(data_root=str(root), split='train', pipeline=[])
 
 
 def test_crisismmd_absolute_image_path_is_refused(tmp_path):
     from fdkd_mm.datasets import CrisisMMDDataset
     root = tmp_path / 'crisis'
-    write_synthetic_crisismmd(str(root))
-    tsv = next(p for p in sorted(root.rglob('*.tsv')) if 'train' in p.name)
+    tsv = Path(write_synthetic_crisismmd(str(root))['train'])
     lines = tsv.read_text().split('\n')
     header = lines[0].split('\t')
     fields = lines[1].split('\t')
     fields[header.index('image')] = '/etc/passwd'
     lines[1] = '\t'.join(fields)
     tsv.write_text('\n'.join(lines))
-    with pytest.raises(DataError, match=r"absolute path '/etc/passwd' in .* line 2"):
-        CrisisMMDDataset(data_root=str(root), ann_file=str(tsv.relative_to(root)), pipeline=[],
-                         task='humanitarian' if 'humanitarian' in tsv.name else 'informative')
+    with pytest.raises(DataError, match=r"absolute path '/etc/passwd' in .*train.tsv line 2"):
+        CrisisMMDDataset(data_root=str(root), split='train', pipeline=[])
 
 
 def test_empty_split_file_names_the_file(tmp_path):
-    from fdkd_mm.datasets import CREMADDataset
+    from fdkd_mm.datasets import CremaDDataset
     root = tmp_path / 'cremad'
     write_synthetic_cremad(str(root))
     (root / 'train.csv').write_text('')
     with pytest.raises(DataError, match=r'split file .*train.csv lists no clip'):
-        CREMADDataset(ann_file='train.csv', data_root=str(root),
+        CremaDDataset(ann_file='train.csv', data_root=str(root),
                       data_prefix=dict(audio='AudioWAV', visual='Image-01-FPS'))
 
 
 def test_check_data_reports_the_escaping_row(tmp_path):
-    root = cremad_with_row(tmp_path, '../outside/secret,ANG')
+    root = cremad_with_row(tmp_path, '../../outside/secret,ANG')
     options = [f'{split}_dataloader.dataset.data_root={root}' for split in ('train', 'val', 'test')]
     env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS='1')
     env.pop(ALLOW_OUTSIDE_ENV, None)
@@ -114,4 +112,5 @@ def test_check_data_reports_the_escaping_row(tmp_path):
                             env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'train: the dataset cannot be built: DataError' in result.stdout
-    assert "'../outside/secret.wav' in" in result.stdout and 'leaves the data root' in result.stdout
+    assert "'../../outside/secret.wav' in" in result.stdout
+    assert 'leaves the data root' in result.stdout

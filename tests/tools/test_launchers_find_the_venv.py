@@ -34,9 +34,9 @@ def fake_repo(tmp_path: Path, launcher: str, with_venv: bool) -> tuple:
     for folder, name in binaries:
         path = tmp_path / folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        if name == 'srun':  # run the command srun is given after its own options
-            body = ('while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done\n'
-                    'echo "srun" >> ' + str(log) + '\nexec "$@"\n')
+        if name == 'srun':  # drop srun's own options, run the interpreter it is given
+            body = ('while [ $# -gt 0 ]; do case "$1" in *python) break;; esac; shift; done\n'
+                    'exec "$@"\n')
         else:
             body = f'echo "{folder}/{name}" >> {log}\n'
         path.write_text('#!/bin/sh\n' + body)
