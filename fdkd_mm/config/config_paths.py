@@ -35,7 +35,9 @@ def check_checkpoint_file(path: str, key: str, error: type = CheckpointError) ->
         CheckpointError: (or ``error``) Missing, a folder, empty, or a broken zip archive.
     """
     if not osp.exists(path):
-        raise error(f'{key}: checkpoint {path!r} does not exist')
+        hint = (f'; train the teacher first, or give its checkpoint with --cfg-options '
+                f'{key}=PATH' if error is TeacherError and '.' in key else '')
+        raise error(f'{key}: checkpoint {path!r} does not exist{hint}')
     if not osp.isfile(path):
         raise error(f'{key}: checkpoint {path!r} is a folder, not a file')
     if osp.getsize(path) == 0:
