@@ -22,9 +22,13 @@ def run_main(main, argv, monkeypatch, env=None):
     monkeypatch.delenv('FDKD_DEBUG', raising=False)
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
-    with pytest.raises(SystemExit) as stopped:
+    try:
         run_tool(main)
-    return stopped.value.code
+    except SystemExit as stopped:
+        return stopped.code
+    except KeyboardInterrupt:  # would stop pytest itself
+        pytest.fail('KeyboardInterrupt escaped run_tool')
+    pytest.fail('run_tool returned instead of exiting')
 
 
 def raising(error):
