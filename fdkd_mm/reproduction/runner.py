@@ -256,7 +256,7 @@ def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix
         log_file = osp.join(run.work_dir, f'{stage}.log')
         # The output goes to the log; one line per epoch and per evaluation comes here.
         returncode = run_logged(command(), launcher.repo, log_file,
-                                lambda line: log(f'{prefix}: {stage} {line}'))
+                                lambda line: log(f'{prefix}: {line}'))
         if returncode != 0:
             log(f'{prefix}: {stage} FAILED (exit {returncode}), see {log_file}')
             return RunOutcome(run, 'failed', f'{stage} exited {returncode}; {log_file}')
