@@ -45,3 +45,12 @@ class MissingDataError(DataError, FileNotFoundError):
 
 class MissingConfigError(ConfigError, FileNotFoundError):
     """The config file itself does not exist (also a FileNotFoundError)."""
+
+
+class MissingCheckpointError(CheckpointError, FileNotFoundError):
+    """A checkpoint file does not exist (also a FileNotFoundError)."""
+
+
+class ExportArgumentError(ExportError, ValueError):
+    """An export was asked for something it refuses (an output over its input, a wrong suffix,
+    an unknown prefix); also a ValueError."""

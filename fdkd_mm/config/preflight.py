@@ -22,7 +22,8 @@ def preflight(cfg: Config, cfg_options: Optional[Mapping] = None, tool: str = 't
     """Check a loaded config before the tool builds anything.
 
     In order: ``--cfg-options`` value types (against the config file before the overrides),
-    every registry ``type`` (with its key and the closest registered name), then the files the
+    every registry ``type`` (with its key and the closest registered name), for training a
+    distiller's input keys and class counts (``validate_distill_config``), then the files the
     tool will read (teacher checkpoints, ``load_from``, teacher cache, teacher banks, data roots
     and split files of the dataloaders the tool builds). Also records the work dir, which
     Ctrl-C names.
@@ -48,6 +49,11 @@ def preflight(cfg: Config, cfg_options: Optional[Mapping] = None, tool: str = 't
         check_option_types(Config.fromfile(source).to_dict(), cfg_options)
     plain = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
     check_registry_types(plain, source)
+    if tool == 'train':
+        # Input keys and class counts (the distiller's own config checks) before any file:
+        # a config mistake is reported even when the data is not there yet.
+        from fdkd_mm.models.distillers.validation import validate_distill_config
+        validate_distill_config(cfg)
     if paths:
         teachers = list(teacher_checkpoints(plain, tool))
         if teacher_ckpt is not None:
