@@ -37,3 +37,20 @@ class BankError(FdkdError, ValueError):
 
 class ExportError(FdkdError, RuntimeError):
     """A student could not be exported or its export does not match the trained model."""
+
+
+class MissingDataError(DataError, FileNotFoundError):
+    """A data root, split file or listed sample file does not exist (also a FileNotFoundError)."""
+
+
+class MissingConfigError(ConfigError, FileNotFoundError):
+    """The config file itself does not exist (also a FileNotFoundError)."""
+
+
+class MissingCheckpointError(CheckpointError, FileNotFoundError):
+    """A checkpoint file does not exist (also a FileNotFoundError)."""
+
+
+class ExportArgumentError(ExportError, ValueError):
+    """An export was asked for something it refuses (an output over its input, a wrong suffix,
+    an unknown prefix); also a ValueError."""

@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     import torch
 
     import fdkd_mm  # noqa: F401  (registers our modules)
+    from fdkd_mm.config.preflight import preflight
     from fdkd_mm.teacher_bank.build import build_teacher_bank
     from fdkd_mm.models.banks import save_bank
 
@@ -71,6 +72,7 @@ def main(argv=None) -> int:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
+    preflight(cfg, args.cfg_options, tool='bank', teacher_ckpt=args.teacher_ckpt)
     name, loss = bank_loss(cfg, args.loss)
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     started = time.time()
@@ -94,4 +96,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from fdkd_mm.tool_errors import run_tool
+    run_tool(main)

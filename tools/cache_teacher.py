@@ -26,9 +26,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+from fdkd_mm.config.preflight import preflight  # noqa: E402
 from fdkd_mm.config.run_options import add_run_options, apply_run_options  # noqa: E402
 from fdkd_mm.teacher_cache.build import SPLITS, build_teacher_cache  # noqa: E402
 from fdkd_mm.teacher_cache.store import DTYPES  # noqa: E402
+from fdkd_mm.tool_errors import run_tool  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,6 +61,7 @@ def main(argv=None) -> dict:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     apply_run_options(cfg, args)
+    preflight(cfg, args.cfg_options, tool='cache')
     recorders = args.recorders[0] if args.recorders in (['used'], ['all']) else args.recorders
     stores = build_teacher_cache(cfg, args.out, args.dtype, args.splits, recorders,
                                  args.batch_size, cfg.train_dataloader.num_workers,
@@ -70,4 +73,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -10,13 +10,14 @@ Example:
         --data-root data/nyu_depth_v2
 """
 import argparse
-import sys
 
 from mmengine.config import DictAction
 
+from fdkd_mm.config.preflight import preflight
 from fdkd_mm.config.run_config import load_run_config
 from fdkd_mm.config.run_options import add_run_options, apply_run_options
 from fdkd_mm.datasets.check import SPLITS, check_config_data, format_reports
+from fdkd_mm.tool_errors import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,10 +37,12 @@ def main() -> int:
     args = parse_args()
     cfg = load_run_config(args.config, cfg_options=args.cfg_options)
     apply_run_options(cfg, args)
+    # Types and --cfg-options values; the data itself is what this tool reports, split by split.
+    preflight(cfg, args.cfg_options, paths=False)
     reports = check_config_data(cfg, args.splits, progress=not args.no_progress)
     print(format_reports(reports, args.shown))
     return 0 if all(report.ok for report in reports) else 1
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

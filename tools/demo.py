@@ -7,22 +7,28 @@
    teacher (``configs/uni/uni_dlv3p-r18-depth_nyu.py``), then, for each seed, the RGB student
    alone (``configs/uni/uni_dlv3p-r18-rgb_nyu.py``), with Feat and with FD-CMKD, and tests each
    on the same synthetic test split;
-3. prints the comparison (mIoU per seed, mean ± std);
+3. prints the comparison (mIoU per seed, mean ± std) and, per method, its gain over the student
+   alone with the standard error of that gain, saying whether it exceeds the seed spread on
+   this machine; writes it to ``<work-dir>/results.md`` (and ``results.png``);
 4. exports the first FD-CMKD student and evaluates it as a plain mmseg model: its mIoU must be
-   the distiller's.
+   the distiller's; prints where the student's weights and config are.
+
+Every run prints one line per epoch (loss, eta) and its evaluation; the full logs are in each
+run's folder. The numbers are bit-reproducible on one machine with one thread count
+(``OMP_NUM_THREADS``) only: another CPU or thread count sums in another order, and over a few
+epochs the runs drift apart (docs/get_started.md#the-demo).
 
 Every run uses the real tools on the real configs; only sizes, schedule and paths are
 overridden (``--cfg-options``, fdkd_mm/testing/overrides.py) to fit a CPU, and no pretrained
 weights are downloaded (the backbones train from scratch). Run logs go to the work dir.
 
 Usage:
-    python tools/demo.py [--work-dir work_dirs/demo] [--epochs 15] [--seeds 0 1]
+    python tools/demo.py [--work-dir work_dirs/demo] [--epochs 15] [--seeds 0 1 2]
 """
 import argparse
 import json
 import os
 import os.path as osp
-import statistics
 import subprocess
 import sys
 import time
@@ -38,9 +44,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--data-root', default='data/nyu_demo')
     parser.add_argument('--epochs', type=int, default=15, help='epochs of every run')
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2],
+                        help='seeds of every student (three: a spread to compare gains with)')
     parser.add_argument('--num-train', type=int, default=24)
-    parser.add_argument('--num-test', type=int, default=8)
+    parser.add_argument('--num-test', type=int, default=24,
+                        help='test scenes (more: less noise in each mIoU)')
     parser.add_argument('--rgb-cue', type=float, default=0.35,
                         help='how distinct paired classes look in RGB (1: fully, 0: not)')
     return parser.parse_args()
@@ -59,8 +67,10 @@ def tool(step: str, args: list[str], log: str) -> None:
 
 def main() -> None:
     args = parse_args()
+    from fdkd_mm.checkpoint.atomic import write_text_atomic
     from fdkd_mm.reproduction.runner import Launcher, cell_results, execute, plan_runs
-    from fdkd_mm.reproduction.tables import seeds_markdown
+    from fdkd_mm.reproduction.demo_report import verdict_lines
+    from fdkd_mm.reproduction.tables import plot_summaries, seeds_markdown
     from fdkd_mm.testing import write_synthetic_nyu
     from fdkd_mm.testing.overrides import nyu_cpu_overrides
 
@@ -76,7 +86,11 @@ def main() -> None:
                      students=['rgb'])
     uni = nyu_cpu_overrides(data_root, args.epochs, ['model'])
     distill = nyu_cpu_overrides(data_root, args.epochs, ['model.student', 'model.teacher'])
-    outcomes = execute(runs, Launcher(), lambda run: distill if run.is_distiller else uni)
+    threads = os.environ.get('OMP_NUM_THREADS', 'unset (torch default)')
+    print(f'{len(runs)} runs of {args.epochs} epochs; OMP_NUM_THREADS {threads}; one line per '
+          'epoch, full logs in each run\'s folder', flush=True)
+    outcomes = execute(runs, Launcher(), lambda run: distill if run.is_distiller else uni,
+                       log=lambda line: print(line, flush=True))
     failed = [o for o in outcomes if o.status != 'done']
     if failed:
         raise SystemExit('demo runs failed: ' + '; '.join(f'{o.run.name}: {o.message}'
@@ -99,19 +113,31 @@ def main() -> None:
         exported = json.load(f)['mIoU']
     distilled = fd_run.metric('mIoU')
 
-    print(f'\n=== RGB students on the synthetic NYU-Depth V2 test split ({args.num_test} '
-          f'scenes; mIoU over the classes present), {args.epochs} epochs, seeds {args.seeds}, '
-          f'depth teacher for Feat and FD-CMKD')
-    print(seeds_markdown(results, NAMES, 'RGB student'))
-    if len(args.seeds) > 1:
-        spread = statistics.fmean(r.std() for r in results)
-        print(f'(mean seed std {spread:.2f}: differences of that size are noise)')
-    print(f'\nexported FD-CMKD student as a plain mmseg model: mIoU {exported:.2f} '
-          f'(through the distiller: {distilled:.2f})')
+    title = (f'RGB students on the synthetic NYU-Depth V2 test split ({args.num_test} scenes; '
+             f'mIoU over the classes present), {args.epochs} epochs, seeds {args.seeds}, depth '
+             f'teacher for Feat and FD-CMKD; OMP_NUM_THREADS {threads}')
+    table = seeds_markdown(results, NAMES, 'RGB student')
+    verdicts = verdict_lines(results, NAMES, 'uni')
+    exported_line = (f'exported FD-CMKD student: {student} (weights) and '
+                     f'{osp.splitext(student)[0]}.py (plain mmseg config); as a plain mmseg '
+                     f'model mIoU {exported:.2f} (through the distiller: {distilled:.2f})')
+    report = '\n'.join([f'# Demo results\n\n{title}\n', table, '',
+                        *(f'- {line}' for line in verdicts), '', exported_line,
+                        '\nNumbers are bit-reproducible on this machine with this thread count '
+                        'only; other CPUs or thread counts give other numbers.\n'])
+    results_md = osp.join(work_dir, 'results.md')
+    write_text_atomic(results_md, report)
+    plot = plot_summaries(osp.join(work_dir, 'results.png'), results)
+    print(f'\n=== {title}')
+    print(table)
+    for line in verdicts:
+        print(line)
+    print(f'\n{exported_line}')
+    print(f'table written to {results_md} and {plot}')
     print(f'total {time.time() - started:.0f} s; runs and logs in {work_dir}')
     if abs(distilled - exported) > 1e-6:
         raise SystemExit('the exported student evaluates differently from the distiller')
 
-
 if __name__ == '__main__':
-    main()
+    from fdkd_mm.tool_errors import run_tool
+    run_tool(main)

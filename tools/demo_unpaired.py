@@ -153,4 +153,5 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from fdkd_mm.tool_errors import run_tool
+    run_tool(main)

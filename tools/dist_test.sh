@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py args]
-# Environment: NNODES, NODE_RANK, PORT, MASTER_ADDR, PYTHON.
+# Environment: NNODES, NODE_RANK, PORT, MASTER_ADDR, PYTHON
+# (default: the project's .venv/bin/python when it exists and no venv is active, else python).
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -10,6 +11,10 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# The project's venv (tools/setup_env.sh) when PYTHON is unset and none is active.
+if [ -z "${PYTHON:-}" ] && [ -z "${VIRTUAL_ENV:-}" ] && [ -x "$HERE/../.venv/bin/python" ]; then
+    PYTHON="$HERE/../.venv/bin/python"
+fi
 
 PYTHONPATH="$HERE/..${PYTHONPATH:+:$PYTHONPATH}" \
 "${PYTHON:-python}" -m torch.distributed.run \

@@ -15,6 +15,7 @@ Example:
 import argparse
 
 from fdkd_mm.apis.export import export_student
+from fdkd_mm.tool_errors import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

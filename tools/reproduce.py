@@ -54,6 +54,7 @@ def _plan_without_the_stack() -> None:
 
 _plan_without_the_stack()
 from fdkd_mm.reproduction.cli import main as _main  # noqa: E402
+from fdkd_mm.tool_errors import run_tool  # noqa: E402
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -63,4 +64,4 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    run_tool(main)

@@ -24,6 +24,8 @@ from fdkd_mm.teacher_cache.run_config import cached_eval_pipelines
 from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
 from fdkd_mm.checkpoint.safe_loading import CorruptCheckpointError, UnsafeCheckpointError
 from fdkd_mm.checkpoint.strict_loading import CheckpointMismatchError
+from fdkd_mm.config.preflight import preflight
+from fdkd_mm.tool_errors import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,6 +79,8 @@ def main() -> None:
         # load_from restores every weight, the teacher's included: testing a distiller
         # checkpoint must not need the teacher run's files.
         cfg.model.teacher_ckpt = None
+    # Types, --cfg-options values, the checkpoint's archive and the test data, before building.
+    preflight(cfg, args.cfg_options, tool='test')
     if args.show_dir:
         enable_show_dir(cfg, args.show_dir)
     prepare_cpu_distributed(cfg)
@@ -93,4 +97,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

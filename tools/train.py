@@ -23,6 +23,8 @@ from fdkd_mm.config.run_config import add_tensorboard, load_run_config, resolve_
 from fdkd_mm.config.run_options import add_run_options, apply_run_options
 from fdkd_mm.models.distillers.validation import validate_distill_config
 from fdkd_mm.engine.cpu_distributed import prepare_cpu_distributed, shutdown_distributed
+from fdkd_mm.config.preflight import preflight
+from fdkd_mm.tool_errors import run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,6 +74,8 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = build_config(args)
+    # Types, --cfg-options values and every file named, before anything is built or created.
+    preflight(cfg, args.cfg_options, tool='train')
     # Input keys and class counts from the config alone, before anything is built; recorder
     # paths, mappings and widths are checked by the distiller when the runner builds it.
     validate_distill_config(cfg)
@@ -85,4 +89,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
+from fdkd_mm.checkpoint.atomic import default_file_mode
+from fdkd_mm.errors import ExportArgumentError, MissingCheckpointError
 from fdkd_mm.checkpoint.config_data import CONFIG_DATA_KEY, config_from_meta, config_to_data
 from fdkd_mm.checkpoint.metadata import EXPORTED_ROLE_KEY
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
@@ -92,8 +94,9 @@ def dataset_meta_of(checkpoint_meta: dict, cfg: Config) -> dict:
         meta = dict(getattr(dataset_cls, 'METAINFO', {}) or {})
         meta.update(dataset.get('metainfo') or {})
     if not meta.get('classes'):
-        raise ValueError('no class names: the checkpoint\'s meta has no dataset_meta and the '
-                         'config\'s test dataset names none (metainfo=dict(classes=...))')
+        raise ExportArgumentError('no class names: the checkpoint\'s meta has no dataset_meta '
+                                  'and the config\'s test dataset names none '
+                                  '(metainfo=dict(classes=...))')
     return plain_meta(meta)
 
 
@@ -117,8 +120,8 @@ def role_of(prefix: str) -> str:
     """The distiller attribute a state-dict prefix names: ``'student.'`` → ``'student'``."""
     role = prefix.rstrip('.').rsplit('.', 1)[-1]
     if role not in ('student', 'teacher'):
-        raise ValueError(f'prefix {prefix!r} names neither the student nor the teacher (e.g. '
-                         "'student.' or 'teacher.')")
+        raise ExportArgumentError(f'prefix {prefix!r} names neither the student nor the '
+                                  "teacher (e.g. 'student.' or 'teacher.')")
     return role
 
 
@@ -133,16 +136,17 @@ def _same_file(a: str, b: str) -> bool:
 
 def _check_paths(checkpoint_path: str, out_path: str, config_path: Optional[str]) -> str:
     if not osp.isfile(checkpoint_path):
-        raise FileNotFoundError(f'checkpoint {checkpoint_path!r} does not exist')
+        raise MissingCheckpointError(f'checkpoint {checkpoint_path!r} does not exist')
     if osp.splitext(out_path)[1] != '.pth':
-        raise ValueError(f'output {out_path!r} must end with .pth (its config is written '
-                         'beside it with .py)')
+        raise ExportArgumentError(f'output {out_path!r} must end with .pth (its config is '
+                                  'written beside it with .py)')
     cfg_out = deploy_config_path(out_path)
     for path, what in ((out_path, 'output'), (cfg_out, 'output config')):
         for source, name in ((checkpoint_path, 'the input checkpoint'),
                              (config_path, 'the input config')):
             if source and _same_file(path, source):
-                raise ValueError(f'the {what} {path!r} is {name}: write the student elsewhere')
+                raise ExportArgumentError(f'the {what} {path!r} is {name}: write the student '
+                                          'elsewhere')
     return cfg_out
 
 
@@ -174,6 +178,8 @@ def verify_export(checkpoint_path: str, config_path: str, kind: str) -> int:
 def _temp_path(directory: str, name: str, suffix: str) -> str:
     handle, path = tempfile.mkstemp(prefix=f'.{name}.', suffix=f'.tmp{suffix}', dir=directory)
     os.close(handle)
+    # mkstemp's 0600 would survive the rename: give the file the mode the umask gives any file.
+    os.chmod(path, default_file_mode())
     return path
 
 

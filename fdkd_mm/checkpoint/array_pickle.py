@@ -15,9 +15,10 @@ import pickle
 from typing import Any, BinaryIO, Union
 
 import numpy as np
+from fdkd_mm.errors import FdkdError
 
 
-class UnsafePickleError(pickle.UnpicklingError):
+class UnsafePickleError(FdkdError, pickle.UnpicklingError):
     """A pickle names an object outside the allowed ones; it was not unpickled."""
 
 

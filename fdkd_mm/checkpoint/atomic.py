@@ -5,6 +5,20 @@ import os.path as osp
 from collections.abc import Iterator
 
 
+def default_file_mode() -> int:
+    """The mode ``open(path, 'w')`` gives a new file: ``0o666`` less the process's umask.
+
+    ``tempfile.mkstemp`` creates files with ``0o600``; a file renamed from one into place would
+    stay unreadable to the other users of a shared machine, unlike any file the user writes.
+
+    Returns:
+        The permission bits.
+    """
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def fsync_path(path: str) -> None:
     """Flush a file (or a directory's entry table) to disk.
 

@@ -20,6 +20,7 @@ from typing import Any, Union
 from mmengine import registry as mmengine_registry
 from mmengine.config import Config
 from mmengine.registry import Registry
+from fdkd_mm.errors import CheckpointError, ConfigError
 
 #: Key of the config's data in ``checkpoint['meta']``.
 CONFIG_DATA_KEY = 'cfg_dict'
@@ -29,7 +30,7 @@ _PLAIN_SCALARS = (str, int, float, bool, type(None))
 _SHOWN = 5
 
 
-class UnsafeConfigError(ValueError):
+class UnsafeConfigError(CheckpointError, ValueError):
     """A config read from a checkpoint names something outside the registries."""
 
 
@@ -151,8 +152,8 @@ def config_from_meta(meta: Mapping, source: str, instead: str) -> Config:
         check_registered(data, source)
         return Config(copy.deepcopy(dict(data)))
     if meta.get('cfg'):
-        raise ValueError(
+        raise ConfigError(
             f'{source} stores its config only as text (meta["cfg"]), as checkpoints written '
             'before fdkd_mm stored configs as data (meta["cfg_dict"]) do; reading that text '
             f'would execute it, which is never done for a checkpoint. {instead}')
-    raise ValueError(f'{source} holds no config (meta["cfg_dict"]). {instead}')
+    raise ConfigError(f'{source} holds no config (meta["cfg_dict"]). {instead}')

@@ -12,12 +12,13 @@ from typing import Any, Mapping, Optional, Union
 from mmengine.logging import print_log
 
 from .config_text import parse_config_text
+from fdkd_mm.errors import TeacherError
 
 #: Key of the model record in ``checkpoint['meta']``.
 MODEL_RECORD_KEY = 'fdkd_mm_model'
 
 
-class TeacherCheckpointError(ValueError):
+class TeacherCheckpointError(TeacherError):
     """A teacher checkpoint was trained on another modality or network than the teacher."""
 
 

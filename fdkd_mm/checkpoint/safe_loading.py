@@ -28,13 +28,14 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from .array_pickle import UnsafePickleError, numpy_array_globals
+from fdkd_mm.errors import CheckpointError
 
 
-class UnsafeCheckpointError(UnsafePickleError):
+class UnsafeCheckpointError(CheckpointError, UnsafePickleError):
     """A checkpoint holds objects outside what MMEngine writes; it was not unpickled."""
 
 
-class CorruptCheckpointError(RuntimeError):
+class CorruptCheckpointError(CheckpointError):
     """A checkpoint file is truncated or not a checkpoint at all."""
 
 

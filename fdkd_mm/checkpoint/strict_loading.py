@@ -16,6 +16,7 @@ from torch import nn
 
 from .metadata import check_teacher_checkpoint, describe_checkpoint, format_description
 from .safe_loading import load_checkpoint_file
+from fdkd_mm.errors import CheckpointError
 
 #: Keys shown per kind in the error message.
 SHOWN_KEYS = 3
@@ -32,7 +33,7 @@ class KeyMismatch(NamedTuple):
         return bool(self.missing or self.unexpected or self.mis_shaped)
 
 
-class CheckpointMismatchError(RuntimeError):
+class CheckpointMismatchError(CheckpointError):
     """The checkpoint does not fit the model; ``mismatch`` holds the full key lists."""
 
     def __init__(self, message: str, mismatch: KeyMismatch, description: dict) -> None:

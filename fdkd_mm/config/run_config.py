@@ -1,5 +1,7 @@
 """Config loading shared by the command-line tools."""
+import difflib
 import logging
+import os
 import os.path as osp
 from typing import Optional, Union
 
@@ -8,6 +10,7 @@ from mmengine.logging import print_log
 from mmengine.runner import find_latest_checkpoint
 
 from fdkd_mm.engine.hooks.atomic_checkpoint_hook import last_checkpoint_pointer
+from fdkd_mm.errors import MissingConfigError
 
 
 def load_run_config(config_path: str, launcher: str = 'none',
@@ -25,6 +28,7 @@ def load_run_config(config_path: str, launcher: str = 'none',
     Returns:
         The config, ready for ``Runner.from_cfg``.
     """
+    check_config_file(config_path)
     cfg = Config.fromfile(config_path)
     cfg.launcher = launcher
     if cfg_options:
@@ -34,6 +38,25 @@ def load_run_config(config_path: str, launcher: str = 'none',
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
     return cfg
+
+
+def check_config_file(config_path: str) -> None:
+    """The config file exists; otherwise name the closest config of its folder.
+
+    Args:
+        config_path: The path as given on the command line.
+
+    Raises:
+        MissingConfigError: Naming the path and, when there is one, the closest file name.
+    """
+    if osp.isfile(config_path):
+        return
+    folder = osp.dirname(config_path) or '.'
+    names = sorted(n for n in os.listdir(folder) if n.endswith('.py')) \
+        if osp.isdir(folder) else []
+    match = difflib.get_close_matches(osp.basename(config_path), names, n=1, cutoff=0.6)
+    hint = f'; did you mean {osp.join(folder, match[0])}?' if match else ''
+    raise MissingConfigError(f'config file {config_path} does not exist{hint}')
 
 
 def resolve_resume(resume: Union[None, bool, str], work_dir: str) -> Optional[str]:

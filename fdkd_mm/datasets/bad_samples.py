@@ -12,11 +12,12 @@ when the sample was loaded in a dataloader worker.
 from typing import Any, List, Optional
 
 from mmengine.logging import print_log
+from fdkd_mm.errors import DataError
 
 WARNING = 30  # logging.WARNING, for print_log
 
 
-class BadSampleError(ValueError):
+class BadSampleError(DataError):
     """A sample's files are missing, undecodable or hold invalid values (message names them)."""
 
 

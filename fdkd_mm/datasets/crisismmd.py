@@ -24,6 +24,8 @@ from typing import Optional
 import cv2
 from mmpretrain.datasets import BaseDataset
 
+from fdkd_mm.datasets.safe_paths import resolve_inside
+from fdkd_mm.errors import DataError, MissingDataError
 from fdkd_mm.registry import DATASETS
 from .bad_samples import SkipBadSamplesMixin
 
@@ -160,6 +162,21 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             metainfo=metainfo,
             **kwargs)
 
+    @staticmethod
+    def config_ann_file(dataset_cfg: dict) -> str:
+        """The split TSV a config of this dataset reads, relative to its ``data_root`` (for
+        checks made before the dataset is built).
+
+        Args:
+            dataset_cfg: The dataset's config.
+
+        Returns:
+            ``ann_file``, else the benchmark TSV of its task, split and split set.
+        """
+        return dataset_cfg.get('ann_file') or default_ann_file(
+            dataset_cfg.get('task', 'informative'), dataset_cfg.get('split', 'train'),
+            dataset_cfg.get('split_set', 'all'))
+
     def load_data_list(self) -> list[dict]:
         """Parse the split TSV into data infos, validating every row.
 
@@ -172,7 +189,7 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
                 label is not one of the task's classes.
         """
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'CrisisMMD split file not found: {self.ann_file}')
+            raise MissingDataError(f'CrisisMMD split file not found: {self.ann_file}')
         class_to_idx = {name: idx for idx, name in enumerate(self.metainfo['classes'])}
         # The files are plain tab-separated text without quoting (tweets contain quote
         # characters), so a split on tabs is the faithful parse. Lines end at '\n' only:
@@ -202,6 +219,10 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             if self.consistent_only and row['label_text'] != row['label_image']:
                 continue
             data_list.append(self._parse_row(row, class_to_idx, line_no))
+        if not data_list:
+            raise DataError(f'CrisisMMD split file {self.ann_file} has no sample row (only a '
+                            'header' + (', or no row whose text and image labels agree'
+                                        if self.consistent_only else '') + ')')
         return data_list
 
     def _parse_row(self, row: dict, class_to_idx: dict, line_no: int) -> dict:
@@ -211,7 +232,9 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             raise ValueError(f'{self.ann_file}:{line_no}: label {label_name!r} in column '
                              f'{self.label_column!r} is not a {self.task} class '
                              f'{tuple(class_to_idx)}')
-        img_path = osp.join(self.data_prefix['img_path'], row['image'])
+        # The image column comes from a file: its path must stay under the image folder.
+        img_path = resolve_inside(self.data_prefix['img_path'], row['image'],
+                                  source=self.ann_file, line=line_no)
         if self.check_files and not osp.isfile(img_path):
             raise FileNotFoundError(f'{self.ann_file}:{line_no}: image not found: {img_path}')
         return dict(

@@ -8,6 +8,8 @@ import mmengine
 import numpy as np
 from mmseg.datasets import BaseSegDataset
 
+from fdkd_mm.datasets.safe_paths import resolve_inside
+from fdkd_mm.errors import DataError, MissingDataError
 from fdkd_mm.registry import DATASETS
 from .bad_samples import BadSampleError, SkipBadSamplesMixin
 
@@ -144,6 +146,20 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
             reduce_zero_label=reduce_zero_label,
             **kwargs)
 
+    @staticmethod
+    def config_ann_file(dataset_cfg: dict) -> str:
+        """The split file a config of this dataset reads, relative to its ``data_root``
+        (for checks made before the dataset is built).
+
+        Args:
+            dataset_cfg: The dataset's config.
+
+        Returns:
+            ``ann_file``, else ``<split>.txt``.
+        """
+        ann_file = dataset_cfg.get('ann_file')
+        return f"{dataset_cfg.get('split', 'train')}.txt" if ann_file is None else ann_file
+
     def load_data_list(self) -> List[dict]:
         """Read the split file and check that every listed sample is on disk.
 
@@ -152,36 +168,38 @@ class NYUDepthV2Dataset(SkipBadSamplesMixin, BaseSegDataset):
 
         Raises:
             FileNotFoundError: The data root, the split file or a listed file is missing.
-            ValueError: The split file lists no sample.
+            ValueError: The split file lists no sample (a ``DataError``), or a sample id leads
+                outside the data root.
         """
         # Existence checks only make sense on the local disk; other backends fail on read.
         local = self.backend_args is None
         if local and self.data_root is not None and not osp.isdir(self.data_root):
-            raise FileNotFoundError(f'NYU-Depth V2 data root {self.data_root} does not exist. '
+            raise MissingDataError(f'NYU-Depth V2 data root {self.data_root} does not exist. '
                                     + HOW_TO_MAKE.format(root=self.data_root))
         if local and not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'NYU-Depth V2 split file {self.ann_file} does not exist. '
+            raise MissingDataError(f'NYU-Depth V2 split file {self.ann_file} does not exist. '
                                     + HOW_TO_MAKE.format(root=self.data_root or '<root>'))
-        sample_ids = [line.strip() for line in
-                      mmengine.list_from_file(self.ann_file, backend_args=self.backend_args)]
-        sample_ids = [sample_id for sample_id in sample_ids if sample_id]
+        numbered = [(line_no, line.strip()) for line_no, line in enumerate(
+            mmengine.list_from_file(self.ann_file, backend_args=self.backend_args), start=1)]
+        numbered = [(line_no, sample_id) for line_no, sample_id in numbered if sample_id]
+        sample_ids = [sample_id for _, sample_id in numbered]
         if not sample_ids:
-            raise ValueError(f'NYU-Depth V2 split file {self.ann_file} lists no sample ids')
+            raise DataError(f'NYU-Depth V2 split file {self.ann_file} lists no sample ids')
 
         scenes = self._read_scenes(sample_ids) if local else {}
         data_list = []
-        for sample_id in sample_ids:
-            paths = dict(
-                img_path=osp.join(self.data_prefix['img_path'], sample_id + self.img_suffix),
-                depth_path=osp.join(self.data_prefix['depth_path'],
-                                    sample_id + self.depth_suffix),
-                seg_map_path=osp.join(self.data_prefix['seg_map_path'],
-                                      sample_id + self.seg_map_suffix))
+        for line_no, sample_id in numbered:
+            # Sample ids come from a file: each path must stay under its folder.
+            paths = {key: resolve_inside(self.data_prefix[key], sample_id + suffix,
+                                         source=self.ann_file, line=line_no)
+                     for key, suffix in (('img_path', self.img_suffix),
+                                         ('depth_path', self.depth_suffix),
+                                         ('seg_map_path', self.seg_map_suffix))}
             if local:
                 for path in paths.values():
                     if not osp.isfile(path):
-                        raise FileNotFoundError(f'{path} (listed in {self.ann_file} as '
-                                                f'{sample_id!r}) does not exist')
+                        raise MissingDataError(f'{path} (listed in {self.ann_file} as '
+                                               f'{sample_id!r}) does not exist')
             data_list.append(dict(**paths, sample_id=sample_id, scene=scenes.get(sample_id),
                                   label_map=self.label_map,
                                   reduce_zero_label=self.reduce_zero_label, seg_fields=[]))

@@ -16,7 +16,6 @@ others go on; a distiller whose teacher failed is skipped with that reason.
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Optional
 from fdkd_mm.checkpoint.atomic import write_text_atomic
 from fdkd_mm.reproduction.benchmark_tables import BENCHMARK_CELLS, TABLES, benchmark_cells
 from fdkd_mm.reproduction.paper_tables import CELLS, PaperCell, cells, metric
+from fdkd_mm.reproduction.progress import run_logged
 from fdkd_mm.reproduction.unpaired_tables import TABLE as UNPAIRED_TABLE
 from fdkd_mm.reproduction.tables import (SeedSummary, plot_summaries, summary_markdown,
                                           write_summary_csv)
@@ -310,12 +310,12 @@ def _train_and_test(run: Run, launcher: Launcher, cfg_options: list[str], prefix
             continue
         log(f'{prefix}: {stage}')
         log_file = osp.join(run.work_dir, f'{stage}.log')
-        with open(log_file, 'w') as out:
-            result = subprocess.run(command(), cwd=launcher.repo, stdout=out,
-                                    stderr=subprocess.STDOUT)
-        if result.returncode != 0:
-            log(f'{prefix}: {stage} FAILED (exit {result.returncode}), see {log_file}')
-            return RunOutcome(run, 'failed', f'{stage} exited {result.returncode}; {log_file}')
+        # The output goes to the log; one line per epoch and per evaluation comes here.
+        returncode = run_logged(command(), launcher.repo, log_file,
+                                lambda line: log(f'{prefix}: {line}'))
+        if returncode != 0:
+            log(f'{prefix}: {stage} FAILED (exit {returncode}), see {log_file}')
+            return RunOutcome(run, 'failed', f'{stage} exited {returncode}; {log_file}')
         if stage == 'train':
             write_text_atomic(run.train_marker, 'ok\n')
     return RunOutcome(run, 'done')

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from fdkd_mm.recording.identity import plain
+from fdkd_mm.errors import CacheError
 
 FORMAT = 'fdkd_mm.teacher_cache'
 #: 2: the teacher's identity record (recorder specs and transforms in ``teacher``).
@@ -22,7 +23,7 @@ MANIFEST_NAME = 'manifest.json'
 _DATASET_INFO_KEYS = ('data_root', 'ann_file', 'split', 'split_set', 'task', 'data_prefix')
 
 
-class TeacherCacheError(ValueError):
+class TeacherCacheError(CacheError):
     """A teacher cache cannot serve this run; the message names the field and the fix."""
 
 

@@ -140,7 +140,8 @@ def nyu_config_cpu_overrides(cfg, data_root: str, epochs: int, crop: tuple[int, 
         return []
 
     return (_loader_options(cfg, data_root, crops)
-            + _run_options(epochs, config_networks(cfg), crop, batch_size))
+            + _run_options(epochs, config_networks(cfg), crop, batch_size)
+            + offline_weight_options(cfg))
 
 
 def av_config_cpu_overrides(cfg, data_root: str, epochs: int, frame_size: int = 32,
@@ -164,4 +165,53 @@ def av_config_cpu_overrides(cfg, data_root: str, epochs: int, frame_size: int = 
             return [f'{path}.pipeline.{index}.scale={frame_size}']
         return []
 
-    return _loader_options(cfg, data_root, frames) + _schedule_options(epochs, batch_size)
+    return (_loader_options(cfg, data_root, frames) + _schedule_options(epochs, batch_size)
+            + offline_weight_options(cfg))
+
+
+def _downloads(value) -> bool:
+    """A weight source that is fetched: a URL-like string (``https://``, ``open-mmlab://``)."""
+    return isinstance(value, str) and '://' in value
+
+
+def _weight_keys(node, path: str):
+    """``(key, replacement)`` of every pretrained-weight source below ``node``."""
+    if isinstance(node, dict):
+        init_cfg = node.get('init_cfg')
+        inits = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
+        if any(isinstance(i, dict) and str(i.get('type', '')).rsplit('.', 1)[-1] == 'Pretrained'
+               for i in inits):
+            yield f'{path}.init_cfg', 'None'
+        pretrained = node.get('pretrained')
+        if pretrained is True:  # a zoo model with its released weights
+            yield f'{path}.pretrained', 'False'
+        elif _downloads(pretrained):
+            yield f'{path}.pretrained', 'None'
+        for key, value in node.items():
+            if key not in ('init_cfg', 'pretrained'):
+                yield from _weight_keys(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for index, value in enumerate(node):
+            yield from _weight_keys(value, f'{path}.{index}')
+
+
+def offline_weight_options(cfg) -> list[str]:
+    """Overrides that stop every pretrained-weight download of a config: each ``init_cfg`` of
+    type ``Pretrained`` (e.g. SegFormer's MiT-B0, the CrisisMMD MobileNetV2), each
+    ``pretrained`` URL (``open-mmlab://resnet18_v1c``) and each zoo ``pretrained=True``, in
+    the model and a teacher bank's teacher. The networks then start from their own random
+    initialisation; local paths (a tokenizer folder) stay.
+
+    Args:
+        cfg: The loaded config (``mmengine.Config`` or a dict).
+
+    Returns:
+        ``key=value`` strings.
+    """
+    options = []
+    for top in ('model', 'teacher_bank'):
+        node = cfg.get(top) if hasattr(cfg, 'get') else None
+        if node is not None:
+            node = node.to_dict() if hasattr(node, 'to_dict') else node
+            options += [f'{key}={value}' for key, value in _weight_keys(dict(node), top)]
+    return options

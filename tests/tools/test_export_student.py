@@ -147,3 +147,17 @@ def test_export_rejects_a_non_distiller_checkpoint(tmp_path):
         export_student(str(ckpt), str(tmp_path / 'out.pth'))
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         export_student(str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth'))
+
+
+@pytest.mark.parametrize('umask, mode', [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_exported_files_follow_the_umask_like_any_file(seg_distiller_cfg, tmp_path, umask, mode):
+    # Before: mkstemp's 0600 survived the rename, so other users of a shared machine could not
+    # read an exported student.
+    _, config, ckpt = write_run(tmp_path, seg_distiller_cfg)
+    previous = os.umask(umask)
+    try:
+        result = export_student(str(ckpt), str(tmp_path / 'out' / 'student.pth'), str(config))
+    finally:
+        os.umask(previous)
+    for path in (result.checkpoint, result.config):
+        assert os.stat(path).st_mode & 0o777 == mode, path

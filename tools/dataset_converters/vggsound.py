@@ -221,4 +221,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from fdkd_mm.tool_errors import run_tool
+    run_tool(main)

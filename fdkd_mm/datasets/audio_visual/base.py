@@ -14,6 +14,8 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import BaseDataset
 
 from fdkd_mm.datasets.bad_samples import SkipBadSamplesMixin
+from fdkd_mm.datasets.safe_paths import resolve_inside
+from fdkd_mm.errors import DataError, MissingDataError
 from .file_checks import audio_file_problems, frame_dir_problems
 
 MISSING_FILES_POLICIES = ('error', 'drop')
@@ -155,8 +157,11 @@ class AudioVisualDataset(SkipBadSamplesMixin, BaseDataset):
             ValueError: A row is malformed or names a class outside the dataset's classes.
         """
         if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'{type(self).__name__} split file not found: {self.ann_file}')
-        rows = [row for row in self.parse_split_file(self.ann_file) if self.keep_row(row)]
+            raise MissingDataError(f'{type(self).__name__} split file not found: {self.ann_file}')
+        parsed = self.parse_split_file(self.ann_file)
+        if not parsed:
+            raise DataError(f'{type(self).__name__} split file {self.ann_file} lists no clip')
+        rows = [row for row in parsed if self.keep_row(row)]
         classes = self._metainfo.get('classes')
         if classes is None:
             classes = self._infer_classes(rows)
@@ -201,8 +206,12 @@ class AudioVisualDataset(SkipBadSamplesMixin, BaseDataset):
                              f'{tuple(class_to_idx)}')
         return dict(
             clip_id=row.clip_id,
-            audio_path=osp.join(self.data_prefix['audio'], self.audio_name(row.clip_id)),
-            frame_dir=osp.join(self.data_prefix['visual'], self.frame_dir_name(row.clip_id)),
+            # Clip ids come from a file: each path must stay under its folder.
+            audio_path=resolve_inside(self.data_prefix['audio'], self.audio_name(row.clip_id),
+                                      source=row.source, line=row.line_no),
+            frame_dir=resolve_inside(self.data_prefix['visual'],
+                                     self.frame_dir_name(row.clip_id), source=row.source,
+                                     line=row.line_no),
             gt_label=class_to_idx[row.class_name],
             label_name=row.class_name)
 

@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 from fdkd_mm.datasets.pipeline_split.student import (LABEL_LOADERS, LOADERS, PACKERS, StudentPipeline,
                                             short_type, split_student_pipeline)
+from fdkd_mm.errors import CacheError
 
 #: Transforms (as written in configs, with and without scope) that act on their chain's
 #: modality alone.
@@ -52,7 +53,7 @@ DETERMINISTIC: dict[str, Optional[Callable[[dict], bool]]] = {
 _RANDOM_SETTING = {'LogSpectrogram': "crop='random'", 'SampleFrames': 'random=True'}
 
 
-class RandomTeacherTransformError(ValueError):
+class RandomTeacherTransformError(CacheError):
     """The teacher's input passes a random (or unknown) transform: no exact cache exists."""
 
 

@@ -23,11 +23,12 @@ from mmengine import fileio
 from mmpretrain.datasets.transforms import RandomResizedCrop
 
 from fdkd_mm.registry import TRANSFORMS
+from fdkd_mm.errors import DataError
 
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
 
 
-class FrameDecodeError(ValueError):
+class FrameDecodeError(DataError):
     """A frame of a clip cannot be read or decoded; the message names the clip and the file."""
 
 

@@ -11,9 +11,10 @@ from mmengine.model import is_model_wrapper
 
 from fdkd_mm.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
+from fdkd_mm.errors import FdkdError
 
 
-class DivergenceError(FloatingPointError):
+class DivergenceError(FdkdError, FloatingPointError):
     """Training diverged; the message names the iteration, the term and the last sane checkpoint."""
 
 

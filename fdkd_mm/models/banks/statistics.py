@@ -16,9 +16,10 @@ from mmengine.logging import print_log
 from torch import Tensor
 
 from fdkd_mm.models.resize import resize_labels
+from fdkd_mm.errors import BankError
 
 
-class MissingClassError(ValueError):
+class MissingClassError(BankError):
     """A class has no sample in the teacher's data, so the bank cannot describe it."""
 
 

@@ -23,6 +23,7 @@ from torch import Tensor, nn
 
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.models.banks.classifier import CLASSIFIER_KEYS, check_bank_classifier
+from fdkd_mm.errors import BankError
 
 BANK_FORMAT = 'fdkd_mm.teacher_bank'
 #: 2: the manifest's ``teacher`` is the teacher identity record
@@ -35,7 +36,7 @@ SAMPLE_KEYS = ('features', 'labels')
 LAYOUT_KEYS = ('num_classes', 'dim', 'bands', 'temperature')
 
 
-class BankMismatchError(ValueError):
+class BankMismatchError(BankError):
     """A bank was made by another teacher, for other classes or another band layout."""
 
 

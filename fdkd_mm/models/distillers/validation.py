@@ -14,6 +14,7 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from fdkd_mm.errors import ConfigError
 
 #: Packing transforms and the argument naming their modalities (their packed input keys).
 _PACKERS = {
@@ -23,7 +24,7 @@ _PACKERS = {
 }
 
 
-class DistillConfigError(ValueError):
+class DistillConfigError(ConfigError):
     """A distillation config cannot work; the message names the entry and the fix."""
 
 

@@ -16,11 +16,12 @@ from torch import nn
 from fdkd_mm.models.connectors import IdentityConnector
 from fdkd_mm.models.distillers.mappings import ArgSource
 from fdkd_mm.models.recorders import declared_width
+from fdkd_mm.errors import ConfigError
 
 Widths = Union[int, Sequence[int]]
 
 
-class WidthMismatchError(ValueError):
+class WidthMismatchError(ConfigError):
     """A recorded tensor's width does not fit the loss it is mapped to."""
 
 
