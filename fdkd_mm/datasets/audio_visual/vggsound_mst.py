@@ -11,7 +11,7 @@ are named by their index). ``<name>`` is their clip file name: the YouTube id at
 The clip is read from our VGGSound layout
 (:class:`~fdkd_mm.datasets.audio_visual.vggsound.VGGSoundDataset`, clip
 ``<ytid>_<start:06d>``), in the training folders or else the test folders. They train on
-pre-extracted features (VGGish audio, VGG-19 frames); here the pipeline reads wav and frames.
+pre-extracted per-second audio and frame features; here the pipeline reads wav and frames.
 """
 import csv
 import os.path as osp
