@@ -188,23 +188,44 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
             ValueError: A row has the wrong number of fields, a needed column is missing, or a
                 label is not one of the task's classes.
         """
-        if not osp.isfile(self.ann_file):
-            raise MissingDataError(f'CrisisMMD split file not found: {self.ann_file}')
+        data_list = self.read_split_file(self.ann_file)
+        if not data_list:
+            raise DataError(f'CrisisMMD split file {self.ann_file} has no sample row (only a '
+                            'header' + (', or no row whose text and image labels agree'
+                                        if self.consistent_only else '') + ')')
+        return data_list
+
+    def read_split_file(self, path: str) -> list[dict]:
+        """Parse one split TSV into data infos, validating every row.
+
+        Args:
+            path: The TSV.
+
+        Returns:
+            One dict per (tweet, image) row kept, in file order.
+
+        Raises:
+            FileNotFoundError: The TSV or an image it names does not exist.
+            ValueError: A row has the wrong number of fields, a needed column is missing, or a
+                label is not one of the task's classes.
+        """
+        if not osp.isfile(path):
+            raise MissingDataError(f'CrisisMMD split file not found: {path}')
         class_to_idx = {name: idx for idx, name in enumerate(self.metainfo['classes'])}
         # The files are plain tab-separated text without quoting (tweets contain quote
         # characters), so a split on tabs is the faithful parse. Lines end at '\n' only:
         # str.splitlines would also break on separators such as U+2028 inside a tweet.
-        with open(self.ann_file, encoding='utf-8-sig', newline='') as f:
+        with open(path, encoding='utf-8-sig', newline='') as f:
             lines = [line.rstrip('\r') for line in f.read().split('\n')]
         if not lines[0].strip():
-            raise ValueError(f'{self.ann_file} is empty; expected a header row')
+            raise ValueError(f'{path} is empty; expected a header row')
         header = lines[0].split('\t')
         needed = list(REQUIRED_COLUMNS) + [self.label_column]
         if self.consistent_only:
             needed += ['label_text', 'label_image']
         missing = [name for name in needed if name not in header]
         if missing:
-            raise ValueError(f'{self.ann_file}: missing columns {missing}; header has {header}')
+            raise ValueError(f'{path}: missing columns {missing}; header has {header}')
         column = {name: header.index(name) for name in header}
 
         data_list = []
@@ -213,30 +234,28 @@ class CrisisMMDDataset(SkipBadSamplesMixin, BaseDataset):
                 continue  # a trailing blank line is not a malformed row
             fields = line.split('\t')
             if len(fields) != len(header):
-                raise ValueError(f'{self.ann_file}:{line_no}: malformed row with {len(fields)} '
+                raise ValueError(f'{path}:{line_no}: malformed row with {len(fields)} '
                                  f'fields, expected {len(header)} ({header})')
             row = {name: fields[idx] for name, idx in column.items()}
             if self.consistent_only and row['label_text'] != row['label_image']:
                 continue
-            data_list.append(self._parse_row(row, class_to_idx, line_no))
-        if not data_list:
-            raise DataError(f'CrisisMMD split file {self.ann_file} has no sample row (only a '
-                            'header' + (', or no row whose text and image labels agree'
-                                        if self.consistent_only else '') + ')')
+            data_list.append(self._parse_row(row, class_to_idx, line_no, path))
         return data_list
 
-    def _parse_row(self, row: dict, class_to_idx: dict, line_no: int) -> dict:
-        """Turn one validated TSV row into a data info."""
+    def _parse_row(self, row: dict, class_to_idx: dict, line_no: int,
+                   path: Optional[str] = None) -> dict:
+        """Turn one validated TSV row (line ``line_no`` of ``path``) into a data info."""
+        path = path or self.ann_file
         label_name = row[self.label_column]
         if label_name not in class_to_idx:
-            raise ValueError(f'{self.ann_file}:{line_no}: label {label_name!r} in column '
+            raise ValueError(f'{path}:{line_no}: label {label_name!r} in column '
                              f'{self.label_column!r} is not a {self.task} class '
                              f'{tuple(class_to_idx)}')
         # The image column comes from a file: its path must stay under the image folder.
         img_path = resolve_inside(self.data_prefix['img_path'], row['image'],
-                                  source=self.ann_file, line=line_no)
+                                  source=path, line=line_no)
         if self.check_files and not osp.isfile(img_path):
-            raise FileNotFoundError(f'{self.ann_file}:{line_no}: image not found: {img_path}')
+            raise FileNotFoundError(f'{path}:{line_no}: image not found: {img_path}')
         return dict(
             img_path=img_path,
             text=row['tweet_text'],

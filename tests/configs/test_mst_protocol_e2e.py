@@ -1,8 +1,10 @@
-"""MST-Distill's AV-MNIST protocol: their small networks as our backbones (sizes against the
-published layer shapes), and two of its cells training two iterations on synthetic AV-MNIST
-split by an index file in their format."""
+"""MST-Distill's protocol: their small AV-MNIST networks as our backbones (sizes against the
+published layer shapes), and cells of AV-MNIST, NYU-Depth V2 (41 labels), VGGSound-50k (141
+classes) and CrisisMMD-V2 (8 humanitarian classes) training two iterations on synthetic data
+split by index files in their format."""
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -87,3 +89,42 @@ def test_nyu41_kd_cell_trains_two_iterations_with_41_outputs(tmp_path):
     head = runner.model.student.decode_head
     assert head.conv_seg.out_channels == 41 and head.ignore_index == 0
     assert runner.model.losses['loss_kd'].ignore_index == 0  # void left out of KD as well
+
+
+def mst_vggsound50k_and_crisismmd8(root: Path) -> dict:
+    """Synthetic VGGSound (9 clips) and CrisisMMD (12 tweets) with their files in their formats:
+    identity index columns, so the training split is the first 5 / 7 positions."""
+    from fdkd_mm.testing.synthetic_mst import (write_index, write_mst_crisismmd8,
+                                               write_mst_vggsound50k)
+    write_mst_vggsound50k(str(root / 'vggsound'))
+    write_index(str(root / 'vggsound' / 'VGGSound-50k_indices.csv'), [list(range(9))])
+    write_mst_crisismmd8(str(root / 'crisismmd'))
+    write_index(str(root / 'crisismmd' / 'CMMD-V2_indices.csv'), [list(range(12))])
+    return dict(MSTVGGSoundDataset=str(root / 'vggsound'),
+                MSTCrisisMMDDataset=str(root / 'crisismmd'))
+
+
+# (config, classes, training samples: int(9 * 0.6) clips, int(12 * 0.6) tweets)
+VGGSOUND50K_CRISISMMD8 = [
+    ('uni_r18-audio_vggsound50k.py', 141, 5), ('uni_r18-visual_vggsound50k.py', 141, 5),
+    ('kd_r18-audio_r18-visual_vggsound50k.py', 141, 5),
+    ('kd_r18-visual_r18-audio_vggsound50k.py', 141, 5),
+    ('uni_bert-text_crisismmd8.py', 8, 7), ('uni_mbv2-image_crisismmd8.py', 8, 7),
+    ('kd_bert-text_mbv2-image_crisismmd8.py', 8, 7),
+    ('kd_mbv2-image_bert-text_crisismmd8.py', 8, 7),
+]
+
+
+@pytest.mark.parametrize('config, classes, train_size', VGGSOUND50K_CRISISMMD8)
+def test_vggsound50k_and_crisismmd8_cells_train_two_iterations(tmp_path, tokenizer_dir, config,
+                                                               classes, train_size):
+    roots = mst_vggsound50k_and_crisismmd8(tmp_path / 'data')
+    cfg = tiny_config(f'configs/mst/{config}', roots, tokenizer_dir, tmp_path / 'w')
+    runner, records = train(cfg)
+    dataset = runner.train_dataloader.dataset
+    assert len(dataset) == train_size and len(dataset.metainfo['classes']) == classes
+    student = runner.model.student if config.startswith('kd_') else runner.model
+    assert student.head.fc.out_features == classes
+    if config.startswith('kd_'):
+        assert all(distill_keys(r) == {'distill.loss_kd'} for r in records)
+        assert not any(m.training for m in runner.model.teacher.modules())

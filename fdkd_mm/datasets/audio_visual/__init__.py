@@ -4,6 +4,7 @@ from .base import AudioVisualDataset
 from .cremad import CremaDDataset
 from .ravdess import RAVDESSDataset
 from .vggsound import VGGSoundDataset
+from .vggsound_mst import MSTVGGSoundDataset
 
 __all__ = ['AudioVisualDataset', 'AVEDataset', 'CremaDDataset', 'RAVDESSDataset',
-           'VGGSoundDataset']
+           'VGGSoundDataset', 'MSTVGGSoundDataset']

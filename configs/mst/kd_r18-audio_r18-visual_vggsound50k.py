@@ -1,0 +1,6 @@
+# KD on VGGSound-50k under MST-Distill's protocol (141 classes, their split): audio -> visual.
+# Pair: configs/_base_/pairs/vggsound50k_mst_audio_to_visual.py;
+# method: configs/_base_/distill/kd.py
+_base_ = ['../_base_/pairs/vggsound50k_mst_audio_to_visual.py', '../_base_/distill/kd.py']
+model = dict(distill_losses=_base_.kd_losses,
+             loss_forward_mappings=_base_.kd_mappings)
