@@ -1,9 +1,11 @@
 """The other public CMKD benchmarks as tables of ours: AV-MNIST, RAVDESS and the multimodal teacher.
 
 ``tools/reproduce.py --table avmnist`` and ``--table ravdess`` run the rows of the paper's
-Table 2 (Uni, KD, DIST, DML, NKD, DKD, Feat, PKD, OFD, AFD, C2KD, FD-CMKD) on AV-MNIST
-(image / audio) and RAVDESS (visual / audio), both directions, each distiller from the Uni
-model of the other modality ("m2 → m1", ``configs/<method>/``).
+Table 2 (Uni, KD, DIST, DML, NKD, DKD, Feat, PKD, OFD, AFD, C2KD, FD-CMKD) and the one-teacher
+methods of ``--table zoo`` (RKD, MLLD, CRD, OFA) on AV-MNIST (image / audio) and RAVDESS
+(visual / audio), both directions, each distiller from the Uni model of the other modality
+("m2 → m1", ``configs/<method>/``). MGDFR and MST-Distill chain several cells per pair and are
+not rows (``configs/mgdfr/``, ``configs/mst/``).
 
 ``--table mm`` is the multimodal-teacher setting ("MM → m", ``configs/mm/``): per dataset the
 fusion model that sees both modalities (row ``uni``, its own test metric: the teacher's row)
@@ -24,6 +26,9 @@ from typing import Optional, Sequence
 #: The rows of the AV-MNIST, RAVDESS and MM tables, in order (Table 2's methods).
 METHODS = ('uni', 'kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 'c2kd',
            'fdkd')
+#: Rows the AV-MNIST and RAVDESS tables add after Table 2's: the other methods of the CMKD
+#: benchmark with a one-teacher cell (as ``--table zoo`` does on the paper's datasets).
+ZOO_METHODS = ('rkd', 'mlld', 'crd', 'ofa')
 #: Keys of the tables in ``tools/reproduce.py --table``.
 AVMNIST, RAVDESS, MM = 'avmnist', 'ravdess', 'mm'
 TABLES = (AVMNIST, RAVDESS, MM)
@@ -47,7 +52,7 @@ NUM_CLASSES = {'avmnist': 10, 'ravdess': 8}
 PUBLISHED: dict[tuple[str, str, str, str], tuple[float, str]] = {}
 
 #: Method key → config folder of the "m2 → m1" tables.
-_FAMILY = {method: method for method in METHODS}
+_FAMILY = {method: method for method in METHODS + ZOO_METHODS}
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def _published(table: str, method: str, dataset: str, student: str) -> Optional[
 def _unimodal_cells(table: str) -> list[BenchmarkCell]:
     return [BenchmarkCell(table, method, table, student,
                           _published(table, method, table, student))
-            for student in UNIMODAL[table][:2] for method in METHODS]
+            for student in UNIMODAL[table][:2] for method in METHODS + ZOO_METHODS]
 
 
 def _mm_cells() -> list[BenchmarkCell]:

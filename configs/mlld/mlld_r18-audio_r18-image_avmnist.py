@@ -1,0 +1,5 @@
+# MLLD on AV-MNIST: audio teacher -> image student.
+# Pair: configs/_base_/pairs/avmnist_audio_to_image.py; method: configs/_base_/distill/mlld.py
+_base_ = ['../_base_/pairs/avmnist_audio_to_image.py', '../_base_/distill/mlld.py']
+model = dict(distill_losses=_base_.mlld_losses,
+             loss_forward_mappings=_base_.mlld_mappings)
