@@ -13,7 +13,9 @@ interleaved (one round = every variant once, medians over rounds):
 * ``kd`` / ``fdkd``: one ``train_step`` of KD / FD-CMKD from the fusion teacher
   (``configs/mm/``);
 * ``mst-cotrain`` / ``mst-mask`` / ``mst``: one ``train_step`` of each MST-Distill stage
-  (``configs/mst/``; stage 1 trains all three networks).
+  (``configs/mst/``; stage 1 trains all three networks);
+* ``mst-mask@F``: stage 2 with ``mask_hidden_factor=F`` (``--mask-hidden-factors``): the
+  masks' token width, whose embedding dominates the stage on a 1024-d fused feature.
 
 Example:
     python tools/analysis/benchmark_mst.py --student audio --batch-size 2 --repeats 8 \\
@@ -52,6 +54,8 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--student', choices=('audio', 'visual'), default='audio')
     parser.add_argument('--methods', nargs='+', choices=tuple(CELLS), default=list(CELLS))
+    parser.add_argument('--mask-hidden-factors', type=float, nargs='*', default=[0.125],
+                        help="extra stage-2 variants with MSTLoss's mask_hidden_factor")
     parser.add_argument('--batch-size', type=int, default=2)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--repeats', type=int, default=8)
@@ -70,11 +74,12 @@ def _offline(node):
     return node
 
 
-def build_distiller(path: str) -> torch.nn.Module:
+def build_distiller(path: str, mask_hidden_factor: Optional[float] = None) -> torch.nn.Module:
     """The cell's distiller with random weights and plain BN, in train mode.
 
     Args:
         path: Config path relative to the repository.
+        mask_hidden_factor: Set on the cell's ``loss_mst`` when given.
 
     Returns:
         The built :class:`~fdkd_mm.models.distillers.CrossModalDistiller`.
@@ -83,6 +88,8 @@ def build_distiller(path: str) -> torch.nn.Module:
 
     from fdkd_mm.registry import MODELS
     model_cfg = _offline(Config.fromfile(osp.join(REPO, path)).model.to_dict())
+    if mask_hidden_factor is not None:
+        model_cfg['distill_losses']['loss_mst']['mask_hidden_factor'] = mask_hidden_factor
     _plain_bn(model_cfg)
     return MODELS.build(model_cfg).train()
 
@@ -134,6 +141,9 @@ def main(argv: Optional[list] = None) -> dict:
     batch = make_batch(args.batch_size)
     distillers = {name: build_distiller(CELLS[name].format(student=args.student))
                   for name in args.methods}
+    mask_cell = CELLS['mst-mask'].format(student=args.student)
+    distillers.update({f'mst-mask@{factor:g}': build_distiller(mask_cell, factor)
+                       for factor in args.mask_hidden_factors})
     floors = build_distiller(CELLS['mst'].format(student=args.student))
     steps = {'student': floor_step(floors, batch, ()),
              'student+mm': floor_step(floors, batch, ('mm', )),
@@ -143,7 +153,8 @@ def main(argv: Optional[list] = None) -> dict:
     pairs = {f'{name}/student+mm': (name, 'student+mm') for name in steps}
     pairs.update({f'{name}/student+mm+cm': (name, 'student+mm+cm') for name in steps})
     report = dict(
-        settings=dict(student=args.student, methods=args.methods, batch_size=args.batch_size,
+        settings=dict(student=args.student, methods=args.methods,
+                      mask_hidden_factors=args.mask_hidden_factors, batch_size=args.batch_size,
                       repeats=args.repeats, threads=torch.get_num_threads()),
         timings={name: summarize(values) for name, values in times.items()},
         ratios=pair_ratios(times, pairs))
