@@ -111,6 +111,9 @@ class MSTLoss(nn.Module):
             eval mode, router trained).
         k: Teachers each sample distils from (official ``--k``, default 1); at most 2.
         mask_heads: Attention heads of the masks (official ``--mask_head_num``, default 3).
+        mask_hidden_factor: Token width of the masks as a fraction of the feature width
+            (:class:`MSTMaskNet`'s ``hidden_factor``; 0.5, the default, is the official width;
+            each mask has about ``C² · C · factor`` embedding weights).
         temperature: τ of every KL. Defaults to 4.0 (official).
         kl_weight: ``w_kl`` at epoch 0 (official ``--w_kl``, 1).
         lb_weight: ``w_lb`` at epoch 0 (official ``--w_lb``, 1).
@@ -124,7 +127,8 @@ class MSTLoss(nn.Module):
     def __init__(self, num_classes: int, mm_channels: int, cm_channels: int,
                  stage: str = 'distill', k: int = 1, mask_heads: int = 3,
                  temperature: float = 4.0, kl_weight: float = 1.0, lb_weight: float = 1.0,
-                 lb_mode: str = 'KL', decay: bool = True) -> None:
+                 lb_mode: str = 'KL', decay: bool = True,
+                 mask_hidden_factor: float = 0.5) -> None:
         super().__init__()
         if stage not in STAGES:
             raise ConfigError(f'MSTLoss.stage={stage!r}; expected one of {STAGES}')
@@ -137,8 +141,9 @@ class MSTLoss(nn.Module):
         #: Fraction of the last batch's top-k picks per teacher (stage 3).
         self.routing: dict[str, Tensor] = {}
         self.temperature, self.kl_weight, self.lb_weight = temperature, kl_weight, lb_weight
-        self.masks = nn.ModuleDict(dict(mm=MSTMaskNet(mm_channels, mask_heads),
-                                        cm=MSTMaskNet(cm_channels, mask_heads)))
+        self.masks = nn.ModuleDict({
+            name: MSTMaskNet(channels, mask_heads, hidden_factor=mask_hidden_factor)
+            for name, channels in (('mm', mm_channels), ('cm', cm_channels))})
         self.gate = MSTGateNet(num_classes, len(TEACHERS))
         frozen = self.masks if stage == 'distill' else self.gate
         frozen.requires_grad_(False)

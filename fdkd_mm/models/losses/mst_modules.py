@@ -6,7 +6,10 @@ Both as MST-Distill's official code defines them (Gray-OREO/MST-Distill, ``KD_me
   feature (a (N, C, H, W) map is first reduced by a depthwise 3×3 stride-2 conv, a 1×1 conv,
   BN, ReLU and global average pooling) is embedded by one linear layer into C tokens of width
   ``h = C // (2·heads) · heads``, the tokens attend to each other (multi-head self-attention),
-  and a linear layer + sigmoid gives one value per token: ``m = σ(fc(MHA(E(x))))``.
+  and a linear layer + sigmoid gives one value per token: ``m = σ(fc(MHA(E(x))))``. The
+  embedding has C·h·C weights: the official ``h`` (half the feature width) suits their small
+  networks' 160-512-d features but makes a 1024-d feature's embedding 535M weights, so
+  ``hidden_factor`` scales ``h`` down (the official code later added such a factor too).
 * :class:`MSTGateNet`: the instance-level router, two linear layers (no activation between them,
   as the official ``GateNet``) from the student's logits to one score per specialised teacher.
 """
@@ -40,17 +43,23 @@ class MSTMaskNet(nn.Module):
         channels: C, the feature's channels (one attention token each).
         heads: Attention heads (official ``--mask_head_num``, default 3).
         spatial: The feature is a (N, C, H, W) map (``MaskNet_2d``), reduced to (N, C) first.
+        hidden_factor: The token width is ``floor(C · hidden_factor)`` rounded down to a
+            multiple of ``heads``; 0.5 (default) is the official ``C // (2·heads) · heads``.
 
     Raises:
-        ConfigError: ``channels < 2 · heads`` (the token width would be 0).
+        ConfigError: ``hidden_factor`` not in (0, 1], or a token width of 0.
     """
 
-    def __init__(self, channels: int, heads: int = 3, spatial: bool = False) -> None:
+    def __init__(self, channels: int, heads: int = 3, spatial: bool = False,
+                 hidden_factor: float = 0.5) -> None:
         super().__init__()
-        hidden = channels // (2 * heads) * heads
+        if not 0 < hidden_factor <= 1:
+            raise ConfigError(f'MSTMaskNet: hidden_factor={hidden_factor} must be in (0, 1]')
+        hidden = int(channels * hidden_factor) // heads * heads
         if hidden < 1:
             raise ConfigError(f'MSTMaskNet: channels={channels} gives no token width with '
-                              f'heads={heads} (needs channels >= 2 * heads)')
+                              f'heads={heads} and hidden_factor={hidden_factor} (needs '
+                              f'channels * hidden_factor >= heads)')
         self.channels = channels
         self.hidden = hidden
         self.reduce = SpatialReduction(channels) if spatial else None

@@ -76,6 +76,27 @@ def test_mask_network_shapes_width_and_formula():
         MSTMaskNet(5, heads=3)
 
 
+def test_mask_token_width_factor():
+    # The default is the official width for every (C, heads) a config could give.
+    for channels in range(8, 80):
+        for heads in (1, 2, 3, 4):
+            assert MSTMaskNet(channels, heads).hidden == channels // (2 * heads) * heads
+    # A 1024-d fused feature: the official width 510 gives 1024 * 510 * 1024 embedding
+    # weights; an eighth of the width, 126 (128 rounded down to a multiple of 3).
+    assert MSTMaskNet(1024, 3).hidden == 510
+    small = MSTMaskNet(1024, 3, hidden_factor=0.125)
+    assert small.hidden == 126
+    assert small.embed.weight.shape == (126 * 1024, 1024)
+    assert small(torch.randn(2, 1024)).shape == (2, 1024)
+    loss = MSTLoss(6, 1024, 512, mask_hidden_factor=0.125)
+    assert (loss.masks['mm'].hidden, loss.masks['cm'].hidden) == (126, 63)
+    for bad in (0, -0.5, 1.5):
+        with pytest.raises(ConfigError, match='hidden_factor'):
+            MSTMaskNet(16, 2, hidden_factor=bad)
+    with pytest.raises(ConfigError, match='channels=8 gives no token width'):
+        MSTMaskNet(8, 3, hidden_factor=0.25)
+
+
 def test_router_is_two_linear_layers_without_activation():
     gate = MSTGateNet(4, 2)
     assert gate.fc1.out_features == 8
