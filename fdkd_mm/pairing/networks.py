@@ -34,8 +34,10 @@ IN_CHANNELS_BACKBONES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNet_CIFAR')
 def describe_choices() -> str:
     """The accepted network specifications, for help texts and errors."""
     return (f'one of {sorted(SHORT_LIST)}, a zoo config "mmpretrain::<path>" / '
-            '"mmseg::<path>", "hf:<local directory>" (a Hugging Face text, vision or '
-            'spectrogram-audio encoder saved with save_pretrained; never downloaded), or '
+            '"mmseg::<path>", "hf:<local directory>" (a Hugging Face encoder saved with '
+            'save_pretrained, never downloaded, its kind read from its config.json: text '
+            '(BERT-like, with its tokenizer), vision (ViT, ConvNeXt, ...) or spectrogram audio '
+            '(AST); classification only), or '
             '"timm:<model name>" (mmpretrain TIMMBackbone, needs timm)')
 
 

@@ -12,6 +12,7 @@ Which modality a directory's model reads comes from the input its ``AutoModel`` 
 it as ``input_values`` of shape ``(N, T, F)``. Waveform models (Wav2Vec2, HuBERT, WavLM, ...)
 would need the raw samples, which the pipelines do not keep, so they are refused.
 """
+import os
 import os.path as osp
 from typing import Optional
 
@@ -76,7 +77,7 @@ def load_hf_model(pretrained: Optional[str], config: Optional[dict]) -> torch.nn
         The model (``AutoModel``: the encoder without a task head, e.g. ``ViTModel``).
 
     Raises:
-        FileNotFoundError: ``pretrained`` is not a directory.
+        FileNotFoundError: ``pretrained`` is not a directory, or holds no safetensors weights.
         ValueError: Neither source given, or ``config`` lacks ``model_type``.
     """
     from transformers import AutoConfig, AutoModel
@@ -85,6 +86,10 @@ def load_hf_model(pretrained: Optional[str], config: Optional[dict]) -> torch.nn
             raise FileNotFoundError(f'Hugging Face model directory not found: {pretrained} '
                                     '(a local save_pretrained directory is required; hub '
                                     'names are not downloaded)')
+        if not any(name.endswith('.safetensors') for name in os.listdir(pretrained)):
+            raise FileNotFoundError(f'{pretrained}: no *.safetensors weights (pickled '
+                                    'pytorch_model.bin files are not read; load the model and '
+                                    'save_pretrained it again to write model.safetensors)')
         return AutoModel.from_pretrained(pretrained, local_files_only=True,
                                          use_safetensors=True, trust_remote_code=False)
     if config is None:
