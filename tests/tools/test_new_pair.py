@@ -162,6 +162,14 @@ def test_hf_vision_and_audio_encoders(cls_data, vit_dir, ast_dir, tmp_path, teac
     changed = [k for k in before if not torch.equal(before[k], after[k])]
     assert 'embeddings.patch_embeddings.projection.weight' in changed
     assert len(changed) > len(before) // 2  # the transformer layers train too
+    if student == 'rgb':  # the ViT student exports, and its ONNX graph matches PyTorch
+        from fdkd_mm.apis.export import export_student
+        from fdkd_mm.apis.onnx_export import export_onnx_for
+        exported = export_student(str(tmp_path / 'run' / 'epoch_1.pth'),
+                                  str(tmp_path / 'export' / 'student.pth'),
+                                  config_path=files.methods['fdkd'])
+        onnx = export_onnx_for(exported, cfg)
+        assert onnx.max_abs_diff <= onnx.tolerance
 
 
 @pytest.fixture(scope='module')
