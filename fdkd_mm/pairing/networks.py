@@ -10,6 +10,7 @@ import importlib.util
 import os.path as osp
 from typing import Optional
 
+from fdkd_mm.datasets.manifest.kinds import PIXEL_KINDS
 from fdkd_mm.errors import ConfigError
 
 #: Names of the short list -> (task, zoo config).
@@ -33,7 +34,10 @@ IN_CHANNELS_BACKBONES = ('ResNet', 'ResNetV1c', 'ResNetV1d', 'ResNet_CIFAR')
 def describe_choices() -> str:
     """The accepted network specifications, for help texts and errors."""
     return (f'one of {sorted(SHORT_LIST)}, a zoo config "mmpretrain::<path>" / '
-            '"mmseg::<path>", "hf:<local directory>" (a Hugging Face text encoder), or '
+            '"mmseg::<path>", "hf:<local directory>" (a Hugging Face encoder saved with '
+            'save_pretrained, never downloaded, its kind read from its config.json: text '
+            '(BERT-like, with its tokenizer), vision (ViT, ConvNeXt, ...) or spectrogram audio '
+            '(AST); classification only), or '
             '"timm:<model name>" (mmpretrain TIMMBackbone, needs timm)')
 
 
@@ -92,17 +96,72 @@ def _zoo_model(cfg_path: str, task: str, num_classes: int, preprocessor: dict) -
     return model
 
 
-def _hf_model(directory: str, kind: str, num_classes: int, preprocessor: dict) -> dict:
-    if kind != 'text':
-        raise ConfigError(f'network "hf:{directory}": Hugging Face encoders are supported for '
-                          f'text modalities here, this modality is {kind!r}')
+#: Modality kinds each kind of Hugging Face model reads (see ``hf_encoder.hf_modality``).
+HF_KINDS = dict(text=('text', ), vision=PIXEL_KINDS, audio=('audio', ))
+HF_BACKBONES = dict(text='fdkd_mm.HFTextEncoder', vision='fdkd_mm.HFVisionEncoder',
+                    audio='fdkd_mm.HFAudioEncoder')
+
+
+def check_hf_network(spec: Optional[str], task: str, kind: str, flag: str) -> Optional[str]:
+    """Check that a ``"hf:<directory>"`` network reads the column's kind, from config.json.
+
+    Runs before any data is loaded through the directory (a text column reads its tokenizer
+    from there), so a wrong model is named before a tokenizer error could hide it.
+
+    Args:
+        spec: The network specification; anything but ``"hf:..."`` passes.
+        task: ``'cls'`` or ``'seg'``.
+        kind: The column's modality kind.
+        flag: How the user named the network (``'--teacher-model'``), for messages.
+
+    Returns:
+        The encoder's modality (``'text'``, ``'vision'`` or ``'audio'``); None for other specs.
+
+    Raises:
+        ConfigError: Not a local directory, no readable config.json, a model this tool cannot
+            use (a waveform audio model, a model of another kind), an encoder of another
+            modality than the column, or a segmentation task; names ``flag`` and the
+            model_type.
+    """
+    if not spec or not spec.startswith('hf:'):
+        return None
+    from fdkd_mm.models.backbones.hf_encoder import hf_modality
+    directory = spec[3:]
+    where = f'{flag} "hf:{directory}"'
     if not osp.isdir(directory):
-        raise ConfigError(f'network "hf:{directory}": not a local directory (weights are '
-                          'never downloaded; save_pretrained a model there first)')
+        raise ConfigError(f'{where}: not a local directory (weights are never downloaded; '
+                          'save_pretrained a model there first)')
+    try:
+        modality, model_type = hf_modality(directory)
+    except ValueError as error:
+        raise ConfigError(f'{where}: {error}') from error
+    if modality == 'waveform':
+        raise ConfigError(f'{where}: model_type {model_type!r} reads raw waveforms; audio '
+                          'columns are loaded as log spectrograms here, so give a spectrogram '
+                          'encoder (model_type "audio-spectrogram-transformer") or a CNN')
+    if modality not in HF_KINDS:
+        raise ConfigError(f'{where}: model_type {model_type!r} is not a Hugging Face text, '
+                          'vision or audio encoder this tool can use')
+    if kind not in HF_KINDS[modality]:
+        article = 'an' if modality == 'audio' else 'a'
+        raise ConfigError(f'{where}: model_type {model_type!r} is {article} {modality} encoder, '
+                          f'the column is {kind!r} ({article} {modality} encoder reads '
+                          f'{" / ".join(HF_KINDS[modality])} columns)')
+    if task != 'cls':
+        raise ConfigError(f'{where}: Hugging Face encoders serve classification only')
+    return modality
+
+
+def _hf_model(directory: str, task: str, kind: str, num_classes: int, preprocessor: dict,
+              flag: str) -> dict:
+    """An ImageClassifier around the Hugging Face encoder saved in ``directory``."""
+    modality = check_hf_network(f'hf:{directory}', task, kind, flag)
+    backbone = dict(type=HF_BACKBONES[modality], pretrained=directory)
+    if modality == 'text':
+        backbone['pooling'] = 'cls'
     return dict(type='mmpretrain.ImageClassifier', _scope_='mmpretrain',
                 data_preprocessor=preprocessor,
-                backbone=dict(type='fdkd_mm.HFTextEncoder', pretrained=directory,
-                              pooling='cls'),
+                backbone=backbone,
                 neck=None,
                 head=dict(type='LinearClsHead', num_classes=num_classes, in_channels=-1,
                           loss=dict(type='CrossEntropyLoss'), topk=(1, )))
@@ -122,7 +181,7 @@ def _timm_model(name: str, channels: int, num_classes: int, preprocessor: dict) 
 
 
 def network_cfg(spec: Optional[str], task: str, kind: str, num_classes: int, channels: int,
-                preprocessor: dict) -> dict:
+                preprocessor: dict, flag: str = 'network') -> dict:
     """The model config of one network of the pair.
 
     Args:
@@ -132,6 +191,7 @@ def network_cfg(spec: Optional[str], task: str, kind: str, num_classes: int, cha
         num_classes: Classes of the task.
         channels: Channels of the modality's packed tensor (the stem's input).
         preprocessor: Its data preprocessor (:func:`preprocessor_cfg`).
+        flag: How the user named the network (``'--teacher-model'``), for messages.
 
     Returns:
         A full model dict.
@@ -146,7 +206,7 @@ def network_cfg(spec: Optional[str], task: str, kind: str, num_classes: int, cha
                               '"hf:<local directory>" (a BERT-like encoder and its tokenizer)')
         spec = DEFAULTS[task]
     if spec.startswith('hf:'):
-        return _hf_model(spec[3:], kind, num_classes, preprocessor)
+        return _hf_model(spec[3:], task, kind, num_classes, preprocessor, flag)
     if kind == 'text':
         raise ConfigError(f'network {spec!r} cannot read text; give "hf:<local directory>"')
     if spec.startswith('timm:'):

@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 from mmengine.dataset import pseudo_collate
 
 from fdkd_mm.errors import ConfigError, DataError
-from .networks import network_cfg, preprocessor_cfg
+from .networks import check_hf_network, network_cfg, preprocessor_cfg
 from .pipelines import build_pipeline
 from .probe import probe_network
 from .writer import (PairFiles, _literal, _relative_base, _slug, _splits, _stats)
@@ -101,6 +101,7 @@ def write_unpaired(teacher_manifest: str, student_manifest: str, teacher_modalit
     models = dict(teacher=teacher_model, student=student_model)
     kinds = {modalities[role]: sides[role]['kind'] for role in sides}
     for role, modality in modalities.items():
+        check_hf_network(models[role], task, kinds[modality], f'--{role}-model')
         if kinds[modality] == 'text':
             spec = models[role] or ''
             if not spec.startswith('hf:'):
@@ -129,7 +130,7 @@ def write_unpaired(teacher_manifest: str, student_manifest: str, teacher_modalit
         preprocessor = preprocessor_cfg(task, kinds[modality], int(inputs[0].shape[0]),
                                         stats, size)
         cfg = network_cfg(models[role], task, kinds[modality], len(class_names),
-                          int(inputs[0].shape[0]), preprocessor)
+                          int(inputs[0].shape[0]), preprocessor, flag=f'--{role}-model')
         found[role] = probe_network(cfg, task, inputs, batch['data_samples'], role)
         networks[role] = found[role].model
     os.makedirs(out_dir, exist_ok=True)

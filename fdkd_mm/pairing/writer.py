@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from fdkd_mm.errors import ConfigError, DataError
-from .networks import network_cfg, preprocessor_cfg
+from .networks import check_hf_network, network_cfg, preprocessor_cfg
 from .pipelines import build_pipeline
 from .probe import probe_network
 
@@ -148,6 +148,7 @@ def write_pair(manifest: str, teacher_modality: str, student_modality: str, task
                                 for i in range(len(everything))])
     models = dict(teacher=teacher_model, student=student_model)
     for role, modality in zip(('teacher', 'student'), modalities):
+        check_hf_network(models[role], task, kinds[modality], f'--{role}-model')
         if kinds[modality] == 'text':
             spec = models[role] or ''
             if not spec.startswith('hf:'):
@@ -177,7 +178,7 @@ def write_pair(manifest: str, teacher_modality: str, student_modality: str, task
         preprocessor = preprocessor_cfg(task, kinds[modality], channels, stats[modality],
                                         size)
         cfg = network_cfg(spec, task, kinds[modality], len(class_names), channels,
-                          preprocessor)
+                          preprocessor, flag=f'--{role}-model')
         found[role] = probe_network(cfg, task, inputs, batch['data_samples'], role)
         networks[role] = found[role].model
 

@@ -1,9 +1,9 @@
 """tools/new_pair.py: configs from a manifest that build, find their recorders and train.
 
-Five network combinations train two iterations each on real files: CNN <-> CNN (ResNet-18 on
-16-bit depth -> MobileNetV2 on RGB), a Hugging Face text encoder -> CNN, mmseg <-> mmseg
-(DeepLabV3+ on depth -> RGB), timm <-> mmpretrain (either side) and audio (ResNet-18 with a
-1-channel stem) -> image.
+Network combinations train two iterations each on real files: CNN <-> CNN (ResNet-18 on
+16-bit depth -> MobileNetV2 on RGB), a Hugging Face text encoder -> CNN, Hugging Face vision
+(ViT) <-> audio (AST) encoders either way, mmseg <-> mmseg (DeepLabV3+ on depth -> RGB),
+timm <-> mmpretrain (either side) and audio (ResNet-18 with a 1-channel stem) -> image.
 """
 import importlib.util
 import os.path as osp
@@ -40,6 +40,34 @@ def bert_dir(tmp_path_factory) -> str:
                          num_attention_heads=2, intermediate_size=16,
                          max_position_embeddings=64)).save_pretrained(directory)
     return write_tokenizer(directory)
+
+
+def _save_tiny(directory: str, config, model_class) -> str:
+    torch.manual_seed(0)
+    model = model_class(config)
+    embeddings = getattr(model, 'embeddings', None)
+    with torch.no_grad():  # AST starts its summary tokens at zero: SGD blows them up at once
+        for name in ('cls_token', 'distillation_token', 'position_embeddings'):
+            if isinstance(getattr(embeddings, name, None), torch.nn.Parameter):
+                getattr(embeddings, name).normal_(std=0.02)
+    model.save_pretrained(directory)  # config.json + model.safetensors
+    return directory
+
+
+@pytest.fixture(scope='module')
+def vit_dir(tmp_path_factory) -> str:
+    from transformers import ViTConfig, ViTModel
+    return _save_tiny(str(tmp_path_factory.mktemp('vit')), ViTConfig(
+        image_size=32, patch_size=8, num_channels=3, hidden_size=16, num_hidden_layers=1,
+        num_attention_heads=2, intermediate_size=16), ViTModel)
+
+
+@pytest.fixture(scope='module')
+def ast_dir(tmp_path_factory) -> str:
+    from transformers import ASTConfig, ASTModel
+    return _save_tiny(str(tmp_path_factory.mktemp('ast')), ASTConfig(
+        hidden_size=24, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
+        num_mel_bins=32, max_length=32), ASTModel)
 
 
 def _train_two_iterations(config: str, work_dir: str) -> dict:
@@ -90,6 +118,90 @@ def test_text_teacher_to_cnn(cls_data, bert_dir, tmp_path):
                           tokenizer_path=bert_dir, max_length=64)
     loss, _ = _train_two_iterations(files.methods['kd'], str(tmp_path / 'run'))
     assert torch.isfinite(torch.tensor(loss))
+
+
+@pytest.mark.parametrize('teacher, student', [('audio', 'rgb'), ('depth', 'audio')])
+def test_hf_vision_and_audio_encoders(cls_data, vit_dir, ast_dir, tmp_path, teacher,
+                                      student):
+    """A tiny ViT (on RGB, or on 1-channel depth repeated to 3) and a tiny AST (on the log
+    spectrograms) from save_pretrained directories, one on each side: the widths come from
+    the dry forward pass, FD-CMKD trains, the frozen teacher keeps the directory's weights and
+    the student's move."""
+    from transformers import ASTModel, ViTModel
+    dirs = dict(audio=ast_dir, rgb=vit_dir, depth=vit_dir)
+    files = write_pair(cls_data, teacher, student, 'cls', teacher_model=f'hf:{dirs[teacher]}',
+                       student_model=f'hf:{dirs[student]}', out_dir=str(tmp_path / 'cfg'),
+                       size=(32, 32), epochs=1, batch_size=3,
+                       options=dict(audio=dict(sample_rate=8000, duration=0.5)))
+    hidden = dict(audio=24, rgb=16, depth=16)
+    assert files.widths == dict(teacher=hidden[teacher], student=hidden[student])
+    cfg = tiny_cfg(files.methods['fdkd'], str(tmp_path / 'run'))
+    backbones = dict(audio='fdkd_mm.HFAudioEncoder', rgb='fdkd_mm.HFVisionEncoder',
+                     depth='fdkd_mm.HFVisionEncoder')
+    assert cfg.model.teacher.backbone == dict(type=backbones[teacher], pretrained=dirs[teacher])
+    assert cfg.model.student.backbone.type == backbones[student]
+    assert cfg.model.connectors.student_feat == dict(
+        type='ProjectionConnector', in_channels=hidden[student], out_channels=hidden[teacher])
+    cfg.train_dataloader['batch_size'] = 3  # 6 training rows: two iterations
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=1)
+    runner = Runner.from_cfg(cfg)
+    encoders = {role: getattr(runner.model, role).backbone.encoder
+                for role in ('teacher', 'student')}
+    classes = dict(audio=ASTModel, rgb=ViTModel, depth=ViTModel)
+    assert isinstance(encoders['teacher'], classes[teacher])
+    before = {k: v.clone() for k, v in encoders['student'].state_dict().items()}
+    runner.train()
+    assert runner.iter == 2
+    assert torch.isfinite(torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
+    # The frozen teacher holds exactly the directory's weights after init and training.
+    saved = classes[teacher].from_pretrained(dirs[teacher]).state_dict()
+    state = encoders['teacher'].state_dict()
+    assert state.keys() == saved.keys()
+    assert all(torch.equal(state[k], v) for k, v in saved.items())
+    after = encoders['student'].state_dict()
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    assert 'embeddings.patch_embeddings.projection.weight' in changed
+    assert len(changed) > len(before) // 2  # the transformer layers train too
+    if student == 'rgb':  # the ViT student exports, and its ONNX graph matches PyTorch
+        from fdkd_mm.apis.export import export_student
+        from fdkd_mm.apis.onnx_export import export_onnx_for
+        exported = export_student(str(tmp_path / 'run' / 'epoch_1.pth'),
+                                  str(tmp_path / 'export' / 'student.pth'),
+                                  config_path=files.methods['fdkd'])
+        onnx = export_onnx_for(exported, cfg)
+        assert onnx.max_abs_diff <= onnx.tolerance
+
+
+@pytest.fixture(scope='module')
+def wav2vec2_dir(tmp_path_factory) -> str:
+    from transformers import Wav2Vec2Config, Wav2Vec2Model
+    return _save_tiny(str(tmp_path_factory.mktemp('w2v')), Wav2Vec2Config(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
+        conv_dim=(8, 8), conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+        num_conv_pos_embedding_groups=2), Wav2Vec2Model)
+
+
+@pytest.mark.parametrize('teacher, student, model, message', [
+    ('audio', 'rgb', ('teacher', 'vit'),
+     "--teacher-model \"hf:{}\": model_type 'vit' is a vision encoder, the column is 'audio'"),
+    ('depth', 'rgb', ('student', 'ast'), "--student-model \"hf:{}\": model_type "
+     "'audio-spectrogram-transformer' is an audio encoder, the column is 'image'"),
+    ('text', 'rgb', ('teacher', 'vit'), "model_type 'vit' is a vision encoder, the column is "
+     "'text'"),
+    ('depth', 'rgb', ('student', 'bert'), "model_type 'bert' is a text encoder"),
+    ('audio', 'rgb', ('teacher', 'w2v'), "model_type 'wav2vec2' reads raw waveforms"),
+    ('depth', 'rgb', ('teacher', 'missing'), '--teacher-model "hf:{}": not a local directory'),
+])
+def test_hf_encoder_mismatch_names_flag_and_model_type(cls_data, vit_dir, ast_dir, bert_dir,
+                                                       wav2vec2_dir, tmp_path, teacher,
+                                                       student, model, message):
+    role, which = model
+    directory = dict(vit=vit_dir, ast=ast_dir, bert=bert_dir, w2v=wav2vec2_dir,
+                     missing=str(tmp_path / 'nothing'))[which]
+    with pytest.raises(ConfigError) as error:
+        write_pair(cls_data, teacher, student, 'cls', out_dir=str(tmp_path / 'cfg'),
+                   size=(32, 32), **{f'{role}_model': f'hf:{directory}'})
+    assert message.format(directory) in str(error.value)
 
 
 def test_segmentation_mmseg_to_mmseg(tmp_path):
