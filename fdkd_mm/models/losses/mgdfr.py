@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file
 from fdkd_mm.errors import ConfigError, DataError
 from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
@@ -178,8 +179,7 @@ class MGDFRLoss(nn.Module):
                     f'MGDFRLoss has no salience: salience_file {self.salience_file!r} does not '
                     'exist. Co-train the pair (configs/mgdfr/mgdfr-cotrain_*), then run '
                     'tools/mgdfr_salience.py on its checkpoint')
-            self.set_salience(torch.load(self.salience_file, map_location='cpu',
-                                         weights_only=True))
+            self.set_salience(load_checkpoint_file(self.salience_file, map_location='cpu'))
         if self.salience.numel() != channels:
             raise DataError(f'MGDFR salience has {self.salience.numel()} channels, the '
                             f'teacher feature {channels}: the salience file '
