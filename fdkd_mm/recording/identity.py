@@ -4,7 +4,7 @@ recorders, input transforms): the ``teacher`` record of teacher caches and banks
 """
 import os.path as osp
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from fdkd_mm.checkpoint.file_hash import file_sha256
 
@@ -40,12 +40,25 @@ def recorder_spec(cfg: Mapping) -> dict:
 
 
 def network_spec(cfg: Any) -> Any:
-    """A network config without the keys that only say where initial weights come from."""
+    """A network config without the keys that only say where initial weights come from.
+
+    JSON types with keys sorted, except that a fusion network's branch order (the order its
+    features are joined in, which sorting would hide) is kept as ``backbones_order``.
+
+    Args:
+        cfg: A network config (or any part of one).
+
+    Returns:
+        The comparable record.
+    """
     if isinstance(cfg, Mapping):
-        return {k: network_spec(v) for k, v in plain(cfg).items() if k not in _WEIGHT_SOURCES}
-    if isinstance(cfg, list):
+        spec = {str(k): network_spec(v) for k, v in cfg.items() if k not in _WEIGHT_SOURCES}
+        if isinstance(cfg.get('backbones'), Mapping):
+            spec['backbones_order'] = [str(key) for key in cfg['backbones']]
+        return plain(spec)
+    if isinstance(cfg, (list, tuple)):
         return [network_spec(v) for v in cfg]
-    return cfg
+    return plain(cfg)
 
 
 def first_difference(held: Any, run: Any, held_by: str, where: str = '') -> Optional[str]:
@@ -77,15 +90,17 @@ def first_difference(held: Any, run: Any, held_by: str, where: str = '') -> Opti
 
 def teacher_identity(input_key: Optional[str], network_cfg: Mapping, checkpoint: str,
                      recorders: Mapping[str, Mapping],
-                     transforms: Optional[Sequence[Mapping]] = None) -> dict:
+                     transforms: Optional[Union[Sequence[Mapping], Mapping]] = None) -> dict:
     """The identity record of a frozen teacher's pass.
 
     Args:
-        input_key: The modality the teacher reads (``None``: the loader packs it alone).
+        input_key: The modality the teacher reads (``None``: the loader packs it alone), or a
+            fusion teacher's modalities joined by ``+`` (``'image+audio'``).
         network_cfg: The teacher's network config.
         checkpoint: Its checkpoint file (hashed here).
         recorders: Name → recorder config (with ``pool``) of the recorded tensors.
-        transforms: The transforms of the teacher's input; ``None`` leaves them out.
+        transforms: The transforms of the teacher's input (of each input key, a dict, for a
+            fusion teacher); ``None`` leaves them out.
 
     Returns:
         ``dict(input, network, checkpoint, checkpoint_sha256, recorders[, transforms])``.
@@ -93,8 +108,9 @@ def teacher_identity(input_key: Optional[str], network_cfg: Mapping, checkpoint:
     identity = dict(input=input_key, network=network_spec(network_cfg),
                     checkpoint=osp.abspath(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
                     recorders={name: recorder_spec(cfg) for name, cfg in recorders.items()})
-    if transforms is not None:
-        identity['transforms'] = plain(list(transforms))
+    if transforms is not None:  # a fusion teacher's: {key: transforms}
+        identity['transforms'] = plain(transforms if isinstance(transforms, Mapping)
+                                       else list(transforms))
     return identity
 
 

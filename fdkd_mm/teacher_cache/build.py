@@ -21,9 +21,9 @@ from mmengine.registry import init_default_scope
 from torch import nn
 
 import fdkd_mm
-from fdkd_mm.datasets.pipeline_split.student import split_student_pipeline, unimodal_packer
-from fdkd_mm.datasets.pipeline_split.teacher import check_deterministic
 from fdkd_mm.teacher_cache.cached import check_cacheable
+from fdkd_mm.teacher_cache.inputs import (data_info_keys, input_keys, input_record,
+                                          teacher_loader_pipeline)
 from fdkd_mm.recording.identity import teacher_identity
 from fdkd_mm.recording.teacher_pass import TeacherCheck, build_network, ordered_loader, record
 from fdkd_mm.teacher_cache.manifest import FORMAT, VERSION, TeacherCacheError, dataset_record
@@ -86,17 +86,25 @@ def load_teacher(model_cfg: Mapping, device: torch.device) -> nn.Module:
         raise FileNotFoundError(f'model.teacher_ckpt {checkpoint!r} is not a file: a teacher '
                                 'cache holds the outputs of a trained teacher')
     network_cfg = dict(model_cfg['teacher'])
+    keys = input_keys(model_cfg['teacher_input'])
     if model_cfg.get('data_preprocessor') is not None:
-        # The distiller's own preprocessor of the teacher's modality, as a live run uses it.
+        # The distiller's own preprocessors of the teacher's modalities, as a live run uses them.
         preprocessors = model_cfg['data_preprocessor']['preprocessors']
-        network_cfg['data_preprocessor'] = preprocessors[model_cfg['teacher_input']]
+        network_cfg['data_preprocessor'] = (
+            preprocessors[keys[0]] if len(keys) == 1 else dict(
+                type='fdkd_mm.MultiModalDataPreprocessor', label_modality=keys[0],
+                preprocessors={key: preprocessors[key] for key in keys}))
+    # A fusion teacher's run records its modalities as 'image+audio', as a live teacher checks.
     teacher = build_network(
         network_cfg, checkpoint, device,
-        TeacherCheck(model_cfg['teacher_input'], model_cfg.get('allow_teacher_mismatch', False),
+        TeacherCheck(input_record(keys), model_cfg.get('allow_teacher_mismatch', False),
                      'model.allow_teacher_mismatch=True'))
-    if getattr(teacher.data_preprocessor, 'batch_augments', None) is not None:
-        raise TeacherCacheError('the teacher\'s data preprocessor applies batch augments '
-                                '(random mixing): its inputs change every epoch')
+    per_key = getattr(teacher.data_preprocessor, 'preprocessors', None)
+    for preprocessor in ([teacher.data_preprocessor] if per_key is None
+                         else [teacher.data_preprocessor, *per_key.values()]):
+        if getattr(preprocessor, 'batch_augments', None) is not None:
+            raise TeacherCacheError('the teacher\'s data preprocessor applies batch augments '
+                                    '(random mixing): its inputs change every epoch')
     return teacher
 
 
@@ -107,15 +115,14 @@ def _write_split(teacher: nn.Module, model_cfg: Mapping, recorders: dict[str, di
     deterministic; ``where`` names its pipeline) into ``store_dir``, ``extra`` added to the
     manifest; the other arguments as :func:`build_teacher_cache` takes them."""
     modality = model_cfg['teacher_input']
+    modality = modality if isinstance(modality, str) else list(modality)
     pipeline = list(dataset_cfg['pipeline'])
-    split = split_student_pipeline(pipeline, modality)
-    path = check_deterministic(pipeline, modality, where, split)
-    packer = dict(unimodal_packer(split.packer, modality), meta_keys=('sample_idx', ))
-    loader = ordered_loader(dict(dataset=dict(dataset_cfg, pipeline=path + [packer]),
+    loader_pipeline, transforms = teacher_loader_pipeline(pipeline, modality, where)
+    loader = ordered_loader(dict(dataset=dict(dataset_cfg, pipeline=loader_pipeline),
                                  batch_size=batch_size, num_workers=num_workers))
     dataset = loader.dataset
-    identity = teacher_identity(modality, model_cfg['teacher'], model_cfg['teacher_ckpt'],
-                                recorders, path)
+    identity = teacher_identity(input_record(modality), model_cfg['teacher'],
+                                model_cfg['teacher_ckpt'], recorders, transforms)
     with TeacherCacheWriter(store_dir, len(dataset), dtype, overwrite) as writer:
         for batch in record(teacher, recorders, loader, training_step=True, pad_last=True,
                             progress='teacher cache' if progress else None):
@@ -129,7 +136,7 @@ def _write_split(teacher: nn.Module, model_cfg: Mapping, recorders: dict[str, di
         manifest = dict(
             format=FORMAT, version=VERSION, teacher=identity,
             recorders={name: {} for name in recorders},
-            dataset=dataset_record(dataset, dataset_cfg, split.input_key),
+            dataset=dataset_record(dataset, dataset_cfg, data_info_keys(pipeline, modality)),
             batch_size=batch_size, device=str(next(teacher.parameters()).device),
             created=datetime.datetime.now().isoformat(timespec='seconds'),
             versions=dict(fdkd_mm=fdkd_mm.__version__, torch=torch.__version__,
@@ -172,17 +179,24 @@ def build_teacher_cache(cfg: Config, out_dir: Optional[str] = None, dtype: str =
     if unknown:
         raise ValueError(f'unknown splits {unknown}; valid: {sorted(SPLITS)}')
     chosen = select_recorders(model_cfg, recorders)
-    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    teacher = load_teacher(model_cfg, device)
-    out_dir = out_dir or default_out_dir(model_cfg['teacher_ckpt'])
-    batch_size = batch_size or cfg.train_dataloader.batch_size
-    stores = {}
+    dataset_cfgs = {}
     for split in splits:
         loader = SPLITS[split]
         if not (cfg.get(loader) or {}).get('dataset'):
             raise TeacherCacheError(f'split {split!r}: the config has no {loader}.dataset')
         dataset_cfg = cfg[loader]['dataset']
         dataset_cfg = dataset_cfg.to_dict() if hasattr(dataset_cfg, 'to_dict') else dataset_cfg
+        # Every input's transforms are checked before the teacher is loaded.
+        teacher_loader_pipeline(list(dataset_cfg['pipeline']), model_cfg['teacher_input'],
+                                f'{loader}.dataset.pipeline')
+        dataset_cfgs[split] = dataset_cfg
+    device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    teacher = load_teacher(model_cfg, device)
+    out_dir = out_dir or default_out_dir(model_cfg['teacher_ckpt'])
+    batch_size = batch_size or cfg.train_dataloader.batch_size
+    stores = {}
+    for split, dataset_cfg in dataset_cfgs.items():
+        loader = SPLITS[split]
         stores[split] = _write_split(
             teacher, model_cfg, chosen, dataset_cfg, f'{loader}.dataset.pipeline',
             osp.join(out_dir, split), dtype=dtype, batch_size=batch_size,

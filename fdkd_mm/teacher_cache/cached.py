@@ -59,7 +59,8 @@ class CachedTeacher(BaseTeacher):
     Args:
         cache: ``dict(path=<cache root>, split='train')``; the store read is ``<path>/<split>``.
         network: The teacher network config (not built; compared with the cache's).
-        inputs: The teacher's modality key (a cache is written for one).
+        inputs: The teacher's modality key, or a fusion teacher's keys (the cache must have
+            been written for the same keys; every key is held to the same checks).
         recorders: Name → recorder config (with ``pool``) of the teacher tensors the losses
             read.
         ckpt: The teacher checkpoint the cache must have been computed from. ``None`` (e.g.
@@ -70,8 +71,7 @@ class CachedTeacher(BaseTeacher):
         name: The teacher's name in the distiller.
 
     Raises:
-        ValueError: ``network`` is not a config, ``trainable`` or ``autocast`` is set, or
-            several input keys are given.
+        ValueError: ``network`` is not a config, ``trainable`` or ``autocast`` is set.
         TeacherCacheError / FileNotFoundError: The cache is missing or does not fit the
             teacher or the recorders (each differing field named).
     """
@@ -89,9 +89,6 @@ class CachedTeacher(BaseTeacher):
             raise ValueError(f'teacher_cache: unknown keys {unknown}; valid keys: '
                              f'{list(CACHE_KEYS)}')
         super().__init__(name, inputs)
-        if len(self.input_keys) != 1:
-            raise ValueError(f'{self.label}: a teacher cache holds the outputs of a teacher on '
-                             f'one modality, got inputs {list(self.input_keys)}')
         check_recorder_configs(recorders, self.config_key('recorders'))
         self.store_dir = osp.join(cache['path'], cache.get('split', 'train'))
         self.network_cfg = dict(network)
@@ -107,9 +104,9 @@ class CachedTeacher(BaseTeacher):
         return f'{type(self).__name__}({self.store_dir}: {", ".join(self.recorders)})'
 
     @property
-    def input_key(self) -> str:
-        """The teacher's modality."""
-        return self.input_keys[0]
+    def teacher_input(self) -> Union[str, list[str]]:
+        """The teacher's modality, or a fusion teacher's list of them."""
+        return self.input_keys[0] if len(self.input_keys) == 1 else list(self.input_keys)
 
     @property
     def recorder_names(self) -> tuple[str, ...]:
@@ -127,14 +124,15 @@ class CachedTeacher(BaseTeacher):
         if not osp.isfile(self.ckpt):
             raise FileNotFoundError(f'teacher_ckpt {self.ckpt!r} does not exist; the teacher '
                                     'cache is checked against it')
-        check_model(self.reader.manifest, self.store_dir, self.input_key, self.network_cfg,
+        check_model(self.reader.manifest, self.store_dir, self.teacher_input, self.network_cfg,
                     self.ckpt, {n: r.spec for n, r in self.recorders.items()})
 
     def check_data(self, dataset, dataset_cfg: Mapping, where: str) -> None:
         """Check the run's training set and teacher input transforms against the cache.
 
-        Called by :class:`~fdkd_mm.engine.hooks.TeacherCacheHook` before training. A pipeline
-        that no longer loads the teacher's input (``tools/train.py`` leaves it out once it has
+        Called by :class:`~fdkd_mm.engine.hooks.TeacherCacheHook` before training. Every
+        teacher input the pipeline still loads is checked (a fusion teacher's student modality
+        always is); one it no longer loads (``tools/train.py`` leaves it out once it has
         checked it, see :func:`~fdkd_mm.teacher_cache.run_config.apply_teacher_cache`) has no
         transforms to compare.
 
@@ -144,16 +142,18 @@ class CachedTeacher(BaseTeacher):
             where: The config key of the pipeline, for messages.
         """
         pipeline = list(dataset_cfg.get('pipeline') or [])
-        if pipeline and self._loads_teacher_input(pipeline):
-            check_pipeline(self.reader.manifest, self.store_dir, pipeline, self.input_key,
-                           where)
+        loaded = self._loaded_inputs(pipeline) if pipeline else []
+        if loaded:
+            check_pipeline(self.reader.manifest, self.store_dir, pipeline,
+                           loaded[0] if len(self.input_keys) == 1 else loaded, where)
         check_dataset(self.reader.manifest, self.store_dir, dataset, dataset_cfg)
         self.data_checked = True
 
-    def _loads_teacher_input(self, pipeline: list) -> bool:
+    def _loaded_inputs(self, pipeline: list) -> list[str]:
+        """The teacher's input keys that ``pipeline`` packs."""
         from fdkd_mm.models.distillers.validation import packed_input_keys
         packed = packed_input_keys(pipeline)
-        return packed is not None and self.input_key in packed[0]
+        return [key for key in self.input_keys if packed is not None and key in packed[0]]
 
     # ------------------------------------------------------------------ teacher protocol
     def width(self, name: str) -> Optional[int]:

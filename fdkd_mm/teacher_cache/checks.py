@@ -3,24 +3,27 @@
 Each check collects every differing field before raising, so one error lists all of them.
 """
 from collections.abc import Mapping
+from typing import Union
 
-from fdkd_mm.datasets.pipeline_split.teacher import check_deterministic
 from fdkd_mm.recording.identity import (first_difference, identity_differences, plain,
                                         teacher_identity)
+from fdkd_mm.teacher_cache.inputs import TeacherInput, deterministic_transforms, input_record
 from fdkd_mm.teacher_cache.manifest import TeacherCacheError, dataset_record, mismatch_error
 
 #: Datasets wrap others (Concat, Repeat, ...): their indices are not the cache's.
 _WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
 
 
-def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg: Mapping,
-                checkpoint: str, recorders: Mapping[str, Mapping]) -> None:
+def check_model(manifest: dict, store_dir: str, teacher_input: TeacherInput,
+                teacher_cfg: Mapping, checkpoint: str,
+                recorders: Mapping[str, Mapping]) -> None:
     """Refuse a cache computed by another teacher or with other recorders.
 
     Args:
         manifest: The cache's manifest.
         store_dir: The cache, for messages.
-        teacher_input: The run's ``model.teacher_input``.
+        teacher_input: The run's ``model.teacher_input`` (one key, or a fusion teacher's
+            keys).
         teacher_cfg: The run's teacher network config.
         checkpoint: The run's ``model.teacher_ckpt`` (a file).
         recorders: Name → recorder config (with ``pool``) of every teacher tensor the run
@@ -29,38 +32,65 @@ def check_model(manifest: dict, store_dir: str, teacher_input: str, teacher_cfg:
     Raises:
         TeacherCacheError: Listing each differing field, or a tensor the cache lacks.
     """
-    run = teacher_identity(teacher_input, teacher_cfg, checkpoint, recorders)
+    run = teacher_identity(input_record(teacher_input), teacher_cfg, checkpoint, recorders)
     problems = identity_differences(manifest['teacher'], run, 'the cache',
                                     recorders_hint='rebuild with --recorders {names}')
     if problems:
         raise mismatch_error(store_dir, problems)
 
 
-def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: str,
-                   where: str) -> list[dict]:
-    """Refuse a run whose teacher input passes a random transform or other transforms than
+def check_input(manifest: dict, store_dir: str, teacher_input: TeacherInput) -> None:
+    """Refuse a cache of a teacher of other inputs (e.g. a one-input teacher's for a fusion
+    run, or the other way round) before its transforms are compared.
+
+    Args:
+        manifest: The cache's manifest.
+        store_dir: The cache, for messages.
+        teacher_input: The run's ``model.teacher_input``.
+
+    Raises:
+        TeacherCacheError: Naming both inputs.
+    """
+    held, run = manifest['teacher']['input'], input_record(teacher_input)
+    if held != run:
+        raise mismatch_error(store_dir, [f'teacher input: {held!r} in the cache, {run!r} in '
+                                         'the run'])
+
+
+def check_pipeline(manifest: dict, store_dir: str, pipeline: list, modality: TeacherInput,
+                   where: str) -> Union[list, dict]:
+    """Refuse a run whose teacher inputs pass a random transform or other transforms than
     the cache's.
 
     Args:
         manifest: The cache's manifest.
         store_dir: The cache, for messages.
         pipeline: The run's training pipeline.
-        modality: The teacher's input name.
+        modality: The teacher's input name; for a fusion teacher, a list of the keys to
+            check (every key the pipeline loads).
         where: The pipeline's config key, for messages.
 
     Returns:
-        The teacher's input transforms
-        (:func:`~fdkd_mm.datasets.pipeline_split.teacher.teacher_input_transforms`).
+        The teacher's input transforms: a list for one key, ``{key: list}`` for several
+        (:func:`~fdkd_mm.teacher_cache.inputs.deterministic_transforms`).
 
     Raises:
-        RandomTeacherTransformError: A random (or unknown) transform on the teacher's path.
+        RandomTeacherTransformError: A random (or unknown) transform on a teacher input's path.
         TeacherCacheError: The transforms differ from the cache's (the first difference named).
     """
-    transforms = check_deterministic(pipeline, modality, where)
-    difference = first_difference(manifest['teacher']['transforms'], plain(transforms),
-                                  'the cache')
-    if difference:
-        raise mismatch_error(store_dir, [f'teacher input transforms ({where}): {difference}'])
+    transforms = deterministic_transforms(pipeline, modality, where)
+    held = manifest['teacher']['transforms']
+    if isinstance(modality, str):
+        pairs = [('', held, transforms)]
+    elif not isinstance(held, dict):
+        pairs = [('', held, transforms)]  # a one-input teacher's cache: named as it differs
+    else:
+        pairs = [(f' of {key!r}', held.get(key), transforms[key]) for key in modality]
+    for label, cached, run in pairs:
+        difference = first_difference(cached, plain(run), 'the cache')
+        if difference:
+            raise mismatch_error(store_dir,
+                                 [f'teacher input transforms{label} ({where}): {difference}'])
     return transforms
 
 

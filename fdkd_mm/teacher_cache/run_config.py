@@ -4,9 +4,9 @@ import os.path as osp
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from fdkd_mm.teacher_cache.checks import check_pipeline
+from fdkd_mm.teacher_cache.checks import check_input, check_pipeline
+from fdkd_mm.teacher_cache.inputs import teacher_only, without_modalities
 from fdkd_mm.teacher_cache.manifest import read_manifest
-from fdkd_mm.datasets.pipeline_split.teacher import without_modality
 
 PIPELINE_KEY = 'train_dataloader.dataset.pipeline'
 #: The loaders that evaluate the student alone (the teacher never runs there).
@@ -16,12 +16,13 @@ EVAL_LOADERS = ('val_dataloader', 'test_dataloader')
 def apply_teacher_cache(cfg: Config) -> bool:
     """Check a run's teacher input transforms against its cache and stop loading that input.
 
-    With ``model.teacher_cache`` set, the training pipeline's teacher transforms must be
-    deterministic and the cache's; then the teacher's own loading and transforms are left out
-    of the training pipeline (and its packer packs the student's modality only), so data
-    loading costs what the student's does. A pipeline whose teacher transforms also act on
-    other modalities is kept as it is. The dataset itself is checked when training starts
-    (:class:`~fdkd_mm.engine.hooks.TeacherCacheHook`).
+    With ``model.teacher_cache`` set, the training pipeline's teacher transforms (of every
+    input of a fusion teacher, the student's modality included) must be deterministic and the
+    cache's; then the teacher's own loading and transforms (of the modalities the student does
+    not read) are left out of the training pipeline (and its packer packs the student's
+    modality only), so data loading costs what the student's does. A pipeline whose teacher
+    transforms also act on other modalities is kept as it is. The dataset itself is checked
+    when training starts (:class:`~fdkd_mm.engine.hooks.TeacherCacheHook`).
 
     Args:
         cfg: The training config (after ``--cfg-options``), changed in place.
@@ -31,6 +32,7 @@ def apply_teacher_cache(cfg: Config) -> bool:
 
     Raises:
         FileNotFoundError: No cache at ``model.teacher_cache.path``.
+        TeacherCacheError: The cache is of a teacher of other inputs.
         RandomTeacherTransformError / TeacherCacheError: The teacher's input transforms are
             random or differ from the cache's.
     """
@@ -46,15 +48,19 @@ def apply_teacher_cache(cfg: Config) -> bool:
     if not pipeline:
         return True  # a dataset wrapper: refused by TeacherCacheHook with the reason
     modality = model['teacher_input']
+    check_input(manifest, store_dir, modality)
     transforms = check_pipeline(manifest, store_dir, pipeline, modality, PIPELINE_KEY)
-    reduced = without_modality(pipeline, modality)
+    # A fusion teacher reads the student's modality too: only the teacher's own are left out.
+    dropped_keys = teacher_only(modality, model.get('student_input'))
+    reduced = without_modalities(pipeline, dropped_keys)
     if reduced is None:
-        print_log(f'teacher cache: {PIPELINE_KEY} still loads {modality!r} (its transforms '
-                  'act on other modalities too)', logger='current')
+        print_log(f'teacher cache: {PIPELINE_KEY} still loads {dropped_keys} (their '
+                  'transforms act on other modalities too)', logger='current')
         return True
-    dropped = [t.get('type') for t in transforms]
+    per_key = transforms if isinstance(transforms, dict) else {modality: transforms}
+    dropped = [t.get('type') for key in dropped_keys for t in per_key[key]]
     dataset_cfg.pipeline = reduced
-    print_log(f'teacher cache {store_dir}: {PIPELINE_KEY} no longer loads {modality!r} '
+    print_log(f'teacher cache {store_dir}: {PIPELINE_KEY} no longer loads {dropped_keys} '
               f'(left out: {dropped})', logger='current')
     return True
 
@@ -75,21 +81,22 @@ def cached_eval_pipelines(cfg: Config) -> list[str]:
     """
     from fdkd_mm.models.distillers.validation import packed_input_keys
     model = cfg.get('model') or {}
-    modality = model.get('teacher_input')
-    if model.get('teacher_cache') is None or not isinstance(modality, str):
+    if model.get('teacher_cache') is None or model.get('teacher_input') is None:
         return []
+    modalities = teacher_only(model['teacher_input'], model.get('student_input'))
     changed = []
     for loader in EVAL_LOADERS:
         dataset_cfg = (cfg.get(loader) or {}).get('dataset') or {}
         pipeline = dataset_cfg.get('pipeline')
         packed = packed_input_keys(pipeline) if pipeline else None
-        if packed is None or modality not in packed[0]:
+        present = [key for key in modalities if packed is not None and key in packed[0]]
+        if not present:
             continue
-        reduced = without_modality(pipeline, modality)
+        reduced = without_modalities(pipeline, present)
         if reduced is not None:
             dataset_cfg.pipeline = reduced
             changed.append(loader)
     if changed:
-        print_log(f'teacher cache: {", ".join(changed)} no longer load {modality!r} (the '
+        print_log(f'teacher cache: {", ".join(changed)} no longer load {modalities} (the '
                   'student is evaluated alone)', logger='current')
     return changed

@@ -32,11 +32,14 @@ class CachedPair:
     cache_root: str
     #: Training crop of an image student, instead of tiny_config's 32 pixels.
     image_crop: Optional[int] = None
+    #: Config entries changed before shrinking (tiny_config's ``overrides``).
+    overrides: Optional[dict] = None
 
     def cfg(self, name: str, cached: bool, iters: int = 2,
             cache_root: Optional[str] = None) -> Config:
         """The tiny run config, live or reading the cache, starting from ``init.pth``."""
-        cfg = tiny_config(self.config, self.data_roots, self.tokenizer_dir, self.root / name)
+        cfg = tiny_config(self.config, self.data_roots, self.tokenizer_dir, self.root / name,
+                          self.overrides)
         cfg.train_cfg.max_iters = iters
         if self.image_crop:
             for transform in cfg.train_dataloader.dataset.pipeline:
@@ -66,11 +69,12 @@ class CachedPair:
 
 
 def make_pair(config: str, data_roots: dict, tokenizer_dir: str, root: Path,
-              dtype: str = 'fp32', recorders='used', seed: int = 0) -> CachedPair:
+              dtype: str = 'fp32', recorders='used', seed: int = 0,
+              overrides: Optional[dict] = None) -> CachedPair:
     """Save a random teacher and the initial weights of ``config``'s tiny run; cache it."""
     init_default_scope('fdkd_mm')
     root.mkdir(parents=True, exist_ok=True)
-    cfg = tiny_config(config, data_roots, tokenizer_dir, root / 'setup')
+    cfg = tiny_config(config, data_roots, tokenizer_dir, root / 'setup', overrides)
     torch.manual_seed(seed)
     model = MODELS.build(cfg.model.to_dict())
     model.init_weights()
@@ -82,7 +86,7 @@ def make_pair(config: str, data_roots: dict, tokenizer_dir: str, root: Path,
     build_teacher_cache(cfg, cache_root, dtype=dtype, recorders=recorders, device='cpu',
                         progress=False)
     return CachedPair(config, data_roots, tokenizer_dir, root, teacher_ckpt, init_ckpt,
-                      cache_root)
+                      cache_root, overrides=overrides)
 
 
 def fixed_batch(dataset, indices=(3, 0)) -> dict:

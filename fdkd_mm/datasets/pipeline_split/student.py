@@ -51,12 +51,15 @@ class StudentPipeline:
         modality: The student's input name (``model.student_input``).
         results_key: Where the pipeline keeps the modality (``'img'``, ``'depth'``, ...).
         input_key: The data-info key its loader reads (``'img_path'``, ``'audio_path'``...).
+        direct: The modality has no loader: the dataset's data info holds it already under
+            ``input_key`` (AV-MNIST's arrays), so every transform may reach it.
     """
     transforms: list
     packer: dict
     modality: str
     results_key: str
     input_key: str
+    direct: bool = False
 
 
 def _packer_argument(packer: dict) -> Any:
@@ -104,6 +107,10 @@ def split_student_pipeline(pipeline: list, modality: str) -> StudentPipeline:
     if short_type(packer) == 'PackModalityInputs':
         return _split_manifest_pipeline(pipeline, packer, modality)
     results_key = _results_key(packer, modality)
+    if not any(short_type(t) in LOADERS for t in pipeline[:-1]):
+        # No loader at all: the dataset's data info holds the modality (AV-MNIST's arrays).
+        kept = [copy.deepcopy(t) for t in pipeline[:-1] if short_type(t) in LABEL_LOADERS]
+        return StudentPipeline(kept, packer, modality, results_key, results_key, direct=True)
     if results_key not in INPUT_KEYS:
         raise ValueError(f'no known loader fills results[{results_key!r}] (modality '
                          f'{modality!r}); known: {sorted(INPUT_KEYS)}')

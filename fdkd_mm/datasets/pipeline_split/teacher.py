@@ -98,7 +98,7 @@ def teacher_input_transforms(pipeline: list, modality: str,
     if split is None:
         split = split_student_pipeline(pipeline, modality)
     input_key = split.input_key
-    path, chain, loaded = [], None, False
+    path, chain, loaded = [], None, split.direct
     for transform in pipeline[:-1]:
         name = short_type(transform)
         if name in LOADERS:
@@ -163,8 +163,9 @@ def without_modality(pipeline: list, modality: str) -> Optional[list]:
         The new pipeline, or ``None`` when a transform on the modality's path may act on other
         modalities too (it cannot be left out safely; keep the pipeline as it is).
     """
-    input_key = split_student_pipeline(pipeline, modality).input_key
-    kept, chain, loaded = [], None, False
+    split = split_student_pipeline(pipeline, modality)
+    input_key = split.input_key
+    kept, chain, loaded = [], None, split.direct
     for transform in pipeline[:-1]:
         name = short_type(transform)
         if name in LOADERS:
