@@ -174,3 +174,20 @@ def test_a_one_input_teachers_records_keep_their_form(one_input):
     assert manifest['teacher']['input'] == 'audio'
     assert manifest['teacher']['transforms'] == []
     assert manifest['dataset']['input_key'] == 'audio'
+
+
+def test_a_cache_of_the_branches_joined_in_another_order_is_refused(fusion):
+    cfg = fusion.cfg('swapped', cached=True)
+    backbones = cfg.model.teacher.backbones
+    cfg.model.teacher.backbones = dict(audio=backbones['audio'], image=backbones['image'])
+    with pytest.raises(TeacherCacheError, match=r'backbones_order'):
+        MODELS.build(cfg.model.to_dict())
+
+
+def test_batch_augments_of_one_fusion_branch_are_refused(fusion, tmp_path):
+    from fdkd_mm.teacher_cache.build import build_teacher_cache
+    cfg = fusion.cfg('augments', cached=False)
+    cfg.model.teacher.data_preprocessor.preprocessors.audio.update(
+        num_classes=10, batch_augments=dict(augments=[dict(type='Mixup', alpha=0.8)]))
+    with pytest.raises(TeacherCacheError, match='batch augments'):
+        build_teacher_cache(cfg, str(tmp_path / 'cache'), device='cpu', progress=False)
