@@ -93,3 +93,16 @@ def test_a_cached_run_loads_the_student_modality_only(name, kept):
 def test_shared_transforms_keep_the_pipeline_as_it_is():
     pipeline, modality = train_pipeline('dlv3p-r18-depth_dlv3p-r18-rgb_nyu')
     assert without_modality(pipeline, modality) is None
+
+
+def test_a_modality_the_data_info_holds_has_every_transform_on_its_path():
+    """AV-MNIST's pipeline is only its packer: the arrays come with the data info."""
+    from fdkd_mm.datasets.pipeline_split.student import split_student_pipeline
+    from fdkd_mm.datasets.pipeline_split.teacher import teacher_input_transforms, without_modality
+    pack = dict(type='fdkd_mm.PackAudioVisualInputs', keys=('image', 'audio'), video_keys=())
+    split = split_student_pipeline([pack], 'image')
+    assert split.direct and split.input_key == 'image' and split.transforms == []
+    resize = dict(type='mmcv.Resize', scale=(2, 2))
+    assert teacher_input_transforms([resize, pack], 'audio') == [resize]
+    assert without_modality([pack], 'audio') == [dict(pack, keys=('image', ))]
+    assert without_modality([resize, pack], 'audio') is None  # shared: kept
