@@ -8,11 +8,16 @@ written under a temporary name and renamed when complete. Then train with::
 
     python tools/train.py CONFIG --cfg-options model.teacher_cache.path=OUT
 
-Refused (with the reason): a teacher input that passes a random transform, a trainable
-teacher (DML, C2KD), a config without a teacher checkpoint. See docs/teacher_cache.md.
+A fusion teacher (``model.teacher_input`` a list, e.g. ``configs/mm/*_avmnist.py``) runs on
+all its inputs, each held to the rules of a one-input teacher.
+
+Refused (with the reason): a teacher input (any of a fusion teacher's) that passes a random
+transform, a trainable teacher (DML, C2KD), a config without a teacher checkpoint. See
+docs/teacher_cache.md.
 
 Examples:
     python tools/cache_teacher.py configs/fdkd/fdkd_r18-audio_r18-visual_cremad.py
+    python tools/cache_teacher.py configs/mm/kd_fusion-r18-ia_r18-image_avmnist.py
     python tools/cache_teacher.py configs/kd/kd_bert-text_mbv2-image_crisismmd.py \\
         --recorders logits feat --dtype fp16 --splits train val
 """

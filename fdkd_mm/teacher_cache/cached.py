@@ -8,8 +8,8 @@ memory-mapped arrays. The cached rows are the recorders' tensors *after* pooling
 the losses receive.
 
 Before any row is read, the cache must be shown to fit the run: the teacher (checkpoint sha256,
-network config, input) and the recorders when the teacher is built with a checkpoint, the
-training set and the teacher's input transforms by :class:`~fdkd_mm.engine.hooks.
+network config, input: every key of a fusion teacher) and the recorders when the teacher is
+built with a checkpoint, the training set and the teacher's input transforms by :class:`~fdkd_mm.engine.hooks.
 TeacherCacheHook` (which every config has through ``configs/_base_/default_runtime.py``).
 """
 import os.path as osp
