@@ -83,7 +83,9 @@ class BenchmarkCell:
         a, b = UNIMODAL[self.dataset][:2]
         return b if self.student == a else a
 
-    def _network(self, modality: str) -> str:
+    def network(self, modality: str) -> str:
+        """``<arch>-<modality>`` of a modality of the cell's dataset (or the fused tag's
+        fusion network), as the configs name it."""
         if self.table == MM:
             arch, fused, students = FUSION[self.dataset]
             return f'{arch}-{fused}' if modality == fused else students[modality]
@@ -95,9 +97,9 @@ class BenchmarkCell:
         """Path of the row's config, relative to the repository root."""
         folder = 'mm' if self.table == MM else _FAMILY[self.method]
         if self.method == 'uni':
-            return f'configs/{folder}/uni_{self._network(self.student)}_{self.dataset}.py'
-        return (f'configs/{folder}/{self.method}_{self._network(self.teacher)}_'
-                f'{self._network(self.student)}_{self.dataset}.py')
+            return f'configs/{folder}/uni_{self.network(self.student)}_{self.dataset}.py'
+        return (f'configs/{folder}/{self.method}_{self.network(self.teacher)}_'
+                f'{self.network(self.student)}_{self.dataset}.py')
 
     @property
     def teacher_config(self) -> Optional[str]:
@@ -105,7 +107,7 @@ class BenchmarkCell:
         if self.teacher is None:
             return None
         folder = 'mm' if self.table == MM else 'uni'
-        return f'configs/{folder}/uni_{self._network(self.teacher)}_{self.dataset}.py'
+        return f'configs/{folder}/uni_{self.network(self.teacher)}_{self.dataset}.py'
 
     #: The ``--cfg-options`` key that hands the teacher's checkpoint to the cell's config.
     teacher_ckpt_option = 'model.teacher_ckpt'

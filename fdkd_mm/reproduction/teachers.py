@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import Optional
 
-from fdkd_mm.reproduction import paper_tables
+from fdkd_mm.reproduction import benchmark_tables, paper_tables, unpaired_tables
 from fdkd_mm.reproduction.runner import Launcher, Run
 
 #: Methods whose teacher trains with the student: no cache can serve them.
@@ -74,7 +74,9 @@ def alone_config(student: Run) -> Optional[str]:
     if cell is None:
         return None
     if cell.table == 'unpaired':
-        return f'uni-partb_{paper_tables.network(cell.dataset, cell.student)}_{cell.dataset}'
+        return f'uni-partb_{unpaired_tables.network(cell.dataset, cell.student)}_{cell.dataset}'
+    if cell.table in benchmark_tables.TABLES:
+        return f'uni_{cell.network(cell.student)}_{cell.dataset}'
     return paper_tables.config_name('uni', cell.dataset, cell.student)
 
 
