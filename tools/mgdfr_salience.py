@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -27,7 +27,9 @@ import fdkd_mm  # noqa: E402,F401  (registers the types)
 from fdkd_mm.apis.mgdfr_salience import (compute_salience, load_networks,  # noqa: E402
                                          salience_model_cfg)
 from fdkd_mm.checkpoint.safe_loading import load_checkpoint_file  # noqa: E402
+from fdkd_mm.config.run_options import add_run_options, apply_run_options  # noqa: E402
 from fdkd_mm.registry import MODELS  # noqa: E402
+from fdkd_mm.tool_errors import run_tool  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,12 +41,18 @@ def parse_args() -> argparse.Namespace:
                         help='shuffles per channel and batch (official --repeat_permute)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the shuffles')
     parser.add_argument('--max-batches', type=int, help='stop after this many batches')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, e.g. the data root')
+    add_run_options(parser)  # --data-root, --batch-size ... as the run was trained with
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    apply_run_options(cfg, args)
     init_default_scope(cfg.get('default_scope', 'fdkd_mm'))
     model = MODELS.build(salience_model_cfg(cfg.model, args.repeats, args.seed))
     checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')
@@ -58,4 +66,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -45,17 +45,23 @@ def sample_key(info: dict) -> str:
 
 
 def actor_of(info: dict) -> str:
-    """The CREMA-D actor of a clip: the first field of ``<actor>_<sentence>_<emotion>_<level>``.
+    """The actor of a clip: CREMA-D's first field of ``<actor>_<sentence>_<emotion>_<level>``,
+    or RAVDESS's last of its seven two-digit fields (``01-01-06-01-02-01-12``: actor 12).
 
     Raises:
-        ValueError: For a clip id that is not in CREMA-D's form.
+        ValueError: For a clip id in neither form.
     """
+    from fdkd_mm.datasets.audio_visual.ravdess import parse_clip_name
     clip = str(info.get('clip_id', ''))
     actor = clip.split('_')[0]
-    if clip.count('_') != 3 or not actor.isdigit():
-        raise ValueError(f"group_by='actor' needs CREMA-D clip ids <actor>_<sentence>_<emotion>"
-                         f"_<level> such as 1001_DFA_ANG_XX, got {clip!r}")
-    return actor
+    if clip.count('_') == 3 and actor.isdigit():
+        return actor
+    ravdess = parse_clip_name(clip)
+    if ravdess is not None:
+        return f'{ravdess.actor:02d}'
+    raise ValueError(f"group_by='actor' needs CREMA-D clip ids <actor>_<sentence>_<emotion>"
+                     f"_<level> such as 1001_DFA_ANG_XX or RAVDESS ones such as "
+                     f"01-01-06-01-02-01-12, got {clip!r}")
 
 
 def scene_of(info: dict) -> str:

@@ -10,7 +10,9 @@ not rows (``configs/mgdfr/``, ``configs/mst/``).
 ``--table mm`` is the multimodal-teacher setting ("MM → m", ``configs/mm/``): per dataset the
 fusion model that sees both modalities (row ``uni``, its own test metric: the teacher's row)
 and every distiller from it to each single modality, on CREMA-D, AVE, AV-MNIST, RAVDESS and
-NYU-Depth V2 (an RGB-D DeepLabV3+; docs/multimodal_teacher.md).
+NYU-Depth V2 (an RGB-D DeepLabV3+; docs/multimodal_teacher.md); on the four classification
+datasets also MST-Distill (row ``mst``), whose cell is the last of three chained runs
+(``configs/mst/``: co-training, masks, routed KD, each from the previous one's checkpoint).
 
 Published numbers: MST-Distill (arXiv 2507.07015) reports AV-MNIST and RAVDESS results in both
 settings, and the unpaired CMKD paper (arXiv 2606.10504) reports RAVDESS; neither could be read
@@ -29,6 +31,12 @@ METHODS = ('uni', 'kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd'
 #: Rows the AV-MNIST and RAVDESS tables add after Table 2's: the other methods of the CMKD
 #: benchmark with a one-teacher cell (as ``--table zoo`` does on the paper's datasets).
 ZOO_METHODS = ('rkd', 'mlld', 'crd', 'ofa')
+#: Rows of the MM table whose cell is the last of a chain of runs: method → the earlier stages'
+#: config prefixes, in order (``configs/mst/<prefix>_<cell>.py``; each stage trains with the
+#: cell's seed and starts from the previous stage's last checkpoint, ``load_from``).
+CHAINED = {'mst': ('mst-cotrain', 'mst-mask')}
+#: The MM table's datasets with an MST-Distill chain (its routing needs pooled features).
+CHAINED_DATASETS = ('cremad', 'ave', 'avmnist', 'ravdess')
 #: Keys of the tables in ``tools/reproduce.py --table``.
 AVMNIST, RAVDESS, MM = 'avmnist', 'ravdess', 'mm'
 TABLES = (AVMNIST, RAVDESS, MM)
@@ -83,29 +91,44 @@ class BenchmarkCell:
         a, b = UNIMODAL[self.dataset][:2]
         return b if self.student == a else a
 
-    def _network(self, modality: str) -> str:
+    def network(self, modality: str) -> str:
+        """``<arch>-<modality>`` of a modality of the cell's dataset (or the fused tag's
+        fusion network), as the configs name it."""
         if self.table == MM:
             arch, fused, students = FUSION[self.dataset]
             return f'{arch}-{fused}' if modality == fused else students[modality]
         a, b, arch_a, arch_b = UNIMODAL[self.dataset]
         return f'{arch_a if modality == a else arch_b}-{modality}'
 
+    def _chain_config(self, prefix: str) -> str:
+        return (f'configs/mst/{prefix}_{self.network(self.teacher)}_'
+                f'{self.network(self.student)}_{self.dataset}.py')
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Configs trained before this one, in order and with its seed, each starting from
+        the last checkpoint of the one before (``load_from``); empty for a one-run row."""
+        return tuple(self._chain_config(prefix) for prefix in CHAINED.get(self.method, ()))
+
     @property
     def config(self) -> str:
         """Path of the row's config, relative to the repository root."""
+        if self.method in CHAINED:
+            return self._chain_config(self.method)
         folder = 'mm' if self.table == MM else _FAMILY[self.method]
         if self.method == 'uni':
-            return f'configs/{folder}/uni_{self._network(self.student)}_{self.dataset}.py'
-        return (f'configs/{folder}/{self.method}_{self._network(self.teacher)}_'
-                f'{self._network(self.student)}_{self.dataset}.py')
+            return f'configs/{folder}/uni_{self.network(self.student)}_{self.dataset}.py'
+        return (f'configs/{folder}/{self.method}_{self.network(self.teacher)}_'
+                f'{self.network(self.student)}_{self.dataset}.py')
 
     @property
     def teacher_config(self) -> Optional[str]:
-        """The teacher's config: the fusion model (MM) or the other modality's Uni model."""
-        if self.teacher is None:
+        """The teacher's config: the fusion model (MM) or the other modality's Uni model;
+        ``None`` for a Uni row and a chained one (its first stage trains its teachers)."""
+        if self.teacher is None or self.method in CHAINED:
             return None
         folder = 'mm' if self.table == MM else 'uni'
-        return f'configs/{folder}/uni_{self._network(self.teacher)}_{self.dataset}.py'
+        return f'configs/{folder}/uni_{self.network(self.teacher)}_{self.dataset}.py'
 
     #: The ``--cfg-options`` key that hands the teacher's checkpoint to the cell's config.
     teacher_ckpt_option = 'model.teacher_ckpt'
@@ -130,6 +153,10 @@ def _mm_cells() -> list[BenchmarkCell]:
         cells += [BenchmarkCell(MM, method, dataset, student,
                                 _published(MM, method, dataset, student))
                   for student in students for method in METHODS if method != 'uni']
+        if dataset in CHAINED_DATASETS:
+            cells += [BenchmarkCell(MM, method, dataset, student,
+                                    _published(MM, method, dataset, student))
+                      for student in students for method in CHAINED]
     return cells
 
 

@@ -33,6 +33,12 @@ from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE
 from fdkd_mm.reproduction.zoo_tables import ZOO_CELLS, zoo_cells
 
 
+#: Teacher handovers that are not one ``--cfg-options`` key: the preparation before the
+#: student trains makes the files and gives the options (MGDFR: the co-trained teacher exported
+#: and its salience computed, :class:`~fdkd_mm.reproduction.teachers.StudentPreparation`).
+PREPARED_HANDOVERS = ('mgdfr-export', )
+
+
 @dataclass
 class Run:
     """One training + test run of a config with a seed.
@@ -168,14 +174,37 @@ def plan_runs(table: Optional[int], datasets: Optional[Sequence[str]],
             # One teacher per dataset and modality, trained with the teacher seed.
             teacher = run_of(cell.teacher_config, teacher_seed)
         for seed in seeds:
+            previous, option = teacher, cell.teacher_ckpt_option
+            # A chained cell's earlier stages: the seed's own, each from the one before.
+            for stage in getattr(cell, 'stages', ()):
+                stage_run = run_of(stage, seed)
+                if previous is not None:
+                    stage_run.teacher, stage_run.teacher_option = previous, option
+                previous, option = stage_run, getattr(cell, 'handover', 'load_from')
             run = run_of(cell.config, seed)
-            run.teacher = teacher
-            if teacher is not None:
-                run.teacher_option = cell.teacher_ckpt_option
+            run.teacher = previous
+            if previous is not None:
+                run.teacher_option = option
             if cell not in run.cells:
                 run.cells.append(cell)
-    ordered = [r for r in runs.values() if not r.is_distiller]
-    return ordered + [r for r in runs.values() if r.is_distiller]
+    return _teachers_first(list(runs.values()))
+
+
+def _teachers_first(runs: list[Run]) -> list[Run]:
+    """The runs without a teacher, then each distiller once its teacher is placed (in plan
+    order otherwise; a chain's stages follow one another)."""
+    ordered = [run for run in runs if not run.is_distiller]
+    placed = {id(run) for run in ordered}
+    waiting = [run for run in runs if run.is_distiller]
+    while waiting:
+        ready = [run for run in waiting if id(run.teacher) in placed]
+        if not ready:
+            raise ValueError(f'runs whose teachers are never planned: '
+                             f'{[run.name for run in waiting]}')
+        ordered += ready
+        placed.update(id(run) for run in ready)
+        waiting = [run for run in waiting if id(run) not in placed]
+    return ordered
 
 
 @dataclass
@@ -203,6 +232,16 @@ class Launcher:
             return ['bash', 'tools/dist_train.sh', config, str(self.gpus), *args]
         return [self.python, 'tools/train.py', config, *args]
 
+    def tool(self, script: str, args: list[str], job: str) -> list[str]:
+        """The command line of a one-process tool (``script``: its path in the repository),
+        e.g. the teacher cache or MGDFR's salience; one GPU under Slurm."""
+        if self.launcher == 'slurm':
+            if not self.partition:
+                raise ValueError('--launcher slurm needs --partition')
+            return ['srun', '-p', self.partition, f'--job-name={job}', '--gres=gpu:1',
+                    '--ntasks=1', self.python, '-u', script, *args]
+        return [self.python, script, *args]
+
     def test(self, config: str, checkpoint: str, args: list[str], job: str) -> list[str]:
         """The command line testing ``checkpoint`` (``args``: tools/test.py's options)."""
         if self.launcher == 'slurm':
@@ -214,12 +253,7 @@ class Launcher:
     def cache_teacher(self, config: str, args: list[str], job: str) -> list[str]:
         """The command line caching ``config``'s teacher (``args``: tools/cache_teacher.py's
         options); one process: the teacher runs once over the data."""
-        if self.launcher == 'slurm':
-            if not self.partition:
-                raise ValueError('--launcher slurm needs --partition')
-            return ['srun', '-p', self.partition, f'--job-name={job}', '--gres=gpu:1',
-                    '--ntasks=1', self.python, '-u', 'tools/cache_teacher.py', config, *args]
-        return [self.python, 'tools/cache_teacher.py', config, *args]
+        return self.tool('tools/cache_teacher.py', [config, *args], job)
 
     def _srun(self, tool: str, args: list[str], job: str) -> list[str]:
         if not self.partition:
@@ -242,7 +276,7 @@ class RunOutcome:
 def run_options(run: Run, cfg_options: Sequence[str]) -> list[str]:
     """``--cfg-options`` of a run: its seed, its teacher's last checkpoint, the user's."""
     options = [f'randomness.seed={run.seed}', *cfg_options]
-    if run.is_distiller:
+    if run.is_distiller and run.teacher_option not in PREPARED_HANDOVERS:
         options.append(f'{run.teacher_option}={run.teacher.last_checkpoint()}')
     return options
 

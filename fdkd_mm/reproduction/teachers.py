@@ -15,8 +15,11 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import Optional
 
-from fdkd_mm.reproduction import paper_tables
+from fdkd_mm.reproduction import benchmark_tables, paper_tables, unpaired_tables
 from fdkd_mm.reproduction.runner import Launcher, Run
+
+#: The handover of MGDFR's chain (:data:`~fdkd_mm.reproduction.runner.PREPARED_HANDOVERS`).
+MGDFR_HANDOVER = 'mgdfr-export'
 
 #: Methods whose teacher trains with the student: no cache can serve them.
 TRAINABLE_TEACHER = ('dml', 'c2kd')
@@ -74,7 +77,9 @@ def alone_config(student: Run) -> Optional[str]:
     if cell is None:
         return None
     if cell.table == 'unpaired':
-        return f'uni-partb_{paper_tables.network(cell.dataset, cell.student)}_{cell.dataset}'
+        return f'uni-partb_{unpaired_tables.network(cell.dataset, cell.student)}_{cell.dataset}'
+    if cell.table in benchmark_tables.TABLES:
+        return f'uni_{cell.network(cell.student)}_{cell.dataset}'
     return paper_tables.config_name('uni', cell.dataset, cell.student)
 
 
@@ -121,12 +126,47 @@ class StudentPreparation:
             self.reported.add(teacher.work_dir)
             for line in self.report(run):
                 self.log(line)
+        if run.teacher_option == MGDFR_HANDOVER:
+            return self.mgdfr_files(run)
         if not self.teacher_cache or not self.cacheable(run):
             return []
         if teacher.work_dir not in self.caches:
             self.caches[teacher.work_dir] = self.build_cache(run)
         path = self.caches[teacher.work_dir]
         return [] if path is None else [f'model.teacher_cache.path={path}']
+
+    def mgdfr_files(self, run: Run) -> list[str]:
+        """MGDFR's step 2 on the co-training run ``run.teacher`` (once): its teacher exported
+        and the channel salience computed from its last checkpoint, into its work dir.
+
+        Returns:
+            The KD run's options naming both files (a failed step is logged; the KD run then
+            stops on the missing file, naming it).
+        """
+        cotrain = run.teacher
+        teacher, salience = (osp.join(cotrain.work_dir, name)
+                             for name in ('teacher.pth', 'salience.pth'))
+        options = [f'model.teacher_ckpt={teacher}',
+                   f'model.distill_losses.loss_mgdfr.salience_file={salience}']
+        if osp.isfile(teacher) and osp.isfile(salience):
+            return options
+        checkpoint = cotrain.last_checkpoint()
+        seed = [f'randomness.seed={cotrain.seed}', *self.options_for(cotrain)]
+        steps = (('tools/export_student.py',
+                  [checkpoint, teacher, '--config', cotrain.config, '--prefix', 'teacher.']),
+                 ('tools/mgdfr_salience.py', [cotrain.config, checkpoint, salience,
+                                              *self.run_argv, '--cfg-options', *seed]))
+        log_file = osp.join(cotrain.work_dir, 'mgdfr_step2.log')
+        self.log(f'MGDFR step 2 of {cotrain.name}: teacher export and salience '
+                 f'(log: {log_file})')
+        with open(log_file, 'w') as f:
+            for script, args in steps:
+                command = self.launcher.tool(script, args, osp.basename(cotrain.work_dir))
+                if subprocess.run(command, cwd=self.launcher.repo, stdout=f,
+                                  stderr=subprocess.STDOUT).returncode != 0:
+                    self.log(f'MGDFR step 2 of {cotrain.name}: {script} failed, see {log_file}')
+                    break
+        return options
 
     def report(self, student: Run) -> list[str]:
         """The teacher's test metric and any warning, before its first student trains."""

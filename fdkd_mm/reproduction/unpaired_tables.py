@@ -1,8 +1,8 @@
 """Our comparison for distillation without paired data, as data (not a table of the paper).
 
 The unpaired protocol (docs/unpaired.md) splits a paired training set into two disjoint parts
-(CREMA-D by actor, VGGSound by video, AVE by clip, NYU-Depth V2 by scene): the teacher trains on
-part A in its modality, the student on part B in its own. Per dataset and direction the table
+(CREMA-D and RAVDESS by actor, VGGSound by video, AVE by clip, NYU-Depth V2 by scene): the
+teacher trains on part A in its modality, the student on part B in its own. Per dataset and direction the table
 has these rows, all tested on the whole test split in the student's modality:
 
 * ``uni-partb``: the student alone on part B;
@@ -29,7 +29,6 @@ No number is reported for these cells (``reported`` is ``None``).
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from fdkd_mm.reproduction.paper_tables import network
 
 #: Key of the table in ``tools/reproduce.py --table``.
 TABLE = 'unpaired'
@@ -54,7 +53,10 @@ CLASSIFICATION_ONLY = ('ucmkd-sumall', 'ucmkd-bilevel', 'ucmkd-sumall-stream',
 STREAMED = ('ucmkd-sumall-stream', 'ucmkd-bilevel-stream')
 #: Datasets of the protocol and their modalities (teacher / student either way).
 DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual'), 'ave': ('audio', 'visual'),
-            'vggsound': ('audio', 'visual')}
+            'vggsound': ('audio', 'visual'), 'ravdess': ('audio', 'visual')}
+#: The network of both modalities of each dataset (the configs' ``<arch>-<modality>`` tags).
+ARCHITECTURES = {'nyu': 'dlv3p-r18', 'cremad': 'r18', 'ave': 'r18', 'vggsound': 'r18',
+                 'ravdess': 'r18'}
 #: How each distiller receives its teacher's checkpoint.
 TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank.teacher_ckpt',
                         'ucmkd-sumall': 'teacher_bank.teacher_ckpt',
@@ -62,6 +64,11 @@ TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank
                         'ucmkd-sumall-stream': 'model.teacher_ckpt',
                         'ucmkd-bilevel-stream': 'model.teacher_ckpt',
                         'fdkd-partb': 'model.teacher_ckpt'}
+
+
+def network(dataset: str, modality: str) -> str:
+    """``<arch>-<modality>`` of a dataset of the protocol, e.g. ``'r18-audio'``."""
+    return f'{ARCHITECTURES[dataset]}-{modality}'
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ dataset of Tables 2 and 3, both directions, each from the Uni teacher of the oth
 (trained first, as for the paper's tables), beside the paper's rows when the results are
 collected together. No number is reported for these cells (``reported`` is ``None``).
 
-MGDFR is not a row here: it is three steps per cell (co-training, the salience tool, KD from
-the co-trained teacher; docs/baselines.md), which the runner's one-teacher plan does not chain.
-MST-Distill is not a row either, for the same reason (co-training, mask networks, routed KD:
-three chained cells per pair, configs/mst/), and it runs on the multimodal-teacher pairs only.
+MGDFR's row chains its three steps per cell and seed (docs/baselines.md): the co-training run
+(``configs/mgdfr/mgdfr-cotrain_*``), then, before the KD run, its teacher exported and the
+salience computed from that run's last checkpoint (``tools/export_student.py --prefix
+teacher.``, ``tools/mgdfr_salience.py``), then KD from both files (``configs/mgdfr/mgdfr_*``).
+MST-Distill runs on the multimodal-teacher pairs only: it is the ``mst`` row of ``--table mm``
+(:mod:`fdkd_mm.reproduction.benchmark_tables`), whose three chained cells the runner plans.
 """
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -18,7 +20,9 @@ from fdkd_mm.reproduction.paper_tables import DATASETS, config_name
 #: Key of the table in ``tools/reproduce.py --table``.
 TABLE = 'zoo'
 #: The rows, in order, with the config folder of each (``configs/<method>/``).
-METHODS = ('rkd', 'mlld', 'crd', 'ofa')
+METHODS = ('rkd', 'mlld', 'crd', 'ofa', 'mgdfr')
+#: Rows that first train earlier stages (config prefixes, same folder and seed).
+CHAINED = {'mgdfr': ('mgdfr-cotrain', )}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,23 @@ class ZooCell:
         return f'configs/{self.method}/{config_name(self.method, self.dataset, self.student)}.py'
 
     @property
-    def teacher_config(self) -> str:
-        """The Uni model of the other modality on the same dataset."""
+    def stages(self) -> tuple[str, ...]:
+        """Configs trained before this one with its seed (MGDFR's co-training)."""
+        return tuple(f'configs/{self.method}/{config_name(prefix, self.dataset, self.student)}.py'
+                     for prefix in CHAINED.get(self.method, ()))
+
+    @property
+    def handover(self) -> str:
+        """How the last stage hands over to this run: MGDFR's exported teacher and
+        salience, made before this run trains."""
+        return 'mgdfr-export' if self.method == 'mgdfr' else 'load_from'
+
+    @property
+    def teacher_config(self) -> Optional[str]:
+        """The Uni model of the other modality on the same dataset; ``None`` for a chained row
+        (its first stage trains the teacher)."""
+        if self.method in CHAINED:
+            return None
         return f'configs/uni/{config_name("uni", self.dataset, self.teacher)}.py'
 
     #: The ``--cfg-options`` key that hands the teacher's checkpoint to the cell's config.

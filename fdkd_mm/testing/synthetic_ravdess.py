@@ -21,11 +21,13 @@ def clip_name(emotion: int, actor: int, modality: int = 1, intensity: int = 1,
 def write_synthetic_ravdess(root: str, clips_per_class: Sequence[int] = (1, 1, 1),
                             sample_rate: int = 22050, duration: float = 0.5,
                             frames_per_clip: int = 3, frame_size: tuple[int, int] = (32, 32),
-                            seed: int = 0) -> dict[str, list[tuple[str, str]]]:
+                            seed: int = 0, train_actors: Sequence[int] = (9, )
+                            ) -> dict[str, list[tuple[str, str]]]:
     """Write the converted RAVDESS layout: ``AudioWAV/``, ``Frames-15/``, split csvs.
 
-    Train clips are of actor 09 on, validation of actor 05, test of actor 01 (the default
-    protocol's splits); one class-coloured, class-toned clip per class and repeat.
+    Train clips are of ``train_actors`` (09 by default; repeats cycle through them),
+    validation of actor 05, test of actor 01 (the default protocol's splits); one
+    class-coloured, class-toned clip per class and repeat.
 
     Args:
         root: The ``data_root``.
@@ -35,6 +37,7 @@ def write_synthetic_ravdess(root: str, clips_per_class: Sequence[int] = (1, 1, 1
         frames_per_clip: Frames per clip folder.
         frame_size: (height, width).
         seed: Random seed.
+        train_actors: Actors of the training clips (09-24), e.g. two for a split by actor.
 
     Returns:
         ``{'train': [(clip, emotion)], 'val': ..., 'test': ...}``.
@@ -42,9 +45,11 @@ def write_synthetic_ravdess(root: str, clips_per_class: Sequence[int] = (1, 1, 1
     rng = np.random.default_rng(seed)
     opts = _options(sample_rate, duration, frames_per_clip, frame_size)
     splits = {}
-    for split, count, actor in zip(('train', 'val', 'test'), clips_per_class, (9, 5, 1)):
+    for split, count, actors in zip(('train', 'val', 'test'), clips_per_class,
+                                    (tuple(train_actors), (5, ), (1, ))):
         rows = []
         for repeat in range(count):
+            actor = actors[repeat % len(actors)]
             for index, emotion in enumerate(RAVDESS_CLASSES):
                 clip = clip_name(index + 1, actor, repetition=1 + repeat % 2,
                                  statement=1 + repeat // 2 % 2)

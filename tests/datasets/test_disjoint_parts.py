@@ -108,6 +108,11 @@ def test_a_missing_group_key_and_bad_arguments_are_named(nyu_root, tmp_path):
         DisjointPartDataset(inner, part='A', fraction=1.0)
     with pytest.raises(ValueError, match="needs CREMA-D clip ids"):
         actor_of(dict(clip_id='Ab3x_video'))
+    # RAVDESS: the last of seven two-digit fields; a 25th actor is no RAVDESS clip.
+    assert actor_of(dict(clip_id='01-01-06-01-02-01-12')) == '12'
+    assert actor_of(dict(clip_id='1012_IEO_HAP_HI')) == '1012'
+    with pytest.raises(ValueError, match="or RAVDESS ones"):
+        actor_of(dict(clip_id='01-01-06-01-02-01-25'))
     with pytest.raises(ValueError, match="needs VGGSound clip ids"):
         video_of(dict(clip_id='1001_DFA_ANG_XX'))
 

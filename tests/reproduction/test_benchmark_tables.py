@@ -32,7 +32,8 @@ def test_unimodal_tables_are_every_config_of_their_dataset(table, dataset, stude
     # configs/mst/ also holds MST-Distill's own protocol).
     assert len(cells) == (len(METHODS) + len(ZOO_METHODS)) * 2 == 32
     on_disk = configs_on_disk(f'*_{dataset}.py') - set().union(
-        *(configs_on_disk(f'*_{dataset}.py', folder) for folder in ('mm', 'mgdfr', 'mst')))
+        *(configs_on_disk(f'*_{dataset}.py', folder)
+          for folder in ('mm', 'mgdfr', 'mst', 'unpaired', 'ucmkd')))
     assert {c.config for c in cells} == on_disk
     for cell in cells:
         assert cell.student in student_modalities
@@ -49,9 +50,20 @@ def test_unimodal_tables_are_every_config_of_their_dataset(table, dataset, stude
 
 def test_mm_table_is_every_config_of_configs_mm():
     cells = benchmark_cells('mm')
+    chained = [c for c in cells if c.method == 'mst']
+    cells = [c for c in cells if c.method != 'mst']
     # 5 datasets x (the fusion teacher's row + 11 distillers x 2 students).
     assert len(cells) == 5 * (1 + 11 * 2)
     assert {c.config for c in cells} == configs_on_disk('*.py', 'mm')
+    # MST-Distill: the last stage of every chain of configs/mst/ (not NYU), its two earlier
+    # stages before it.
+    assert {c.config for c in chained} == configs_on_disk('mst_*.py', 'mst')
+    for cell in chained:
+        stem = cell.config.rsplit('/', 1)[1]
+        assert cell.stages == (f'configs/mst/mst-cotrain_{stem[4:]}',
+                               f'configs/mst/mst-mask_{stem[4:]}')
+        assert all((REPO / stage).is_file() for stage in cell.stages)
+        assert cell.teacher_config is None
     teachers = {c.dataset: c for c in cells if c.method == 'uni'}
     assert {d: c.config for d, c in teachers.items()} == {
         'cremad': 'configs/mm/uni_fusion-r18-av_cremad.py',
@@ -132,7 +144,8 @@ def test_avmnist_data_check_names_each_missing_array(tmp_path):
 
 
 def test_dry_run_lists_the_new_tables(tmp_path, capsys):
-    for table, cells, runs in (('avmnist', 32, 32), ('ravdess', 32, 32), ('mm', 115, 115)):
+    # MM: 115 one-run cells and 8 MST-Distill chains of three runs.
+    for table, cells, runs in (('avmnist', 32, 32), ('ravdess', 32, 32), ('mm', 123, 139)):
         assert main(['--table', table, '--dry-run', '--work-root', str(tmp_path)]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert lines[0].startswith(f'plan: table {table}, {cells} cell(s), {runs} run(s)')
@@ -144,3 +157,25 @@ def test_dry_run_lists_the_new_tables(tmp_path, capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(['--table', 'avmnist2'])
     assert "invalid table 'avmnist2'" in capsys.readouterr().err
+
+
+def test_a_chained_cell_trains_its_stages_in_order_with_its_seed(tmp_path):
+    runs = plan_runs('mm', ['cremad'], ['mst'], [0, 1], str(tmp_path), students=['audio'])
+    cell = 'fusion-r18-av_r18-audio_cremad'
+    assert [run.name for run in runs] == [
+        f'{stage}_{cell} (seed {seed})' for stage in ('mst-cotrain', 'mst-mask', 'mst')
+        for seed in (0, 1)]
+    by_name = {run.name: run for run in runs}
+    for seed in (0, 1):
+        cotrain, mask, last = (by_name[f'{stage}_{cell} (seed {seed})']
+                               for stage in ('mst-cotrain', 'mst-mask', 'mst'))
+        assert cotrain.teacher is None and not cotrain.cells
+        assert (mask.teacher, mask.teacher_option) == (cotrain, 'load_from')
+        assert (last.teacher, last.teacher_option) == (mask, 'load_from')
+        assert [c.method for c in last.cells] == ['mst']
+        # Each stage starts from the last checkpoint of the one before (MMEngine's pointer).
+        Path(cotrain.work_dir).mkdir(parents=True)
+        checkpoint = Path(cotrain.work_dir) / 'epoch_100.pth'
+        checkpoint.write_bytes(b'')
+        (Path(cotrain.work_dir) / 'last_checkpoint').write_text(str(checkpoint))
+        assert run_options(mask, []) == [f'randomness.seed={seed}', f'load_from={checkpoint}']

@@ -221,3 +221,25 @@ def test_the_documented_small_run_command_plans_teacher_and_4_methods_x_3_seeds(
     assert sum('-> teacher only' in line for line in lines) == 1
     for method in ('uni', 'kd', 'feat', 'dkd', 'fdkd'):
         assert sum(f'T2 {method}/cremad/visual' in line for line in lines) == 3
+
+
+def test_the_student_alone_beside_each_tables_distiller_exists(tmp_path):
+    """The teacher report compares with the student-alone runs: their config for a distiller
+    of every table (paper, unpaired, zoo, AV-MNIST / RAVDESS, MM) is a real config."""
+    from fdkd_mm.reproduction.teachers import alone_config
+    repo = Path(__file__).resolve().parents[2]
+    expected = {
+        (2, 'cremad', 'visual'): 'configs/uni/uni_r18-visual_cremad.py',
+        ('unpaired', 'ravdess', 'audio'): 'configs/unpaired/uni-partb_r18-audio_ravdess.py',
+        ('zoo', 'crisismmd', 'text'): 'configs/uni/uni_bert-text_crisismmd.py',
+        ('avmnist', 'avmnist', 'image'): 'configs/uni/uni_r18-image_avmnist.py',
+        ('ravdess', 'ravdess', 'visual'): 'configs/uni/uni_r18-visual_ravdess.py',
+        ('mm', 'nyu', 'depth'): 'configs/uni/uni_dlv3p-r18-depth_nyu.py',
+        ('mm', 'avmnist', 'audio'): 'configs/uni/uni_r18-audio_avmnist.py',
+    }
+    for (table, dataset, student), path in expected.items():
+        methods = ['rkd'] if table == 'zoo' else ['kd'] if table != 'unpaired' else ['ukd']
+        runs = plan_runs(table, [dataset], methods, [0], str(tmp_path), students=[student])
+        distiller, = [run for run in runs if run.is_distiller]
+        assert f'configs/{alone_config(distiller)}.py'.split('/')[-1] == path.split('/')[-1]
+        assert (repo / path).is_file(), path

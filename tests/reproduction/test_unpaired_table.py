@@ -23,15 +23,15 @@ def inner(dataset: dict) -> dict:
 
 def test_every_cell_has_its_config_and_none_is_a_paper_cell():
     # NYU: 5 rows per direction (the published method needs pooled features and a linear
-    # classifier); CREMA-D, AVE, VGGSound: all 9.
-    assert len(UNPAIRED_CELLS) == 2 * 5 + 3 * 2 * 9
+    # classifier); CREMA-D, AVE, VGGSound, RAVDESS: all 9.
+    assert len(UNPAIRED_CELLS) == 2 * 5 + 4 * 2 * 9
     assert all((REPO / c.config).is_file() for c in UNPAIRED_CELLS)
     assert all((REPO / c.teacher_config).is_file() for c in UNPAIRED_CELLS if c.teacher)
     assert {c.reported for c in UNPAIRED_CELLS} == {None}
     assert not {c.config for c in UNPAIRED_CELLS} & {c.config for c in CELLS}
     assert [c.method for c in unpaired_cells('nyu')][:5] == [
         m for m in METHODS if m not in CLASSIFICATION_ONLY]
-    for dataset in ('cremad', 'ave', 'vggsound'):
+    for dataset in ('cremad', 'ave', 'vggsound', 'ravdess'):
         assert [c.method for c in unpaired_cells(dataset)][:9] == list(METHODS)
 
 
