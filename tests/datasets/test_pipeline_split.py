@@ -106,3 +106,16 @@ def test_a_modality_the_data_info_holds_has_every_transform_on_its_path():
     assert teacher_input_transforms([resize, pack], 'audio') == [resize]
     assert without_modality([pack], 'audio') == [dict(pack, keys=('image', ))]
     assert without_modality([resize, pack], 'audio') is None  # shared: kept
+
+
+def test_an_early_fused_input_is_refused_naming_its_stack():
+    """NYU's RGB-D teacher reads a map stacked from both modalities after their transforms:
+    no loader of its own to split off or cache."""
+    from fdkd_mm.datasets.pipeline_split.student import split_student_pipeline
+    from fdkd_mm.errors import ConfigError
+    cfg = Config.fromfile('configs/mm/kd_dlv3p-r18-rgbd_dlv3p-r18-rgb_nyu.py')
+    pipeline, modality = cfg.train_dataloader.dataset.pipeline, cfg.model.teacher_input
+    assert modality == 'rgbd'
+    with pytest.raises(ConfigError, match=r"'rgbd' is stacked from \['img', 'depth'\] by "
+                                          r'StackModalities'):
+        split_student_pipeline(pipeline, modality)

@@ -16,6 +16,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Any
 
+from fdkd_mm.errors import ConfigError
+
 #: Loading transforms (short type) → the data-info key they read.
 LOADERS = {
     'LoadImageFromFile': 'img_path',
@@ -112,8 +114,16 @@ def split_student_pipeline(pipeline: list, modality: str) -> StudentPipeline:
         kept = [copy.deepcopy(t) for t in pipeline[:-1] if short_type(t) in LABEL_LOADERS]
         return StudentPipeline(kept, packer, modality, results_key, results_key, direct=True)
     if results_key not in INPUT_KEYS:
-        raise ValueError(f'no known loader fills results[{results_key!r}] (modality '
-                         f'{modality!r}); known: {sorted(INPUT_KEYS)}')
+        stacked = [t for t in pipeline[:-1] if short_type(t) == 'StackModalities'
+                   and t.get('out_key', 'rgbd') == results_key]
+        if stacked:
+            sources = list(stacked[0].get('keys', ('img', 'depth')))
+            raise ConfigError(
+                f'modality {modality!r} is stacked from {sources} by StackModalities after '
+                'their own transforms (an early-fusion input): it has no loader of its own to '
+                'split off or to cache. Train with the live teacher (no teacher cache).')
+        raise ConfigError(f'no known loader fills results[{results_key!r}] (modality '
+                          f'{modality!r}); known: {sorted(INPUT_KEYS)}')
     input_key = INPUT_KEYS[results_key]
     kept, chain = [], None
     for transform in pipeline[:-1]:
