@@ -34,6 +34,19 @@ it. The masked feature here is the one the teacher's linear classifier reads (th
 of a fusion teacher, the pooled feature of a unimodal one), so the rest of the teacher is that
 classifier: ``z̃ = W (m ⊙ f) + b``, computed exactly from the recorded feature and the
 classifier's parameters (as MGDFR's frozen logits are).
+
+**Dense students** (``dense=True``, NYU-Depth V2 segmentation, the official code's dense
+case): the logits are (N, K, H, W) maps and every KL is the official dense
+``distillation_loss``, ``kl_div(log σ(zˢ/τ), σ(zᵗ/τ), batchmean) · τ² / (H·W)``, i.e. the
+per-pixel KL averaged over the N·H·W pixels of the student's logit grid (a teacher map on
+another grid is first resampled onto it bilinearly, :func:`~fdkd_mm.models.resize.match_grid`).
+As in the official code no pixel is left out: pixels labelled 255 (ignore) and padding count
+like any other, since the KL reads no labels. The masked feature is the (N, C, H, W) map the
+decode head's 1×1 classifier reads; the mask is the official ``MaskNet_2d`` (spatial
+reduction to (N, C), then the channel mask), applied to every pixel, and the masked logits are
+that 1×1 conv, ``z̃ = W (m ⊙ f) + b``. The router is the official ``GateNet_dense``
+(:class:`~fdkd_mm.models.losses.mst_modules.MSTDenseGateNet`) on the student's logit map;
+top-k selection (per sample) and load balancing are those of the classification path.
 """
 import math
 from typing import Optional
@@ -43,10 +56,11 @@ from mmengine.logging import MessageHub
 from torch import Tensor, nn
 
 from fdkd_mm.errors import ConfigError
+from fdkd_mm.models.resize import match_grid
 from fdkd_mm.registry import MODELS
 
 from .mgdfr import linear_head
-from .mst_modules import MSTGateNet, MSTMaskNet, apply_mask
+from .mst_modules import MSTDenseGateNet, MSTGateNet, MSTMaskNet, apply_mask
 from .utils import kl_rows
 
 #: The specialised teachers' names, in routing order (the official T group, then A group).
@@ -57,7 +71,19 @@ LB_MODES = ('KL', 'CV')
 
 def kd_term(student_logits: Tensor, teacher_logits: Tensor, temperature: float) -> Tensor:
     """``τ² · 1/N Σ_n KL(σ(teacher_n / τ) ‖ σ(student_n / τ))`` (official
-    ``distillation_loss``, gradients to both sides unless the caller detaches)."""
+    ``distillation_loss``, gradients to both sides unless the caller detaches).
+
+    Args:
+        student_logits: (N, K) logits, or (N, K, H, W) logit maps.
+        teacher_logits: Logits of the same kind; a map on another grid is resampled onto the
+            student's.
+        temperature: τ.
+
+    Returns:
+        The scalar term. For maps the mean runs over the N·H·W pixels of the student's grid:
+        the official dense form ``kl_div(..., 'batchmean') · τ² / (H·W)``.
+    """
+    teacher_logits = match_grid(teacher_logits, student_logits)
     return temperature ** 2 * kl_rows(student_logits, teacher_logits, temperature).mean()
 
 
@@ -80,9 +106,9 @@ class MSTCoTrainLoss(nn.Module):
         """Each network's two KL terms towards the other two.
 
         Args:
-            student_logits: (N, K) logits of the student.
-            mm_logits: (N, K) logits of the multimodal teacher.
-            cm_logits: (N, K) logits of the cross-modal teacher.
+            student_logits: (N, K) logits of the student, or (N, K, H, W) logit maps.
+            mm_logits: Logits of the multimodal teacher, of the same kind.
+            cm_logits: Logits of the cross-modal teacher, of the same kind.
 
         Returns:
             ``loss_student``, ``loss_mm``, ``loss_cm``: the KL terms each network learns from.
@@ -119,6 +145,9 @@ class MSTLoss(nn.Module):
         lb_weight: ``w_lb`` at epoch 0 (official ``--w_lb``, 1).
         lb_mode: ``'KL'`` (official default) or ``'CV'``.
         decay: Apply the official per-epoch decay of ``w_kl`` and ``w_lb``. Defaults to True.
+        dense: Dense students (segmentation): (N, K, H, W) student logits and (N, C, H, W)
+            teacher features, spatial masks, the dense router and the per-pixel KL (module
+            docstring). Defaults to False.
 
     Raises:
         ConfigError: An unknown stage / lb_mode or k outside 1..2.
@@ -128,7 +157,7 @@ class MSTLoss(nn.Module):
                  stage: str = 'distill', k: int = 1, mask_heads: int = 3,
                  temperature: float = 4.0, kl_weight: float = 1.0, lb_weight: float = 1.0,
                  lb_mode: str = 'KL', decay: bool = True,
-                 mask_hidden_factor: float = 0.5) -> None:
+                 mask_hidden_factor: float = 0.5, dense: bool = False) -> None:
         super().__init__()
         if stage not in STAGES:
             raise ConfigError(f'MSTLoss.stage={stage!r}; expected one of {STAGES}')
@@ -141,10 +170,13 @@ class MSTLoss(nn.Module):
         #: Fraction of the last batch's top-k picks per teacher (stage 3).
         self.routing: dict[str, Tensor] = {}
         self.temperature, self.kl_weight, self.lb_weight = temperature, kl_weight, lb_weight
+        self.dense = dense
         self.masks = nn.ModuleDict({
-            name: MSTMaskNet(channels, mask_heads, hidden_factor=mask_hidden_factor)
+            name: MSTMaskNet(channels, mask_heads, spatial=dense,
+                             hidden_factor=mask_hidden_factor)
             for name, channels in (('mm', mm_channels), ('cm', cm_channels))})
-        self.gate = MSTGateNet(num_classes, len(TEACHERS))
+        gate = MSTDenseGateNet if dense else MSTGateNet
+        self.gate = gate(num_classes, len(TEACHERS))
         frozen = self.masks if stage == 'distill' else self.gate
         frozen.requires_grad_(False)
         self.train()
@@ -158,7 +190,8 @@ class MSTLoss(nn.Module):
 
     def input_channels(self) -> dict[str, int]:
         """Widths the router and the masks were built for (checked by the distiller)."""
-        return dict(student_logits=self.gate.fc1.in_features,
+        classes = self.gate.num_classes if self.dense else self.gate.fc1.in_features
+        return dict(student_logits=classes,
                     mm_feat=self.masks['mm'].channels, cm_feat=self.masks['cm'].channels)
 
     def weights(self, epoch: Optional[int] = None) -> tuple[float, float]:
@@ -171,16 +204,33 @@ class MSTLoss(nn.Module):
         return (self.kl_weight * 0.5 ** math.ceil(epoch / 30),
                 self.lb_weight * 0.9 ** math.ceil(epoch / 10))
 
-    def specialised_logits(self, feats: dict[str, Tensor], heads: dict[str, tuple]
-                           ) -> dict[str, Tensor]:
-        """Each teacher's logits with its feature masked: ``W (m(f) ⊙ f) + b``."""
+    def specialised_logits(self, feats: dict[str, Tensor], heads: dict[str, tuple],
+                           student_logits: Tensor) -> dict[str, Tensor]:
+        """Each teacher's logits with its feature masked: ``W (m(f) ⊙ f) + b``.
+
+        Args:
+            feats: Teacher name → the feature its classifier reads: (N, C), or (N, C, H, W)
+                when dense.
+            heads: Teacher name → (weight, bias) of that classifier.
+            student_logits: The student's logits; dense masked logits are resampled onto
+                their grid.
+
+        Returns:
+            Teacher name → masked logits, (N, K) or (N, K, h, w) on the student's grid.
+
+        Raises:
+            ValueError: A feature of the wrong rank for ``dense``.
+        """
         out = {}
+        rank, what = (4, '(N, C, H, W) (the input of its 1x1 classifier)') if self.dense \
+            else (2, '(N, C) (the input of its linear classifier)')
         for name in TEACHERS:
             feat = feats[name]
-            if feat.dim() != 2:
-                raise ValueError(f'MSTLoss: the {name} teacher feature must be (N, C) (the '
-                                 f'input of its linear classifier), got {tuple(feat.shape)}')
-            out[name] = linear_head(apply_mask(feat, self.masks[name](feat)), *heads[name])
+            if feat.dim() != rank:
+                raise ValueError(f'MSTLoss(dense={self.dense}): the {name} teacher feature '
+                                 f'must be {what}, got {tuple(feat.shape)}')
+            logits = linear_head(apply_mask(feat, self.masks[name](feat)), *heads[name])
+            out[name] = match_grid(logits, student_logits)
         return out
 
     def load_balance(self, probs: Tensor) -> Tensor:
@@ -198,12 +248,13 @@ class MSTLoss(nn.Module):
         """The stage's losses.
 
         Args:
-            student_logits: (N, K) student logits.
-            mm_feat: (N, C_mm) the feature the multimodal teacher's classifier reads.
-            mm_head_weight: (K, C_mm) that classifier's weight.
+            student_logits: (N, K) student logits; (N, K, H, W) when dense.
+            mm_feat: (N, C_mm) the feature the multimodal teacher's classifier reads; when
+                dense the (N, C_mm, H', W') map its 1×1 classifier reads.
+            mm_head_weight: (K, C_mm) that classifier's weight ((K, C_mm, 1, 1) for a conv).
             mm_head_bias: (K,) its bias.
-            cm_feat: (N, C_cm) the cross-modal teacher's classifier input.
-            cm_head_weight: (K, C_cm) its classifier's weight.
+            cm_feat: The cross-modal teacher's classifier input, as ``mm_feat``.
+            cm_head_weight: Its classifier's weight, as ``mm_head_weight``.
             cm_head_bias: (K,) its bias.
             epoch: 0-based epoch for the weight decay (MessageHub's when None).
 
@@ -211,16 +262,25 @@ class MSTLoss(nn.Module):
             Stage ``'mask'``: ``loss_mask_mm``, ``loss_mask_cm``. Stage ``'distill'``:
             ``loss_kd``, ``loss_lb`` (weighted); the fraction of the batch's top-k picks per
             teacher is kept in ``self.routing`` (name → scalar tensor).
+
+        Raises:
+            ValueError: Logits or features of the wrong rank for ``dense``.
         """
+        rank = 4 if self.dense else 2
+        if student_logits.dim() != rank:
+            raise ValueError(f'MSTLoss(dense={self.dense}) needs {rank}-D student logits, got '
+                             f'{tuple(student_logits.shape)}; dense=True is for (N, K, H, W) '
+                             'logit maps (segmentation), False for (N, K) logits')
         feats = dict(mm=mm_feat.detach(), cm=cm_feat.detach())
         heads = dict(mm=(mm_head_weight.detach(), mm_head_bias.detach()),
                      cm=(cm_head_weight.detach(), cm_head_bias.detach()))
         if self.stage == 'mask':
             target = student_logits.detach()
             return {f'loss_mask_{name}': kd_term(logits, target, self.temperature)
-                    for name, logits in self.specialised_logits(feats, heads).items()}
+                    for name, logits in self.specialised_logits(feats, heads, target).items()}
         with torch.no_grad():
-            experts = torch.stack(list(self.specialised_logits(feats, heads).values()), 1)
+            experts = torch.stack(list(
+                self.specialised_logits(feats, heads, student_logits).values()), 1)
         probs = torch.softmax(self.gate(student_logits), dim=1)
         picked = probs.topk(self.k, dim=1).indices  # (N, k)
         kd = sum(kd_term(student_logits, experts[torch.arange(len(experts)), picked[:, i]],

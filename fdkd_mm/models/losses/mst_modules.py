@@ -12,8 +12,12 @@ Both as MST-Distill's official code defines them (Gray-OREO/MST-Distill, ``KD_me
   ``hidden_factor`` scales ``h`` down (the official code later added such a factor too).
 * :class:`MSTGateNet`: the instance-level router, two linear layers (no activation between them,
   as the official ``GateNet``) from the student's logits to one score per specialised teacher.
+* :class:`MSTDenseGateNet`: the router of dense (segmentation) students, the official
+  ``GateNet_dense``: from the (N, K, H, W) logit map, a 1×1 conv K → 2K, ReLU, a depthwise 3×3
+  stride-2 conv, ReLU, global average pooling and a linear layer 2K → one score per teacher.
 """
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fdkd_mm.errors import ConfigError
@@ -109,3 +113,42 @@ class MSTGateNet(nn.Module):
     def forward(self, logits: Tensor) -> Tensor:
         """Routing scores (before the softmax) of each sample."""
         return self.fc2(self.fc1(logits))
+
+
+class MSTDenseGateNet(nn.Module):
+    """The dense router: (N, K, H, W) student logits → (N, E) scores (official ``GateNet_dense``).
+
+    ``fc(GAP(ReLU(dw(ReLU(pw(z))))))``: ``pw`` a 1×1 conv K → 2K, ``dw`` a depthwise 3×3 conv
+    of stride 2 and padding 1 on the 2K channels, ``fc`` a linear layer 2K → E; every layer has
+    a bias.
+
+    Args:
+        num_classes: K.
+        ways: E, the number of specialised teachers.
+    """
+
+    def __init__(self, num_classes: int, ways: int) -> None:
+        super().__init__()
+        hidden = 2 * num_classes
+        self.num_classes = num_classes
+        self.pointwise = nn.Conv2d(num_classes, hidden, 1)
+        self.depthwise = nn.Conv2d(hidden, hidden, 3, stride=2, padding=1, groups=hidden)
+        self.fc = nn.Linear(hidden, ways)
+
+    def forward(self, logits: Tensor) -> Tensor:
+        """Routing scores (before the softmax) of each sample.
+
+        Args:
+            logits: (N, K, H, W) student logit maps.
+
+        Returns:
+            (N, E) scores.
+
+        Raises:
+            ValueError: ``logits`` is not a (N, K, H, W) map.
+        """
+        if logits.dim() != 4 or logits.shape[1] != self.num_classes:
+            raise ValueError(f'MSTDenseGateNet of {self.num_classes} classes needs (N, '
+                             f'{self.num_classes}, H, W) logits, got {tuple(logits.shape)}')
+        hidden = F.relu(self.depthwise(F.relu(self.pointwise(logits))))
+        return self.fc(hidden.mean(dim=(2, 3)))

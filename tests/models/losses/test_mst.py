@@ -7,7 +7,11 @@
 * stage 2: each mask's KL towards the detached student, gradients only to the masks;
 * stage 3: per-sample top-k picks by sorting, per-sample KL loops, the load-balancing term
   from its definition, the per-epoch weights by replaying the official epoch loop;
-  values and gradients (student logits, router) to 1e-6 relative, in float64.
+  values and gradients (student logits, router) to 1e-6 relative, in float64;
+* the dense path (segmentation, official NYU-Depth V2 case): the spatial mask's reduction
+  written out, the dense router (official ``GateNet_dense``) from functional convolutions, the
+  masked logits as a 1×1 conv of the masked map resampled onto the student's grid, and every
+  KL as the official dense ``kl_div(batchmean) · τ² / (H·W)`` with no pixel left out.
 """
 import math
 
@@ -17,7 +21,7 @@ import torch.nn.functional as F
 
 from fdkd_mm.errors import ConfigError
 from fdkd_mm.models.losses.mst import MSTCoTrainLoss, MSTLoss
-from fdkd_mm.models.losses.mst_modules import MSTGateNet, MSTMaskNet
+from fdkd_mm.models.losses.mst_modules import MSTDenseGateNet, MSTGateNet, MSTMaskNet
 
 TOL = 1e-6
 TAU = 4.0
@@ -219,3 +223,164 @@ def test_bad_options_are_refused():
         MSTLoss(4, 12, 8, lb_mode='L2')
     with pytest.raises(ConfigError, match='k=3'):
         MSTLoss(4, 12, 8, k=3)
+
+
+# --- The dense path ---------------------------------------------------------------------------
+
+def dense_kl(student, teacher, tau=TAU):
+    """The official dense ``distillation_loss``: batchmean KL · τ² / (H·W) of the student map."""
+    return F.kl_div(F.log_softmax(student / tau, dim=1), F.softmax(teacher / tau, dim=1),
+                    reduction='batchmean') * tau * tau / (student.shape[2] * student.shape[3])
+
+
+def reduce_by_hand(net: MSTMaskNet, x):
+    """Eval-mode spatial reduction: depthwise 3×3 s2 conv, 1×1 conv, BN, ReLU, spatial mean."""
+    dw, pw, bn = net.reduce[0], net.reduce[1], net.reduce[2]
+    y = F.conv2d(x, dw.weight, None, stride=2, padding=1, groups=x.shape[1])
+    y = torch.einsum('nchw,dc->ndhw', y, pw.weight[:, :, 0, 0])
+    y = (y - bn.running_mean[:, None, None]) / torch.sqrt(bn.running_var[:, None, None]
+                                                          + bn.eps)
+    y = y * bn.weight[:, None, None] + bn.bias[:, None, None]
+    return y.clamp_min(0).mean(dim=(2, 3))
+
+
+def test_spatial_mask_reduces_the_map_then_masks_its_channels():
+    torch.manual_seed(6)
+    net = MSTMaskNet(8, heads=2, spatial=True).double()
+    bn = net.reduce[2]
+    bn.running_mean.normal_()
+    bn.running_var.uniform_(0.5, 2.0)
+    bn.weight.data.normal_()
+    bn.bias.data.normal_()
+    net.eval()
+    x = torch.randn(3, 8, 7, 5, dtype=torch.float64)
+    assert rel(net(x), mask_by_hand(net, reduce_by_hand(net, x))) <= TOL
+
+
+def gate_by_hand(gate: MSTDenseGateNet, z):
+    """Official GateNet_dense: 1×1 conv K→2K, ReLU, depthwise 3×3 s2 conv, ReLU, GAP, linear."""
+    h = torch.einsum('nkhw,jk->njhw', z, gate.pointwise.weight[:, :, 0, 0]) \
+        + gate.pointwise.bias[:, None, None]
+    h = F.conv2d(h.clamp_min(0), gate.depthwise.weight, gate.depthwise.bias, stride=2,
+                 padding=1, groups=h.shape[1]).clamp_min(0)
+    return h.sum(dim=(2, 3)) / (h.shape[2] * h.shape[3]) @ gate.fc.weight.T + gate.fc.bias
+
+
+def test_dense_router_shapes_and_formula():
+    torch.manual_seed(7)
+    gate = MSTDenseGateNet(5, 2).double()
+    assert gate.pointwise.weight.shape == (10, 5, 1, 1)
+    assert gate.depthwise.weight.shape == (10, 1, 3, 3) and gate.depthwise.stride == (2, 2)
+    assert gate.fc.weight.shape == (2, 10)
+    for size in ((6, 8), (5, 7)):  # even and odd grids (padding 1, stride 2)
+        z = torch.randn(3, 5, *size, dtype=torch.float64)
+        out = gate(z)
+        assert out.shape == (3, 2)
+        assert rel(out, gate_by_hand(gate, z)) <= TOL
+    with pytest.raises(ValueError, match=r'needs \(N, 5, H, W\) logits'):
+        gate(torch.randn(3, 5, dtype=torch.float64))
+
+
+def dense_inputs(seed=8, n=4, k=5, c_mm=12, c_cm=8, grid=(6, 8), teacher_grid=(6, 8)):
+    gen = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.randn(*shape, generator=gen, dtype=torch.float64)  # noqa: E731
+    return dict(student_logits=rand(n, k, *grid).requires_grad_(),
+                mm_feat=rand(n, c_mm, *teacher_grid), mm_head_weight=rand(k, c_mm, 1, 1),
+                mm_head_bias=rand(k), cm_feat=rand(n, c_cm, *teacher_grid),
+                cm_head_weight=rand(k, c_cm, 1, 1), cm_head_bias=rand(k))
+
+
+def dense_masked_logits(loss: MSTLoss, args: dict, name: str):
+    """1×1 conv of (m ⊙ f) with the classifier's weight and bias, on the student's grid."""
+    feat = args[f'{name}_feat']
+    mask = loss.masks[name](feat)
+    out = F.conv2d(mask[:, :, None, None] * feat, args[f'{name}_head_weight'],
+                   args[f'{name}_head_bias'])
+    size = args['student_logits'].shape[2:]
+    if out.shape[2:] != size:
+        out = F.interpolate(out, size=size, mode='bilinear', align_corners=False)
+    return out
+
+
+@pytest.mark.parametrize('teacher_grid', [(6, 8), (12, 16)])
+def test_dense_mask_stage_is_the_official_dense_kl(teacher_grid):
+    torch.manual_seed(9)
+    loss = MSTLoss(5, 12, 8, stage='mask', mask_heads=2, dense=True).double()
+    assert loss.masks['mm'].reduce is not None and isinstance(loss.gate, MSTDenseGateNet)
+    assert loss.input_channels() == dict(student_logits=5, mm_feat=12, cm_feat=8)
+    args = dense_inputs(teacher_grid=teacher_grid)
+    out = loss(**args)
+    target = args['student_logits'].detach()
+    for name in ('mm', 'cm'):
+        # The masks are in train mode: their BN uses the batch's statistics in both.
+        expected = dense_kl(dense_masked_logits(loss, args, name), target)
+        assert rel(out[f'loss_mask_{name}'], expected) <= TOL
+        params = list(loss.masks[name].parameters())
+        got = torch.autograd.grad(out[f'loss_mask_{name}'], params, retain_graph=True)
+        want = torch.autograd.grad(expected, params)
+        assert max(rel(g, w) for g, w in zip(got, want)) <= TOL
+    sum(out.values()).backward()
+    assert args['student_logits'].grad is None
+
+
+def test_dense_kl_leaves_no_pixel_out():
+    """Official: no ignore mask; every pixel of the student's grid weighs 1 / (N·H·W)."""
+    s = torch.randn(2, 5, 3, 4, dtype=torch.float64)
+    t = torch.randn(2, 5, 3, 4, dtype=torch.float64)
+    per_pixel = [kl_loop(s[n, :, i, j][None], t[n, :, i, j][None])
+                 for n in range(2) for i in range(3) for j in range(4)]
+    expected = sum(per_pixel) / len(per_pixel)
+    got = MSTCoTrainLoss()(s, t, t)['loss_student'] / 2
+    assert rel(got, expected) <= TOL and rel(dense_kl(s, t), expected) <= TOL
+
+
+@pytest.mark.parametrize('k, lb_mode, epoch, teacher_grid', [
+    (1, 'KL', 0, (6, 8)), (2, 'KL', 31, (6, 8)), (1, 'CV', 11, (12, 16))])
+def test_dense_distill_stage_routes_each_sample_to_its_top_k(k, lb_mode, epoch, teacher_grid):
+    torch.manual_seed(10)
+    loss = MSTLoss(5, 12, 8, stage='distill', k=k, mask_heads=2, lb_mode=lb_mode,
+                   dense=True).double()
+    args = dense_inputs(seed=11, teacher_grid=teacher_grid)
+    out = loss(**args, epoch=epoch)
+    s = args['student_logits']
+    with torch.no_grad():  # the frozen masks run in eval mode
+        experts = [dense_masked_logits(loss, args, 'mm'), dense_masked_logits(loss, args, 'cm')]
+    probs = torch.softmax(gate_by_hand(loss.gate, s), 1)
+    kd, picks = 0.0, [0, 0]
+    for i in range(k):
+        rows = []
+        for n in range(len(s)):
+            order = sorted(range(2), key=lambda e: -float(probs[n, e].detach()))
+            rows.append(experts[order[i]][n])
+            picks[order[i]] += 1
+        kd = kd + dense_kl(s, torch.stack(rows))
+    kd = kd / k
+    if lb_mode == 'KL':
+        mean = probs.mean(0)
+        lb = sum(0.5 * (math.log(0.5) - torch.log(mean[e])) for e in range(2)) / 2
+    else:
+        imp = probs.sum(0)
+        lb = torch.sqrt(((imp - imp.mean()) ** 2).sum() / (2 - 1)) / imp.mean()
+    w_kl, w_lb = official_weights(epoch)
+    assert rel(out['loss_kd'], w_kl * kd) <= TOL
+    assert rel(out['loss_lb'], w_lb * lb) <= TOL
+    assert loss.routing['mm'].item() == picks[0] / (k * len(s))
+    params = [s, *loss.gate.parameters()]
+    got = torch.autograd.grad(out['loss_kd'] + out['loss_lb'], params, allow_unused=True)
+    want = torch.autograd.grad(w_kl * kd + w_lb * lb, params, allow_unused=True)
+    assert max(rel(g, w) for g, w in zip(got, want)) <= TOL
+    assert all(g is None for g in torch.autograd.grad(
+        out['loss_kd'], list(loss.gate.parameters()), allow_unused=True))
+
+
+def test_dense_and_vector_inputs_are_not_mixed():
+    dense = MSTLoss(5, 12, 8, mask_heads=2, dense=True).double()
+    vector = MSTLoss(4, 12, 8, mask_heads=2).double()
+    with pytest.raises(ValueError, match='dense=True is for'):
+        dense(**inputs())
+    with pytest.raises(ValueError, match='needs 2-D student logits'):
+        vector(**dense_inputs(k=4))
+    bad = dense_inputs()
+    bad['cm_feat'] = bad['cm_feat'].mean(dim=(2, 3))
+    with pytest.raises(ValueError, match=r'cm teacher feature must be \(N, C, H, W\)'):
+        dense(**bad)
