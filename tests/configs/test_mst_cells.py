@@ -1,6 +1,7 @@
 """MST-Distill's three stage cells chained on tiny networks: two iterations each, every stage
-from the previous one's checkpoint, on synthetic CREMA-D and AV-MNIST; every multimodal pair's
-three cells are the official stages.
+from the previous one's checkpoint, on synthetic CREMA-D, AV-MNIST and NYU-Depth V2 (the dense
+path: segmentors, spatial masks, the dense router); every multimodal pair's three cells are
+the official stages.
 
 What each stage may change, as the official ``main-MST-Distill.py`` trains it: stage 1 every
 network (both teachers included); stage 2 only the mask networks (teachers frozen, the student
@@ -50,10 +51,13 @@ CELLS = [(f'fusion-r18-av_r18-{s}_{d}', s, c, AV) for d in ('cremad', 'ave', 'ra
          for s, c in (('audio', 'visual'), ('visual', 'audio'))]
 CELLS += [(f'fusion-r18-ia_r18-{s}_avmnist', s, c, ['image', 'audio'])
           for s, c in (('audio', 'image'), ('image', 'audio'))]
+# NYU-Depth V2 (segmentation): (cell, student, the cross-modal teacher's modality).
+NYU_CELLS = [(f'dlv3p-r18-rgbd_dlv3p-r18-{s}_nyu', s, c)
+             for s, c in (('rgb', 'depth'), ('depth', 'rgb'))]
 
 
 def test_every_multimodal_pair_has_its_three_cells():
-    expected = {f'{stage}_{cell[0]}.py' for cell in CELLS
+    expected = {f'{stage}_{cell[0]}.py' for cell in CELLS + NYU_CELLS
                 for stage in ('mst-cotrain', 'mst-mask', 'mst')}
     assert {p.name for p in (REPO / 'configs' / 'mst').glob('mst*.py')} == expected
 
@@ -82,12 +86,62 @@ def test_cells_are_the_official_stages(cell, student, cm, mm_inputs):
     assert student_lr == 0.0 and 'paramwise_cfg' not in cfgs[2].optim_wrapper
 
 
-@pytest.mark.parametrize('cell', [CELL, 'fusion-r18-ia_r18-image_avmnist'])
+@pytest.mark.parametrize('cell, student, cm', NYU_CELLS, ids=[c[0] for c in NYU_CELLS])
+def test_nyu_cells_are_the_official_dense_stages(cell, student, cm):
+    cfgs = [Config.fromfile(str(REPO / f'configs/mst/{stage}_{cell}.py'))
+            for stage in ('mst-cotrain', 'mst-mask', 'mst')]
+    uni = Config.fromfile(str(REPO / f'configs/uni/uni_dlv3p-r18-{cm}_nyu.py')).model
+    fused = Config.fromfile(str(REPO / 'configs/mm/uni_dlv3p-r18-rgbd_nyu.py')).model
+    for cfg in cfgs:
+        teachers = cfg.model.teachers
+        assert cfg.model.student_input == student and set(teachers) == {'mm', 'cm'}
+        assert (teachers.mm.inputs, teachers.cm.inputs) == ('rgbd', cm)
+        # The teachers are the fused RGB-D and the other modality's Uni DeepLabV3+.
+        assert teachers.mm.network.backbone.in_channels == 4
+        assert teachers.mm.network.data_preprocessor == fused.data_preprocessor
+        assert teachers.cm.network.data_preprocessor == uni.data_preprocessor
+        assert teachers.cm.network.backbone == uni.backbone
+        for network in (cfg.model.student, teachers.mm.network, teachers.cm.network):
+            assert network.decode_head.num_classes == 40
+        for teacher in teachers.values():
+            assert teacher.recorders.head_input == dict(path='decode_head.conv_seg',
+                                                        source='input')
+        assert cfg.optim_wrapper.optimizer == dict(type='Adam', lr=1e-4)
+        assert cfg.param_scheduler == []
+    loss = cfgs[1].model.distill_losses.loss_mst
+    assert loss.dense and loss.num_classes == 40 and loss.mm_channels == loss.cm_channels == 128
+    types = [cfg.model.teachers.mm.type for cfg in cfgs]
+    assert types == ['fdkd_mm.TrainableTeacher'] + ['fdkd_mm.FrozenTeacher'] * 2
+    assert cfgs[1].load_from == f'work_dirs/mst-cotrain_{cell}/epoch_50.pth'
+    assert cfgs[2].load_from == f'work_dirs/mst-mask_{cell}/epoch_50.pth'
+    assert [cfg.model.distill_losses.loss_mst.stage for cfg in cfgs[1:]] == ['mask', 'distill']
+    assert cfgs[1].optim_wrapper.paramwise_cfg.custom_keys.student.lr_mult == 0.0
+
+
+def narrow_segmentors(stage: str) -> dict:
+    """Overrides narrowing the three DeepLabV3+ R18s of a NYU cell (tiny_runs keeps
+    segmentors at full width) to a base width of 8, their heads and the masks' width with them."""
+    narrow = {'backbone.base_channels': 8, 'backbone.stem_channels': 8,
+              'decode_head.in_channels': 64, 'decode_head.channels': 16,
+              'decode_head.c1_in_channels': 8, 'decode_head.c1_channels': 8,
+              'auxiliary_head.in_channels': 32, 'auxiliary_head.channels': 8}
+    out = {f'model.{network}.{key}': value for key, value in narrow.items()
+           for network in ('student', 'teachers.mm.network', 'teachers.cm.network')}
+    if stage != 'mst-cotrain':
+        out.update({'model.distill_losses.loss_mst.mm_channels': 16,
+                    'model.distill_losses.loss_mst.cm_channels': 16})
+    return out
+
+
+@pytest.mark.parametrize('cell', [CELL, 'fusion-r18-ia_r18-image_avmnist',
+                                  'dlv3p-r18-rgbd_dlv3p-r18-rgb_nyu'])
 def test_three_stages_chain_on_tiny_networks(cell, data_roots, tokenizer_dir, tmp_path):
     watches, records, previous = {}, {}, None
     for stage in ('mst-cotrain', 'mst-mask', 'mst'):
         overrides = ({'train_dataloader.dataset.val_size': 2}  # 12 synthetic pairs
                      if cell.endswith('avmnist') else None)
+        if cell.endswith('nyu'):
+            overrides = narrow_segmentors(stage)
         cfg = tiny_config(f'configs/mst/{stage}_{cell}.py', data_roots, tokenizer_dir,
                           tmp_path / stage, overrides)
         cfg.load_from = previous  # the previous stage's networks (tiny_config has no ckpt)
@@ -98,7 +152,10 @@ def test_three_stages_chain_on_tiny_networks(cell, data_roots, tokenizer_dir, tm
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
     assert distill_keys(records['mst-cotrain'][0]) == {
         f'distill.loss_mst_cotrain.loss_{n}' for n in ('student', 'mm', 'cm')}
-    assert {'teacher.mm.loss', 'teacher.cm.loss'} <= set(records['mst-cotrain'][0])
+    # Both teachers' task losses join stage 1 (a segmentor logs teacher.<name>.decode.*).
+    for name in ('mm', 'cm'):
+        assert any(k.startswith(f'teacher.{name}.') and 'loss' in k
+                   for k in records['mst-cotrain'][0]), name
     assert distill_keys(records['mst-mask'][0]) == {'distill.loss_mst.loss_mask_mm',
                                                     'distill.loss_mst.loss_mask_cm'}
     assert distill_keys(records['mst'][0]) == {'distill.loss_mst.loss_kd',

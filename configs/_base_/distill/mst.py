@@ -46,3 +46,15 @@ mst_mask_optim_wrapper = dict(
 # Stages 1 and 3 (official: Adam, lr 1e-4, constant; the cells set param_scheduler = []).
 mst_optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                          optimizer=dict(type='Adam', lr=1e-4))
+
+# NYU-Depth V2 (segmentation; the official dense case): the same three stages on DeepLabV3+
+# segmentors. The masked feature is the (N, 128, H/4, W/4) map the decode head's 1x1
+# classifier reads; MSTLoss(dense=True): spatial masks (official MaskNet_2d), the dense router
+# (official GateNet_dense) on the student's logit map, the per-pixel KL averaged over the
+# student's grid (official dense distillation_loss; no pixel, 255 included, is left out).
+mst_seg_teacher_tensors = dict(
+    logits=dict(path='decode_head.conv_seg'),
+    head_input=dict(path='decode_head.conv_seg', source='input'),  # after dropout (eval: none)
+    head_weight=dict(path='decode_head.conv_seg.weight', source='parameter'),  # (K, C, 1, 1)
+    head_bias=dict(path='decode_head.conv_seg.bias', source='parameter'))
+mst_seg_student_tensors = dict(logits=dict(path='decode_head.conv_seg'))
