@@ -10,8 +10,8 @@ not rows (``configs/mgdfr/``, ``configs/mst/``).
 ``--table mm`` is the multimodal-teacher setting ("MM → m", ``configs/mm/``): per dataset the
 fusion model that sees both modalities (row ``uni``, its own test metric: the teacher's row)
 and every distiller from it to each single modality, on CREMA-D, AVE, AV-MNIST, RAVDESS and
-NYU-Depth V2 (an RGB-D DeepLabV3+; docs/multimodal_teacher.md); on the four classification
-datasets also MST-Distill (row ``mst``), whose cell is the last of three chained runs
+NYU-Depth V2 (an RGB-D DeepLabV3+; docs/multimodal_teacher.md); on every one of them also
+MST-Distill (row ``mst``; on NYU its dense path), whose cell is the last of three chained runs
 (``configs/mst/``: co-training, masks, routed KD, each from the previous one's checkpoint).
 
 Published numbers: MST-Distill (arXiv 2507.07015) reports AV-MNIST and RAVDESS results in both
@@ -35,8 +35,8 @@ ZOO_METHODS = ('rkd', 'mlld', 'crd', 'ofa')
 #: config prefixes, in order (``configs/mst/<prefix>_<cell>.py``; each stage trains with the
 #: cell's seed and starts from the previous stage's last checkpoint, ``load_from``).
 CHAINED = {'mst': ('mst-cotrain', 'mst-mask')}
-#: The MM table's datasets with an MST-Distill chain (its routing needs pooled features).
-CHAINED_DATASETS = ('cremad', 'ave', 'avmnist', 'ravdess')
+#: The MM table's datasets with an MST-Distill chain (NYU: its dense path, segmentors).
+CHAINED_DATASETS = ('cremad', 'ave', 'avmnist', 'ravdess', 'nyu')
 #: Keys of the tables in ``tools/reproduce.py --table``.
 AVMNIST, RAVDESS, MM = 'avmnist', 'ravdess', 'mm'
 TABLES = (AVMNIST, RAVDESS, MM)

@@ -55,9 +55,12 @@ def test_mm_table_is_every_config_of_configs_mm():
     # 5 datasets x (the fusion teacher's row + 11 distillers x 2 students).
     assert len(cells) == 5 * (1 + 11 * 2)
     assert {c.config for c in cells} == configs_on_disk('*.py', 'mm')
-    # MST-Distill: the last stage of every chain of configs/mst/ (not NYU), its two earlier
-    # stages before it.
+    # MST-Distill: the last stage of every chain of configs/mst/ (NYU's included), its two
+    # earlier stages before it.
     assert {c.config for c in chained} == configs_on_disk('mst_*.py', 'mst')
+    assert {c.dataset for c in chained} == {'cremad', 'ave', 'avmnist', 'ravdess', 'nyu'}
+    assert sorted(c.config for c in chained if c.dataset == 'nyu') == [
+        f'configs/mst/mst_dlv3p-r18-rgbd_dlv3p-r18-{s}_nyu.py' for s in ('depth', 'rgb')]
     for cell in chained:
         stem = cell.config.rsplit('/', 1)[1]
         assert cell.stages == (f'configs/mst/mst-cotrain_{stem[4:]}',
@@ -144,8 +147,8 @@ def test_avmnist_data_check_names_each_missing_array(tmp_path):
 
 
 def test_dry_run_lists_the_new_tables(tmp_path, capsys):
-    # MM: 115 one-run cells and 8 MST-Distill chains of three runs.
-    for table, cells, runs in (('avmnist', 32, 32), ('ravdess', 32, 32), ('mm', 123, 139)):
+    # MM: 115 one-run cells and 10 MST-Distill chains of three runs.
+    for table, cells, runs in (('avmnist', 32, 32), ('ravdess', 32, 32), ('mm', 125, 145)):
         assert main(['--table', table, '--dry-run', '--work-root', str(tmp_path)]) == 0
         lines = capsys.readouterr().out.splitlines()
         assert lines[0].startswith(f'plan: table {table}, {cells} cell(s), {runs} run(s)')
