@@ -25,6 +25,8 @@ docs/reproduction.md), so a published figure is a reference, not a target.
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from fdkd_mm.reproduction.paper_tables import network as paper_network
+
 #: The rows of the AV-MNIST, RAVDESS and MM tables, in order (Table 2's methods).
 METHODS = ('uni', 'kd', 'dist', 'dml', 'nkd', 'dkd', 'feat', 'pkd', 'ofd', 'afd', 'c2kd',
            'fdkd')
@@ -97,8 +99,7 @@ class BenchmarkCell:
         if self.table == MM:
             arch, fused, students = FUSION[self.dataset]
             return f'{arch}-{fused}' if modality == fused else students[modality]
-        a, b, arch_a, arch_b = UNIMODAL[self.dataset]
-        return f'{arch_a if modality == a else arch_b}-{modality}'
+        return paper_network(self.dataset, modality, UNIMODAL)
 
     def _chain_config(self, prefix: str) -> str:
         return (f'configs/mst/{prefix}_{self.network(self.teacher)}_'

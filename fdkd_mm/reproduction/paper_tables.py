@@ -95,9 +95,20 @@ def metric(dataset: Optional[str]) -> str:
     return METRICS.get(dataset, DEFAULT_METRIC)
 
 
-def network(dataset: str, modality: str) -> str:
-    """``<arch>-<modality>``, e.g. ``'r18-audio'`` or ``'dlv3p-r18-depth'``."""
-    a, b, arch_a, arch_b = DATASETS[dataset]
+def network(dataset: str, modality: str,
+            datasets: Optional[dict[str, tuple[str, str, str, str]]] = None) -> str:
+    """``<arch>-<modality>``, e.g. ``'r18-audio'`` or ``'dlv3p-r18-depth'``.
+
+    Args:
+        dataset: Dataset key.
+        modality: One of its two modalities.
+        datasets: Dataset → (modality a, modality b, architecture of a, architecture of b);
+            :data:`DATASETS` (the paper's) by default.
+
+    Returns:
+        The network tag the configs are named with.
+    """
+    a, b, arch_a, arch_b = (DATASETS if datasets is None else datasets)[dataset]
     if modality not in (a, b):
         raise ValueError(f'{dataset} has modalities {a!r} and {b!r}, not {modality!r}')
     return f'{arch_a if modality == a else arch_b}-{modality}'

@@ -30,13 +30,13 @@ from fdkd_mm.reproduction.tables import (SeedSummary, plot_summaries, summary_ma
                                           write_summary_csv)
 from fdkd_mm.reproduction.unpaired_tables import UNPAIRED_CELLS, unpaired_cells
 from fdkd_mm.reproduction.zoo_tables import TABLE as ZOO_TABLE
-from fdkd_mm.reproduction.zoo_tables import ZOO_CELLS, zoo_cells
+from fdkd_mm.reproduction.zoo_tables import MGDFR_HANDOVER, ZOO_CELLS, zoo_cells
 
 
 #: Teacher handovers that are not one ``--cfg-options`` key: the preparation before the
 #: student trains makes the files and gives the options (MGDFR: the co-trained teacher exported
 #: and its salience computed, :class:`~fdkd_mm.reproduction.teachers.StudentPreparation`).
-PREPARED_HANDOVERS = ('mgdfr-export', )
+PREPARED_HANDOVERS = (MGDFR_HANDOVER, )
 
 
 @dataclass

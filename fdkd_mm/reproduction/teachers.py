@@ -17,9 +17,7 @@ from typing import Optional
 
 from fdkd_mm.reproduction import benchmark_tables, paper_tables, unpaired_tables
 from fdkd_mm.reproduction.runner import Launcher, Run
-
-#: The handover of MGDFR's chain (:data:`~fdkd_mm.reproduction.runner.PREPARED_HANDOVERS`).
-MGDFR_HANDOVER = 'mgdfr-export'
+from fdkd_mm.reproduction.zoo_tables import MGDFR_HANDOVER
 
 #: Methods whose teacher trains with the student: no cache can serve them.
 TRAINABLE_TEACHER = ('dml', 'c2kd')

@@ -29,6 +29,10 @@ No number is reported for these cells (``reported`` is ``None``).
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from fdkd_mm.reproduction.benchmark_tables import UNIMODAL
+from fdkd_mm.reproduction.paper_tables import DATASETS as PAPER_DATASETS
+from fdkd_mm.reproduction.paper_tables import network as paper_network
+
 
 #: Key of the table in ``tools/reproduce.py --table``.
 TABLE = 'unpaired'
@@ -54,9 +58,6 @@ STREAMED = ('ucmkd-sumall-stream', 'ucmkd-bilevel-stream')
 #: Datasets of the protocol and their modalities (teacher / student either way).
 DATASETS = {'nyu': ('depth', 'rgb'), 'cremad': ('audio', 'visual'), 'ave': ('audio', 'visual'),
             'vggsound': ('audio', 'visual'), 'ravdess': ('audio', 'visual')}
-#: The network of both modalities of each dataset (the configs' ``<arch>-<modality>`` tags).
-ARCHITECTURES = {'nyu': 'dlv3p-r18', 'cremad': 'r18', 'ave': 'r18', 'vggsound': 'r18',
-                 'ravdess': 'r18'}
 #: How each distiller receives its teacher's checkpoint.
 TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank.teacher_ckpt',
                         'ucmkd-sumall': 'teacher_bank.teacher_ckpt',
@@ -67,8 +68,9 @@ TEACHER_CKPT_OPTIONS = {'ukd': 'teacher_bank.teacher_ckpt', 'ufd': 'teacher_bank
 
 
 def network(dataset: str, modality: str) -> str:
-    """``<arch>-<modality>`` of a dataset of the protocol, e.g. ``'r18-audio'``."""
-    return f'{ARCHITECTURES[dataset]}-{modality}'
+    """``<arch>-<modality>`` of a dataset of the protocol, e.g. ``'r18-audio'`` (the paper's
+    datasets and RAVDESS, whose networks the other benchmarks name)."""
+    return paper_network(dataset, modality, {**PAPER_DATASETS, **UNIMODAL})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ TABLE = 'zoo'
 METHODS = ('rkd', 'mlld', 'crd', 'ofa', 'mgdfr')
 #: Rows that first train earlier stages (config prefixes, same folder and seed).
 CHAINED = {'mgdfr': ('mgdfr-cotrain', )}
+#: MGDFR's handover from co-training to KD: not a ``--cfg-options`` key but files made before
+#: the KD run (:meth:`~fdkd_mm.reproduction.teachers.StudentPreparation.mgdfr_files`).
+MGDFR_HANDOVER = 'mgdfr-export'
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class ZooCell:
     def handover(self) -> str:
         """How the last stage hands over to this run: MGDFR's exported teacher and
         salience, made before this run trains."""
-        return 'mgdfr-export' if self.method == 'mgdfr' else 'load_from'
+        return MGDFR_HANDOVER if self.method == 'mgdfr' else 'load_from'
 
     @property
     def teacher_config(self) -> Optional[str]:
