@@ -91,6 +91,25 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
 
 
 # ----------------------------------------------------------------------------- model building
+def offline_model_cfg(node):
+    """A model config that reads and downloads nothing (random weights): ``init_cfg`` dropped,
+    ``pretrained`` and the teacher checkpoints (``ckpt``, ``teacher_ckpt``) set to None.
+
+    Args:
+        node: A model config (dict), or any value inside one.
+
+    Returns:
+        A copy with those keys changed at every depth.
+    """
+    if isinstance(node, dict):
+        return {key: None if key in ('ckpt', 'teacher_ckpt', 'pretrained')
+                else offline_model_cfg(value)
+                for key, value in node.items() if key != 'init_cfg'}
+    if isinstance(node, (list, tuple)):
+        return type(node)(offline_model_cfg(value) for value in node)
+    return node
+
+
 def _plain_bn(node):
     """Replace SyncBN by BN everywhere: the benchmark runs in one process."""
     if isinstance(node, dict):

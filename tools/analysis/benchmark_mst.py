@@ -35,8 +35,8 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from benchmark_distill import (_plain_bn, optim_wrapper_for, pair_ratios,  # noqa: E402
-                               summarize, time_interleaved)
+from benchmark_distill import (_plain_bn, offline_model_cfg, optim_wrapper_for,  # noqa: E402
+                               pair_ratios, summarize, time_interleaved)
 
 #: Config of each timed distiller; ``{other}`` is the teacher-only modality.
 CELLS = {
@@ -64,16 +64,6 @@ def parse_args(argv: Optional[list] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _offline(node):
-    """Drop checkpoints and pretrained weights so building reads and downloads nothing."""
-    if isinstance(node, dict):
-        return {key: None if key in ('ckpt', 'teacher_ckpt', 'pretrained') else _offline(value)
-                for key, value in node.items() if key != 'init_cfg'}
-    if isinstance(node, (list, tuple)):
-        return type(node)(_offline(value) for value in node)
-    return node
-
-
 def build_distiller(path: str, mask_hidden_factor: Optional[float] = None) -> torch.nn.Module:
     """The cell's distiller with random weights and plain BN, in train mode.
 
@@ -87,7 +77,7 @@ def build_distiller(path: str, mask_hidden_factor: Optional[float] = None) -> to
     from mmengine.config import Config
 
     from fdkd_mm.registry import MODELS
-    model_cfg = _offline(Config.fromfile(osp.join(REPO, path)).model.to_dict())
+    model_cfg = offline_model_cfg(Config.fromfile(osp.join(REPO, path)).model.to_dict())
     if mask_hidden_factor is not None:
         model_cfg['distill_losses']['loss_mst']['mask_hidden_factor'] = mask_hidden_factor
     _plain_bn(model_cfg)

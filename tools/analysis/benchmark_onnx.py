@@ -23,6 +23,7 @@ Example:
 import argparse
 import json
 import os.path as osp
+import sys
 import tempfile
 import time
 import warnings
@@ -32,18 +33,12 @@ import torch
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+from benchmark_distill import offline_model_cfg  # noqa: E402
+
 MODELS_DIR = osp.join(REPO, 'configs', '_base_', 'models')
 KINDS = ('seg', 'image', 'frames', 'audio', 'mbv2', 'text')
-
-
-def _strip_init(cfg):
-    """Drop pretrained / init_cfg entries so building downloads nothing."""
-    if isinstance(cfg, dict):
-        return {k: _strip_init(v) for k, v in cfg.items()
-                if k not in ('init_cfg', 'pretrained')}
-    if isinstance(cfg, (list, tuple)):
-        return type(cfg)(_strip_init(v) for v in cfg)
-    return cfg
 
 
 def student_and_input(kind: str, small: bool = False) -> tuple[dict, torch.Tensor, str]:
@@ -117,7 +112,7 @@ def build(cfg: dict) -> torch.nn.Module:
     from fdkd_mm.registry import MODELS
     torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('fdkd_mm'):
-        model = MODELS.build(_strip_init(cfg))
+        model = MODELS.build(offline_model_cfg(cfg))
     return model.eval()
 
 
