@@ -1,4 +1,4 @@
-"""End-to-end demo on built-in synthetic NYU-Depth V2 data, a few minutes on 2 CPU cores.
+"""End-to-end demo on built-in synthetic NYU-Depth V2 data (ten short runs on the CPU).
 
 1. writes a small synthetic dataset in the real NYU on-disk layout (``data/nyu_demo``) whose
    object classes come in pairs of nearly the same colour but different depths, so depth
